@@ -1,0 +1,50 @@
+# ESP Tracker. `make run` serves the app with its scheduled jobs; `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# A local run: SQLite and a broker in files under var/ unless DATABASE_URL / CELERY_BROKER_URL
+# are set. The web server, a Celery worker and beat run together; Ctrl-C stops all three.
+run: export DJANGO_DEBUG ?= true
+run: $(STAMP)
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	$(VENV)/bin/celery -A esp worker --beat --loglevel=info --concurrency=1 \
+		--schedule var/celerybeat-schedule & \
+	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	sleep 2; \
+	echo ""; \
+	echo "  ESP Tracker is running at http://127.0.0.1:$(PORT)/"; \
+	echo "  Demo logins (password: demo): admin, tl1, tl2, pm1, mgr1, wfm1"; \
+	echo "  Email is written to var/mail/. Press Ctrl-C to stop."; \
+	echo ""; \
+	wait
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var/db.sqlite3 var/celery-broker var/celery-control var/celerybeat-schedule* var/mail

@@ -1,0 +1,146 @@
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import models
+
+from cohorts.access import Role, is_admin
+from cohorts.models import Agent, Cohort
+
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+def users_in_role(role: Role):
+    return get_user_model().objects.filter(groups__name=role, is_active=True).order_by("username")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+def https_formfield(model_field, **kwargs):
+    """Form fields for a model, reading a link typed without a scheme as https."""
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return model_field.formfield(**kwargs)
+
+
+class CohortForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="America/New_York")
+    tl = UserChoiceField(queryset=users_in_role(Role.TL), label="Team lead")
+    pm = UserChoiceField(queryset=users_in_role(Role.PM), label="Program manager")
+
+    class Meta:
+        model = Cohort
+        formfield_callback = https_formfield
+        fields = [
+            "name",
+            "start_date",
+            "day_count",
+            "time_zone",
+            "shift_start",
+            "shift_end",
+            "tl",
+            "pm",
+            "meeting_main_url",
+            "meeting_assist_url",
+            "meeting_call_cert_url",
+            "meeting_shadow_url",
+            "status",
+        ]
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}),
+            "shift_start": forms.TimeInput(attrs={"type": "time"}),
+            "shift_end": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not is_admin(user):
+            # A PM creates and edits the cohorts they manage; only an admin reassigns the PM.
+            self.fields["pm"].queryset = self.fields["pm"].queryset.filter(pk=user.pk)
+            self.fields["pm"].initial = user.pk
+            self.fields["pm"].disabled = True
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(
+                "Cohort",
+                "name",
+                Row(Column("start_date"), Column("day_count"), Column("status")),
+                Row(Column("time_zone"), Column("shift_start"), Column("shift_end")),
+                Row(Column("tl"), Column("pm")),
+            ),
+            Fieldset(
+                "Meeting links",
+                "meeting_main_url",
+                "meeting_assist_url",
+                "meeting_call_cert_url",
+                "meeting_shadow_url",
+            ),
+            Submit("save", "Save cohort"),
+        )
+
+    def clean_pm(self):
+        pm = self.cleaned_data["pm"]
+        if not is_admin(self.user) and pm != self.user:
+            raise forms.ValidationError("You can only create cohorts that you manage.")
+        return pm
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if start and start.weekday() >= 5:
+            raise forms.ValidationError("ESP starts on a business day: pick a Monday to Friday.")
+        return start
+
+
+class AgentForm(forms.ModelForm):
+    class Meta:
+        model = Agent
+        fields = ["first_name", "last_name", "employee_id", "email", "phone", "equipment_source"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Row(Column("first_name"), Column("last_name")),
+            Row(Column("employee_id"), Column("equipment_source")),
+            Row(Column("email"), Column("phone")),
+            Submit("save", "Save agent"),
+        )
+
+    def clean_employee_id(self):
+        return self.cleaned_data["employee_id"].strip()
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Roster file",
+        help_text="CSV or Excel (.xlsx) with the columns first name, last name, employee ID, "
+        "email, phone, equipment.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.ROSTER_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {upload.size // 1024} KB; a roster file may be at most {limit // 1024} KB."
+            )
+        name = upload.name.lower()
+        if not name.endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError(
+                "Upload a CSV file or an Excel (.xlsx) workbook; save older .xls files as .xlsx."
+            )
+        return upload

@@ -1,0 +1,190 @@
+"""Demo data for a local run: users with password "demo", two active cohorts and a past one.
+
+Idempotent: running it again finds what it made and adds only what is missing.
+"""
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from cohorts.access import Role
+from cohorts.models import Agent, Cohort
+from cohorts.services import refresh_cohort_statuses
+
+DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts made only by this command
+
+USERS = [
+    # username, first, last, roles, staff
+    ("admin", "Ada", "Admin", [], True),
+    ("tl1", "Tara", "Lopez", [Role.TL], False),
+    ("tl2", "Marcus", "Grant", [Role.TL], False),
+    ("pm1", "Priya", "Mehta", [Role.PM], False),
+    ("mgr1", "Dana", "Whitfield", [Role.ESP_MANAGER], False),
+    ("wfm1", "Wes", "Fong", [Role.WFM], False),
+]
+
+FIRST_NAMES = [
+    "Aaliyah",
+    "Ben",
+    "Carla",
+    "Darnell",
+    "Elena",
+    "Frank",
+    "Gloria",
+    "Hector",
+    "Imani",
+    "Jamal",
+    "Keisha",
+    "Luis",
+    "Maya",
+    "Nate",
+    "Olivia",
+    "Pedro",
+    "Quinn",
+    "Rosa",
+    "Sam",
+    "Tanya",
+    "Umar",
+    "Vera",
+    "Wade",
+    "Xena",
+    "Yusuf",
+    "Zoe",
+]
+LAST_NAMES = [
+    "Adams",
+    "Baker",
+    "Castillo",
+    "Dawson",
+    "Ellis",
+    "Flores",
+    "Greene",
+    "Hughes",
+    "Ibarra",
+    "Jensen",
+    "Kim",
+    "Lopez",
+    "Morales",
+    "Nguyen",
+    "Owens",
+    "Patel",
+    "Reyes",
+    "Shah",
+    "Turner",
+    "Vargas",
+    "Walsh",
+    "Young",
+]
+
+COHORTS = [
+    # key, name suffix, tl, time zone, shift start, shift end, agents, id prefix, weeks back
+    ("east", "East", "tl1", "America/New_York", datetime.time(9, 0), datetime.time(17, 30), 20, "E", 0),
+    ("west", "West", "tl2", "America/Los_Angeles", datetime.time(8, 0), datetime.time(16, 30), 20, "W", 0),
+    (
+        "past",
+        "East (past)",
+        "tl1",
+        "America/New_York",
+        datetime.time(9, 0),
+        datetime.time(17, 30),
+        18,
+        "P",
+        3,
+    ),
+]
+
+
+def week_start(today: datetime.date) -> datetime.date:
+    """This week's Monday on a weekday; next Monday at the weekend."""
+    if today.weekday() >= 5:
+        return today + datetime.timedelta(days=7 - today.weekday())
+    return today - datetime.timedelta(days=today.weekday())
+
+
+class Command(BaseCommand):
+    help = "Create demo users (password 'demo'), two active cohorts and one past cohort."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = self._users()
+        for key, suffix, tl, tz, start, end, size, prefix, weeks_back in COHORTS:
+            self._cohort(key, suffix, users[tl], users["pm1"], tz, start, end, size, prefix, weeks_back)
+        refresh_cohort_statuses()
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo data ready. Log in as admin, tl1, tl2, pm1, mgr1 or wfm1 with password 'demo'."
+            )
+        )
+
+    def _users(self) -> dict:
+        User = get_user_model()
+        made = {}
+        for username, first, last, roles, staff in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.com",
+                    "is_staff": staff,
+                    "is_superuser": staff,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+            for role in roles:
+                user.groups.add(Group.objects.get_or_create(name=role)[0])
+            made[username] = user
+        return made
+
+    def _cohort(self, key, suffix, tl, pm, tz, shift_start, shift_end, size, prefix, weeks_back):
+        import zoneinfo
+
+        local_today = timezone.localdate(timezone=zoneinfo.ZoneInfo(tz))
+        start = week_start(local_today) - datetime.timedelta(weeks=weeks_back)
+        name = f"ESP demo {suffix}"
+        cohort, _ = Cohort.objects.get_or_create(
+            name=name,
+            defaults={
+                "start_date": start,
+                "time_zone": tz,
+                "shift_start": shift_start,
+                "shift_end": shift_end,
+                "tl": tl,
+                "pm": pm,
+                "meeting_main_url": f"https://meet.example.com/esp-{key}-main",
+                "meeting_assist_url": f"https://meet.example.com/esp-{key}-help",
+                "meeting_call_cert_url": f"https://meet.example.com/esp-{key}-callcert",
+                "meeting_shadow_url": f"https://meet.example.com/esp-{key}-shadow",
+            },
+        )
+        rng = random.Random(key)
+        existing = set(cohort.agents.values_list("employee_id", flat=True))
+        new_agents = []
+        for n in range(1, size + 1):
+            employee_id = f"{prefix}{10000 + n}"
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            equipment = rng.choice([Agent.Equipment.COMPANY] * 3 + [Agent.Equipment.PERSONAL])
+            if employee_id in existing:
+                continue
+            new_agents.append(
+                Agent(
+                    cohort=cohort,
+                    first_name=first,
+                    last_name=last,
+                    employee_id=employee_id,
+                    email=f"{first}.{last}.{employee_id}@agents.example.com".lower(),
+                    phone=f"555-01{n:02d}",
+                    equipment_source=equipment,
+                    status=Agent.Status.IN_PRODUCTION if weeks_back else Agent.Status.IN_ESP,
+                )
+            )
+        for agent in new_agents:
+            agent.save()
+        return cohort

@@ -1,0 +1,198 @@
+import datetime
+import zoneinfo
+from functools import cached_property
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name such as America/New_York.")
+
+
+class CohortQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "view") -> "CohortQuerySet":
+        """The cohorts `user` may act on; the rules live in cohorts.access."""
+        from cohorts.access import cohort_filter
+
+        return self.filter(cohort_filter(user, action))
+
+
+class Cohort(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        ACTIVE = "active", "Active"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    name = models.CharField(max_length=100, unique=True)
+    start_date = models.DateField(
+        help_text="Day 1 of ESP. The ESP days are the business days from this date."
+    )
+    day_count = models.PositiveSmallIntegerField(
+        "ESP days",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="How many business days the ESP week lasts.",
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/New_York",
+        validators=[validate_time_zone],
+        help_text="The cohort's “today” and end of day are in this zone.",
+    )
+    shift_start = models.TimeField(default=datetime.time(9, 0), help_text="Local time.")
+    shift_end = models.TimeField(default=datetime.time(17, 30), help_text="Local time.")
+    tl = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="led_cohorts",
+        verbose_name="team lead",
+    )
+    pm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="managed_cohorts",
+        verbose_name="program manager",
+    )
+    meeting_main_url = models.URLField("main meeting", blank=True)
+    meeting_assist_url = models.URLField("assistance meeting", blank=True)
+    meeting_call_cert_url = models.URLField("call certification meeting", blank=True)
+    meeting_shadow_url = models.URLField("shadowing meeting", blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        indexes = [
+            # The periodic status refresh and the dashboards look up cohorts by status and date.
+            models.Index(fields=["status", "start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cohorts:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if self.shift_start and self.shift_end and self.shift_end <= self.shift_start:
+            raise ValidationError({"shift_end": "The shift must end after it starts."})
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @cached_property
+    def esp_days(self) -> list[datetime.date]:
+        """The ESP days: `day_count` business days (Monday to Friday) from the start date."""
+        days: list[datetime.date] = []
+        day = self.start_date
+        while len(days) < self.day_count:
+            if day.weekday() < 5:
+                days.append(day)
+            day += datetime.timedelta(days=1)
+        return days
+
+    @property
+    def end_date(self) -> datetime.date:
+        return self.esp_days[-1]
+
+    def local_today(self) -> datetime.date:
+        """Today's date in the cohort's time zone."""
+        return timezone.localdate(timezone=self.tzinfo)
+
+    def day_number(self, day: datetime.date | None = None) -> int | None:
+        """1-based ESP day of `day` (default: the cohort's today), or None outside the week."""
+        day = day or self.local_today()
+        try:
+            return self.esp_days.index(day) + 1
+        except ValueError:
+            return None
+
+    def status_on(self, day: datetime.date) -> str:
+        """The status the calendar gives on `day`; a cancelled cohort stays cancelled."""
+        if self.status == self.Status.CANCELLED:
+            return self.status
+        if day < self.esp_days[0]:
+            return self.Status.PLANNED
+        if day > self.end_date:
+            return self.Status.COMPLETED
+        return self.Status.ACTIVE
+
+    def local_datetime(self, day: datetime.date, at: datetime.time) -> datetime.datetime:
+        """An aware datetime for a local wall-clock time on `day` in the cohort's zone."""
+        return datetime.datetime.combine(day, at, tzinfo=self.tzinfo)
+
+
+class AgentQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "view") -> "AgentQuerySet":
+        """The agents `user` may act on; the rules live in cohorts.access."""
+        from cohorts.access import agent_filter
+
+        return self.filter(agent_filter(user, action))
+
+
+class Agent(models.Model):
+    class Status(models.TextChoices):
+        IN_ESP = "in_esp", "In ESP"
+        READY = "ready", "Ready for production"
+        IN_PRODUCTION = "in_production", "In production"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        TERMINATED = "terminated", "Terminated"
+
+    class Equipment(models.TextChoices):
+        COMPANY = "company", "Company equipment"
+        PERSONAL = "personal", "Personal equipment"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="agents")
+    first_name = models.CharField(max_length=60)
+    last_name = models.CharField(max_length=60)
+    employee_id = models.CharField("employee ID", max_length=32, unique=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=32, blank=True)
+    equipment_source = models.CharField(
+        "equipment", max_length=16, choices=Equipment.choices, default=Equipment.COMPANY
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_ESP)
+    production_tl = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="production_agents",
+        verbose_name="production team lead",
+        help_text="The call-floor team lead who takes the agent after ESP.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = AgentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        indexes = [
+            # The roster lists a cohort's agents by name.
+            models.Index(fields=["cohort", "last_name", "first_name"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("cohorts:agent_detail", args=[self.pk])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"

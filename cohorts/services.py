@@ -1,0 +1,289 @@
+"""Use cases that change several rows: roster import and the cohort status refresh."""
+
+import csv
+import datetime
+import io
+import logging
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from simple_history.utils import bulk_create_with_history
+
+from cohorts.models import Agent, Cohort
+
+logger = logging.getLogger(__name__)
+
+# The tracking sheet's roster columns, with the spellings people use for each header.
+ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "first_name": ("first name", "firstname", "first"),
+    "last_name": ("last name", "lastname", "last", "surname"),
+    "employee_id": ("employee id", "employeeid", "employee", "emp id", "employee number"),
+    "email": ("email", "e-mail", "email address"),
+    "phone": ("phone", "phone number", "telephone", "mobile"),
+    "equipment": ("equipment", "equipment source", "equipment type"),
+}
+REQUIRED_VALUES = ("first_name", "last_name", "employee_id", "email", "equipment")
+EQUIPMENT_WORDS = {
+    "company": Agent.Equipment.COMPANY,
+    "company equipment": Agent.Equipment.COMPANY,
+    "cxp": Agent.Equipment.COMPANY,
+    "cxp equipment": Agent.Equipment.COMPANY,
+    "personal": Agent.Equipment.PERSONAL,
+    "personal equipment": Agent.Equipment.PERSONAL,
+    "own": Agent.Equipment.PERSONAL,
+}
+LABELS = {
+    "first_name": "first name",
+    "last_name": "last name",
+    "employee_id": "employee ID",
+    "email": "email",
+    "phone": "phone",
+    "equipment": "equipment",
+}
+
+
+@dataclass
+class RosterRow:
+    row: int  # the row number as the spreadsheet shows it (the header is row 1)
+    first_name: str
+    last_name: str
+    employee_id: str
+    email: str
+    phone: str
+    equipment_source: str
+
+
+@dataclass
+class RowError:
+    row: int | None  # None for a problem with the whole file
+    message: str
+
+
+@dataclass
+class RosterResult:
+    rows: list[RosterRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    def rows_as_dicts(self) -> list[dict]:
+        return [asdict(r) for r in self.rows]
+
+
+class NotATable(Exception):
+    pass
+
+
+def _normalise_header(value) -> str:
+    return " ".join(str(value or "").replace("_", " ").strip().lower().split())
+
+
+def _read_table(content: bytes) -> list[list[str]]:
+    """The cells of a CSV or XLSX file as text, or NotATable."""
+    if content.startswith(b"PK\x03\x04"):
+        from openpyxl import load_workbook
+
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several kinds for a zip that is not a workbook
+            raise NotATable from exc
+        sheet = workbook.worksheets[0]
+        table = []
+        for values in sheet.iter_rows(values_only=True):
+            table.append([_cell_text(v) for v in values])
+        workbook.close()
+        return table
+    if b"\x00" in content[:4096]:
+        raise NotATable
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise NotATable from exc
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise NotATable from exc
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # employee IDs typed as numbers come back as 1234.0
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def read_roster(content: bytes) -> RosterResult:
+    """Parse and check a roster file; every problem is reported with its row number."""
+    result = RosterResult()
+    if not content.strip():
+        result.errors.append(RowError(None, "The file is empty."))
+        return result
+    try:
+        table = _read_table(content)
+    except NotATable:
+        result.errors.append(
+            RowError(None, "This file is not a table. Upload a CSV file or an Excel (.xlsx) workbook.")
+        )
+        return result
+    # Drop rows with no values at all (spreadsheets often end with some).
+    numbered = [(i + 1, row) for i, row in enumerate(table) if any(str(c).strip() for c in row)]
+    if not numbered:
+        result.errors.append(RowError(None, "The file is empty."))
+        return result
+    header_row, header = numbered[0]
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        name = _normalise_header(cell)
+        for key, spellings in ROSTER_COLUMNS.items():
+            if name in spellings and key not in positions:
+                positions[key] = index
+    missing = [LABELS[k] for k in ROSTER_COLUMNS if k not in positions]
+    if missing:
+        found = ", ".join(str(c) for c in header if str(c).strip()) or "none"
+        result.errors.append(
+            RowError(
+                None,
+                f"Wrong columns: missing {', '.join(missing)}. The first row must name the "
+                f"columns first name, last name, employee ID, email, phone, equipment "
+                f"(found: {found}).",
+            )
+        )
+        return result
+    data = numbered[1:]
+    if not data:
+        result.errors.append(RowError(None, "The file has a header row but no agents."))
+        return result
+
+    max_lengths = {
+        "first_name": Agent._meta.get_field("first_name").max_length,
+        "last_name": Agent._meta.get_field("last_name").max_length,
+        "employee_id": Agent._meta.get_field("employee_id").max_length,
+        "email": Agent._meta.get_field("email").max_length,
+        "phone": Agent._meta.get_field("phone").max_length,
+    }
+    first_seen: dict[str, int] = {}
+    for row_number, cells in data:
+        values = {
+            key: (str(cells[pos]).strip() if pos < len(cells) else "") for key, pos in positions.items()
+        }
+        problems = [f"{LABELS[k]} is missing" for k in REQUIRED_VALUES if not values[k]]
+        for key, limit in max_lengths.items():
+            if len(values[key]) > limit:
+                problems.append(f"{LABELS[key]} is longer than {limit} characters")
+        if values["email"]:
+            try:
+                validate_email(values["email"])
+            except ValidationError:
+                problems.append(f"email “{values['email']}” is not a valid email address")
+        equipment = EQUIPMENT_WORDS.get(_normalise_header(values["equipment"]))
+        if values["equipment"] and equipment is None:
+            problems.append(f"equipment “{values['equipment']}” must be Company or Personal")
+        employee_id = values["employee_id"]
+        if employee_id:
+            if employee_id in first_seen:
+                problems.append(f"employee ID {employee_id} is also on row {first_seen[employee_id]}")
+            else:
+                first_seen[employee_id] = row_number
+        if problems:
+            text = "; ".join(problems)
+            result.errors.append(RowError(row_number, text[0].upper() + text[1:] + "."))
+            continue
+        result.rows.append(
+            RosterRow(
+                row=row_number,
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                employee_id=employee_id,
+                email=values["email"],
+                phone=values["phone"],
+                equipment_source=equipment,
+            )
+        )
+    _check_existing_ids(result)
+    result.errors.sort(key=lambda e: e.row or 0)
+    return result
+
+
+def _check_existing_ids(result: RosterResult) -> None:
+    """Report rows whose employee ID is already in the database, in one query."""
+    ids = [r.employee_id for r in result.rows]
+    taken = dict(Agent.objects.filter(employee_id__in=ids).values_list("employee_id", "cohort__name"))
+    if not taken:
+        return
+    kept = []
+    for row in result.rows:
+        if row.employee_id in taken:
+            result.errors.append(
+                RowError(
+                    row.row,
+                    f"Employee ID {row.employee_id} already belongs to an agent in "
+                    f"cohort {taken[row.employee_id]}.",
+                )
+            )
+        else:
+            kept.append(row)
+    result.rows = kept
+
+
+def rows_from_dicts(items: list[dict]) -> list[RosterRow]:
+    return [RosterRow(**item) for item in items]
+
+
+def import_roster(*, cohort: Cohort, rows: list[RosterRow], by) -> list[Agent]:
+    """Create the agents of a checked roster in one transaction, with their history rows."""
+    ids = Counter(r.employee_id for r in rows)
+    if not rows or any(n > 1 for n in ids.values()):
+        raise ValueError("import_roster needs a non-empty roster with unique employee IDs")
+    agents = [
+        Agent(
+            cohort=cohort,
+            first_name=r.first_name,
+            last_name=r.last_name,
+            employee_id=r.employee_id,
+            email=r.email,
+            phone=r.phone,
+            equipment_source=r.equipment_source,
+        )
+        for r in rows
+    ]
+    with transaction.atomic():
+        created = bulk_create_with_history(
+            agents, Agent, default_user=by, default_change_reason="Roster import"
+        )
+    logger.info("Imported %d agents into cohort %s", len(created), cohort.pk)
+    return created
+
+
+def refresh_cohort_statuses(today_for=None) -> int:
+    """Move cohorts between planned, active and completed by each one's local date.
+
+    Returns how many cohorts changed. `today_for` (cohort -> date) lets tests fix the date.
+    """
+    today_for = today_for or (lambda cohort: cohort.local_today())
+    changed = 0
+    open_statuses = [Cohort.Status.PLANNED, Cohort.Status.ACTIVE]
+    for cohort in Cohort.objects.filter(status__in=open_statuses):
+        new_status = cohort.status_on(today_for(cohort))
+        if new_status == cohort.status:
+            continue
+        # Claim the change: a concurrent run that got there first updates nothing.
+        claimed = Cohort.objects.filter(pk=cohort.pk, status=cohort.status).update(status=new_status)
+        if claimed:
+            old_status = cohort.status
+            cohort.status = new_status
+            cohort._change_reason = f"Calendar: {old_status} → {new_status}"
+            cohort.save(update_fields=["status", "updated_at"])
+            changed += 1
+            logger.info("Cohort %s is now %s", cohort.pk, new_status)
+    return changed

@@ -1,0 +1,81 @@
+import pytest
+
+from cohorts.access import Action, can, roles_of
+from cohorts.models import Agent, Cohort
+from tests.factories import AgentFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def visible(user, action=Action.VIEW):
+    return set(Cohort.objects.visible_to(user, action).values_list("name", flat=True))
+
+
+def agents_visible(user, action=Action.VIEW):
+    return set(Agent.objects.visible_to(user, action).values_list("first_name", flat=True))
+
+
+def test_a_tl_reads_and_edits_only_the_cohorts_they_lead(tl1, cohort1, cohort2):
+    assert visible(tl1) == {"East"}
+    assert visible(tl1, Action.EDIT) == {"East"}
+    assert visible(tl1, Action.ATTENDANCE) == {"East"}
+
+
+def test_a_tl_does_not_manage_cohort_settings(tl1, cohort1):
+    assert visible(tl1, Action.MANAGE) == set()
+
+
+def test_a_pm_reads_edits_and_manages_the_cohorts_they_manage(pm1, pm2, cohort1, cohort2):
+    assert visible(pm1) == {"East", "West"}
+    assert visible(pm1, Action.MANAGE) == {"East", "West"}
+    assert visible(pm2) == set()
+
+
+def test_an_esp_manager_reads_every_cohort_but_edits_none(mgr1, cohort1, cohort2):
+    assert visible(mgr1) == {"East", "West"}
+    assert visible(mgr1, Action.EDIT) == set()
+    assert visible(mgr1, Action.MANAGE) == set()
+
+
+def test_wfm_reads_rosters_and_attendance_but_no_agent_records(wfm1, agent1, agent2):
+    assert visible(wfm1) == {"East", "West"}
+    assert visible(wfm1, Action.ATTENDANCE) == {"East", "West"}
+    assert visible(wfm1, Action.EDIT) == set()
+    assert agents_visible(wfm1) == set()
+    assert agents_visible(wfm1, Action.ATTENDANCE) == {"Alice", "Bob"}
+
+
+def test_admins_do_everything(staff, agent1, agent2):
+    assert visible(staff, Action.MANAGE) == {"East", "West"}
+    assert agents_visible(staff, Action.EDIT) == {"Alice", "Bob"}
+
+
+def test_a_user_with_no_role_sees_nothing(agent1):
+    nobody = UserFactory(username="nobody")
+    assert visible(nobody) == set()
+    assert agents_visible(nobody) == set()
+
+
+def test_an_inactive_user_sees_nothing(tl1, agent1):
+    tl1.is_active = False
+    assert visible(tl1) == set()
+    assert agents_visible(tl1) == set()
+
+
+def test_agents_follow_their_cohort(tl1, tl2, agent1, agent2):
+    assert agents_visible(tl1) == {"Alice"}
+    assert agents_visible(tl2, Action.EDIT) == {"Bob"}
+    assert can(tl1, Action.EDIT, agent1)
+    assert not can(tl1, Action.VIEW, agent2)
+
+
+def test_a_production_tl_reads_the_agents_handed_to_them(tl2, agent1):
+    handed = AgentFactory(cohort=agent1.cohort, first_name="Handed", production_tl=tl2)
+    assert agents_visible(tl2) == {"Handed"}
+    assert not can(tl2, Action.EDIT, handed)
+
+
+def test_roles_are_read_once_per_user_object(tl1, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        assert roles_of(tl1) == {"TL"}
+        assert roles_of(tl1) == {"TL"}

@@ -1,0 +1,92 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cohorts.access import Role
+from tests.factories import AgentFactory, CohortFactory, UserFactory
+
+
+@pytest.fixture
+def tl1(db):
+    return UserFactory(username="tl1", roles=[Role.TL])
+
+
+@pytest.fixture
+def tl2(db):
+    return UserFactory(username="tl2", roles=[Role.TL])
+
+
+@pytest.fixture
+def pm1(db):
+    return UserFactory(username="pm1", roles=[Role.PM])
+
+
+@pytest.fixture
+def pm2(db):
+    return UserFactory(username="pm2", roles=[Role.PM])
+
+
+@pytest.fixture
+def mgr1(db):
+    return UserFactory(username="mgr1", roles=[Role.ESP_MANAGER])
+
+
+@pytest.fixture
+def wfm1(db):
+    return UserFactory(username="wfm1", roles=[Role.WFM])
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def cohort1(tl1, pm1):
+    return CohortFactory(name="East", tl=tl1, pm=pm1)
+
+
+@pytest.fixture
+def cohort2(tl2, pm1):
+    return CohortFactory(name="West", tl=tl2, pm=pm1, time_zone="America/Los_Angeles")
+
+
+@pytest.fixture
+def agent1(cohort1):
+    return AgentFactory(cohort=cohort1, first_name="Alice", last_name="Archer")
+
+
+@pytest.fixture
+def agent2(cohort2):
+    return AgentFactory(cohort=cohort2, first_name="Bob", last_name="Brown")
+
+
+@pytest.fixture
+def client_for(client):
+    """A logged-in test client for a user (None for an anonymous one)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def count_queries():
+    """Run a callable and return how many queries it made."""
+
+    def count(func) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            func()
+        return len(ctx.captured_queries)
+
+    return count
+
+
+@pytest.fixture
+def user_model():
+    return get_user_model()
