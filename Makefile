@@ -23,16 +23,15 @@ run: $(STAMP)
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@echo ""
+	@echo "  ESP Tracker starts at http://127.0.0.1:$(PORT)/"
+	@echo "  Demo logins (password: demo): admin, tl1, tl2, pm1, mgr1, wfm1"
+	@echo "  Email is written to var/mail/. Press Ctrl-C to stop the server, worker and beat."
+	@echo ""
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	$(VENV)/bin/celery -A esp worker --beat --loglevel=info --concurrency=1 \
 		--schedule var/celerybeat-schedule & \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
-	sleep 2; \
-	echo ""; \
-	echo "  ESP Tracker is running at http://127.0.0.1:$(PORT)/"; \
-	echo "  Demo logins (password: demo): admin, tl1, tl2, pm1, mgr1, wfm1"; \
-	echo "  Email is written to var/mail/. Press Ctrl-C to stop."; \
-	echo ""; \
 	wait
 
 test: $(STAMP)
