@@ -1,0 +1,225 @@
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from cohorts.models import Agent, Cohort
+
+
+class AttendancePolicy(models.Model):
+    """A version of the Attendance Policy's thresholds, in force from its effective date."""
+
+    effective_from = models.DateField(unique=True, help_text="In force for ESP days from this date.")
+    tardy_minutes = models.PositiveSmallIntegerField(
+        "late / early threshold (minutes)",
+        validators=[MinValueValidator(1)],
+        help_text="Arriving this many minutes late or leaving this many minutes early is an occurrence.",
+    )
+    partial_day_minutes = models.PositiveSmallIntegerField(
+        "partial-day threshold (minutes)",
+        validators=[MinValueValidator(1)],
+        help_text="Arriving or leaving this many minutes off the shift counts as a partial day "
+        "(the source page: 4 hours = 240 minutes).",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="Why this version was made.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name_plural = "attendance policies"
+
+    def __str__(self) -> str:
+        return (
+            f"From {self.effective_from:%Y-%m-%d}: late/early {self.tardy_minutes} min, "
+            f"partial day {self.partial_day_minutes} min"
+        )
+
+    def clean(self) -> None:
+        if self.tardy_minutes and self.partial_day_minutes and self.partial_day_minutes <= self.tardy_minutes:
+            raise ValidationError(
+                {"partial_day_minutes": "The partial-day threshold must be longer than the late threshold."}
+            )
+
+    @property
+    def tardy(self) -> datetime.timedelta:
+        return datetime.timedelta(minutes=self.tardy_minutes)
+
+    @property
+    def partial_day(self) -> datetime.timedelta:
+        return datetime.timedelta(minutes=self.partial_day_minutes)
+
+    @classmethod
+    def in_force(cls, day: datetime.date) -> "AttendancePolicy":
+        """The version in force on `day`."""
+        policy = cls.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+        if policy is None:
+            raise cls.DoesNotExist(f"No attendance policy is in force on {day}.")
+        return policy
+
+
+class Occurrence(models.TextChoices):
+    LATE = "late", "Late"
+    LATE_PARTIAL = "late_partial", "Late, partial day"
+    LEFT_EARLY = "left_early", "Left early"
+    LEFT_EARLY_PARTIAL = "left_early_partial", "Left early, partial day"
+    ABSENT = "absent", "Absent all day"
+
+
+@dataclass(frozen=True)
+class Classification:
+    arrival: str = ""  # "", Occurrence.LATE or Occurrence.LATE_PARTIAL
+    departure: str = ""  # "", Occurrence.LEFT_EARLY or Occurrence.LEFT_EARLY_PARTIAL
+    absent: bool = False
+
+    @property
+    def occurrences(self) -> list[str]:
+        kinds = [k for k in (self.arrival, self.departure) if k]
+        return [Occurrence.ABSENT] if self.absent else kinds
+
+
+def classify(
+    *,
+    scheduled_start: datetime.datetime,
+    scheduled_end: datetime.datetime,
+    arrived: datetime.datetime | None,
+    departed: datetime.datetime | None,
+    absent: bool,
+    policy: AttendancePolicy,
+) -> Classification:
+    """The occurrences of one agent's day under `policy`; a threshold reached exactly counts."""
+    if absent:
+        return Classification(absent=True)
+    arrival = departure = ""
+    if arrived is not None:
+        late_by = arrived - scheduled_start
+        if late_by >= policy.partial_day:
+            arrival = Occurrence.LATE_PARTIAL
+        elif late_by >= policy.tardy:
+            arrival = Occurrence.LATE
+    if departed is not None:
+        early_by = scheduled_end - departed
+        if early_by >= policy.partial_day:
+            departure = Occurrence.LEFT_EARLY_PARTIAL
+        elif early_by >= policy.tardy:
+            departure = Occurrence.LEFT_EARLY
+    return Classification(arrival=arrival, departure=departure)
+
+
+class AttendanceRecord(models.Model):
+    """One agent's attendance on one ESP day, classified by the policy version it keeps."""
+
+    ARRIVAL_CHOICES = [
+        ("", "On time"),
+        (Occurrence.LATE, "Late"),
+        (Occurrence.LATE_PARTIAL, "Late, partial day"),
+    ]
+    DEPARTURE_CHOICES = [
+        ("", "Stayed"),
+        (Occurrence.LEFT_EARLY, "Left early"),
+        (Occurrence.LEFT_EARLY_PARTIAL, "Left early, partial day"),
+    ]
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="attendance_records")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="attendance_records")
+    day = models.DateField()
+    scheduled_start_at = models.DateTimeField()
+    scheduled_end_at = models.DateTimeField()
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    departed_at = models.DateTimeField(null=True, blank=True)
+    absent = models.BooleanField("absent all day", default=False)
+    excused = models.BooleanField(default=False)
+    excused_reason = models.CharField(max_length=200, blank=True)
+    policy = models.ForeignKey(AttendancePolicy, on_delete=models.PROTECT, related_name="records")
+    arrival_occurrence = models.CharField(max_length=20, choices=ARRIVAL_CHOICES, blank=True)
+    departure_occurrence = models.CharField(max_length=20, choices=DEPARTURE_CHOICES, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Bumped on every save, to catch concurrent edits."
+    )
+    reported_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The version WFM was last told about."
+    )
+    reported_at = models.DateTimeField(null=True, blank=True)
+    wfm_pending = models.BooleanField(
+        "WFM to be told", default=False, help_text="An occurrence or a correction WFM has not been sent yet."
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["reported_version", "reported_at", "wfm_pending"])
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "day"], name="one_attendance_record_per_agent_day"),
+        ]
+        indexes = [
+            # Roll call and the matrix read a cohort's records for a day or a week.
+            models.Index(fields=["cohort", "day"]),
+            # The WFM digest reads every cohort's records of one day.
+            models.Index(fields=["day"]),
+            # ... and what WFM has not been told yet, from any earlier day.
+            models.Index(fields=["day"], condition=models.Q(wfm_pending=True), name="attendance_wfm_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} on {self.day}"
+
+    def classify(self) -> None:
+        """Set the occurrence fields from the times under the record's own policy version."""
+        result = classify(
+            scheduled_start=self.scheduled_start_at,
+            scheduled_end=self.scheduled_end_at,
+            arrived=self.arrived_at,
+            departed=self.departed_at,
+            absent=self.absent,
+            policy=self.policy,
+        )
+        self.arrival_occurrence = result.arrival
+        self.departure_occurrence = result.departure
+
+    def touch(self, by) -> None:
+        """Reclassify after a change, bump the version, and note what WFM must hear of."""
+        self.classify()
+        self.version += 1
+        self.updated_by = by
+        self.wfm_pending = bool(self.occurrences) or self.reported_version is not None
+
+    @property
+    def occurrences(self) -> list[str]:
+        if self.absent:
+            return [Occurrence.ABSENT]
+        return [k for k in (self.arrival_occurrence, self.departure_occurrence) if k]
+
+    def occurrence_labels(self) -> list[str]:
+        return [Occurrence(k).label for k in self.occurrences]
+
+
+class Reclassification(models.Model):
+    """An admin's deliberate re-run of the policy over a range of days: what, by whom, and when."""
+
+    start = models.DateField()
+    end = models.DateField()
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, null=True, blank=True)
+    reason = models.CharField(max_length=200)
+    records_checked = models.PositiveIntegerField(default=0)
+    records_changed = models.PositiveIntegerField(default=0)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"Reclassified {self.start}–{self.end} ({self.records_changed} changed)"

@@ -101,8 +101,22 @@ class CohortForm(forms.ModelForm):
 class AgentForm(forms.ModelForm):
     class Meta:
         model = Agent
-        fields = ["first_name", "last_name", "employee_id", "email", "phone", "equipment_source"]
-        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"})}
+        fields = [
+            "first_name",
+            "last_name",
+            "employee_id",
+            "email",
+            "phone",
+            "equipment_source",
+            "shift_start",
+            "shift_end",
+        ]
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "shift_start": forms.TimeInput(attrs={"type": "time"}),
+            "shift_end": forms.TimeInput(attrs={"type": "time"}),
+        }
+        labels = {"shift_start": "Own shift start", "shift_end": "Own shift end"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -111,6 +125,7 @@ class AgentForm(forms.ModelForm):
             Row(Column("first_name"), Column("last_name")),
             Row(Column("employee_id"), Column("equipment_source")),
             Row(Column("email"), Column("phone")),
+            Row(Column("shift_start"), Column("shift_end")),
             Submit("save", "Save agent"),
         )
 

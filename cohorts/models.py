@@ -165,6 +165,12 @@ class Agent(models.Model):
         "equipment", max_length=16, choices=Equipment.choices, default=Equipment.COMPANY
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_ESP)
+    shift_start = models.TimeField(
+        null=True, blank=True, help_text="Only when this agent's shift differs from the cohort's."
+    )
+    shift_end = models.TimeField(
+        null=True, blank=True, help_text="Only when this agent's shift differs from the cohort's."
+    )
     production_tl = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -196,3 +202,15 @@ class Agent(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    def clean(self) -> None:
+        if bool(self.shift_start) != bool(self.shift_end):
+            raise ValidationError("Give both the start and the end of the agent's own shift, or neither.")
+        if self.shift_start and self.shift_end and self.shift_end <= self.shift_start:
+            raise ValidationError({"shift_end": "The shift must end after it starts."})
+
+    def scheduled_shift(self) -> tuple[datetime.time, datetime.time]:
+        """The agent's local shift: their own override, else the cohort's."""
+        if self.shift_start and self.shift_end:
+            return self.shift_start, self.shift_end
+        return self.cohort.shift_start, self.cohort.shift_end

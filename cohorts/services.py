@@ -83,7 +83,7 @@ def _normalise_header(value) -> str:
     return " ".join(str(value or "").replace("_", " ").strip().lower().split())
 
 
-def _read_table(content: bytes) -> list[list[str]]:
+def read_table(content: bytes) -> list[list[str]]:
     """The cells of a CSV or XLSX file as text, or NotATable."""
     if content.startswith(b"PK\x03\x04"):
         from openpyxl import load_workbook
@@ -130,7 +130,7 @@ def read_roster(content: bytes) -> RosterResult:
         result.errors.append(RowError(None, "The file is empty."))
         return result
     try:
-        table = _read_table(content)
+        table = read_table(content)
     except NotATable:
         result.errors.append(
             RowError(None, "This file is not a table. Upload a CSV file or an Excel (.xlsx) workbook.")

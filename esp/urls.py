@@ -23,6 +23,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("cohorts/", include("cohorts.urls")),
+    path("attendance/", include("attendance.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -100,9 +100,10 @@ COHORTS = [
 
 
 def week_start(today: datetime.date) -> datetime.date:
-    """This week's Monday on a weekday; next Monday at the weekend."""
+    """This week's Monday on a weekday; at the weekend, the Wednesday before, so that the demo
+    week is in progress whatever day it is shown."""
     if today.weekday() >= 5:
-        return today + datetime.timedelta(days=7 - today.weekday())
+        return today - datetime.timedelta(days=today.weekday() - 2)
     return today - datetime.timedelta(days=today.weekday())
 
 
@@ -113,7 +114,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         users = self._users()
         for key, suffix, tl, tz, start, end, size, prefix, weeks_back in COHORTS:
-            self._cohort(key, suffix, users[tl], users["pm1"], tz, start, end, size, prefix, weeks_back)
+            cohort = self._cohort(
+                key, suffix, users[tl], users["pm1"], tz, start, end, size, prefix, weeks_back
+            )
+            self._attendance(cohort, rng=random.Random(f"attendance-{key}"), reported=bool(weeks_back))
         refresh_cohort_statuses()
         self.stdout.write(
             self.style.SUCCESS(
@@ -188,3 +192,37 @@ class Command(BaseCommand):
         for agent in new_agents:
             agent.save()
         return cohort
+
+    def _attendance(self, cohort: Cohort, *, rng: random.Random, reported: bool) -> None:
+        """Attendance for the cohort's ESP days before its today, with a few occurrences."""
+        from simple_history.utils import bulk_create_with_history
+
+        from attendance.models import AttendancePolicy, AttendanceRecord
+        from attendance.services import new_record
+
+        if AttendanceRecord.objects.filter(cohort=cohort).exists():
+            return
+        today = cohort.local_today()
+        records = []
+        for day in [d for d in cohort.esp_days if d < today]:
+            policy = AttendancePolicy.in_force(day)
+            for agent in cohort.agents.select_related("cohort"):
+                record = new_record(agent, day, policy)
+                roll = rng.random()
+                if roll < 0.04:
+                    record.absent = True
+                else:
+                    late = rng.choice([0, 0, 2, 5, 8])
+                    if roll < 0.12:
+                        late = rng.randint(10, 45)
+                    elif roll < 0.14:
+                        late = rng.randint(240, 300)
+                    record.arrived_at = record.scheduled_start_at + datetime.timedelta(minutes=late)
+                    early = rng.randint(15, 90) if 0.14 <= roll < 0.19 else rng.choice([0, 0, -5])
+                    record.departed_at = record.scheduled_end_at - datetime.timedelta(minutes=early)
+                record.touch(cohort.tl)
+                if reported:
+                    record.reported_version, record.wfm_pending = record.version, False
+                    record.reported_at = cohort.local_datetime(day, datetime.time(23, 0))
+                records.append(record)
+        bulk_create_with_history(records, AttendanceRecord, default_user=cohort.tl)

@@ -1,0 +1,70 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from attendance.models import AttendancePolicy, AttendanceRecord, Reclassification
+
+
+@admin.register(AttendancePolicy)
+class AttendancePolicyAdmin(SimpleHistoryAdmin):
+    list_display = ("effective_from", "tardy_minutes", "partial_day_minutes", "note", "created_by")
+    readonly_fields = ("created_by", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A version that has classified records is frozen: add a new version with a later date.
+        if obj is not None and obj.records.exists():
+            return ("effective_from", "tardy_minutes", "partial_day_minutes", *self.readonly_fields)
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.records.exists()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "agent",
+        "day",
+        "cohort",
+        "absent",
+        "arrival_occurrence",
+        "departure_occurrence",
+        "excused",
+    )
+    list_filter = ("absent", "excused", "arrival_occurrence", "departure_occurrence", "cohort")
+    search_fields = ("agent__first_name", "agent__last_name", "agent__employee_id")
+    date_hierarchy = "day"
+    list_select_related = ("agent", "cohort")
+    raw_id_fields = ("agent", "cohort", "updated_by")
+    readonly_fields = (
+        "policy",
+        "arrival_occurrence",
+        "departure_occurrence",
+        "version",
+        "reported_version",
+        "reported_at",
+        "wfm_pending",
+    )
+
+    def save_model(self, request, obj, form, change):
+        # An admin's correction is classified, versioned and reported like any other edit.
+        if obj.pk is None:
+            obj.policy = AttendancePolicy.in_force(obj.day)
+        obj.touch(request.user)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Reclassification)
+class ReclassificationAdmin(admin.ModelAdmin):
+    list_display = ("at", "start", "end", "cohort", "records_checked", "records_changed", "by", "reason")
+    readonly_fields = [f.name for f in Reclassification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,103 @@
+import datetime
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.conf import settings
+
+from cohorts.models import Cohort
+
+TIME_ERRORS = {"invalid": "Enter a time such as 09:05."}
+TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}, format="%H:%M")
+CHECKBOX = forms.CheckboxInput(attrs={"class": "form-check-input"})
+
+
+class RollCallRowForm(forms.Form):
+    """One agent's row of the roll call; times are in the cohort's zone."""
+
+    arrival = forms.TimeField(required=False, error_messages=TIME_ERRORS, widget=TIME_WIDGET)
+    departure = forms.TimeField(required=False, error_messages=TIME_ERRORS, widget=TIME_WIDGET)
+    absent = forms.BooleanField(required=False, label="Absent all day", widget=CHECKBOX)
+    excused = forms.BooleanField(required=False, widget=CHECKBOX)
+    excused_reason = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Reason",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "why excused"}),
+    )
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("absent"):
+            data["arrival"] = data["departure"] = None
+        else:
+            arrival, departure = data.get("arrival"), data.get("departure")
+            if departure and not arrival and "arrival" not in self.errors:
+                self.add_error("arrival", "Enter the arrival time too, or tick Absent.")
+            if arrival and departure and departure <= arrival:
+                self.add_error("departure", "Departure must be after arrival.")
+        if data.get("excused") and not (data.get("excused_reason") or "").strip():
+            self.add_error("excused_reason", "Say why the occurrence is excused.")
+        return data
+
+
+class DateRangeMixin:
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", "The last day must not be before the first day.")
+        return data
+
+
+class TimekeepingUploadForm(DateRangeMixin, forms.Form):
+    file = forms.FileField(
+        label="Login report",
+        help_text="CSV or Excel (.xlsx) with the columns employee ID, date, first login, last logout, "
+        "times in the cohort's time zone.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    start = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.ROSTER_UPLOAD_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(f"A login report may be at most {limit // 1024} KB.")
+        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+            raise forms.ValidationError("Upload a CSV file or an Excel (.xlsx) workbook.")
+        return upload
+
+
+class ReclassifyForm(DateRangeMixin, forms.Form):
+    start = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    cohort = forms.ModelChoiceField(queryset=Cohort.objects.all(), required=False, empty_label="All cohorts")
+    reason = forms.CharField(max_length=200, help_text="Kept in the log and in each record's history.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and (end - start) > datetime.timedelta(days=366):
+            self.add_error("end", "Reclassify at most a year at a time.")
+        return data

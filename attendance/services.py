@@ -1,0 +1,432 @@
+"""Attendance use cases: the roll call, imports of timekeeping reports, reclassification, WFM."""
+
+import datetime
+import functools
+import operator
+import re
+from dataclasses import asdict, dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from attendance.models import AttendancePolicy, AttendanceRecord, Reclassification
+from cohorts.models import Agent, Cohort
+from cohorts.services import NotATable, read_table
+
+# Agents who still take part in the ESP week; others are shown but not marked present in bulk.
+ATTENDING = [Agent.Status.IN_ESP, Agent.Status.READY]
+
+
+class DayNotAllowed(ValueError):
+    """A day on which this cohort's attendance cannot be taken; the message says why."""
+
+
+class StaleRecord(Exception):
+    """Someone saved the record after the editor loaded it."""
+
+    def __init__(self, current: AttendanceRecord):
+        super().__init__("The attendance record changed since it was loaded.")
+        self.current = current
+
+
+def check_day(cohort: Cohort, day: datetime.date, today: datetime.date | None = None) -> None:
+    """Refuse a day outside the cohort's ESP days or after its today."""
+    today = today or cohort.local_today()
+    if cohort.day_number(day) is None:
+        first, last = cohort.esp_days[0], cohort.end_date
+        raise DayNotAllowed(
+            f"{day:%a %-d %b %Y} is not one of {cohort}'s ESP days "
+            f"({first:%a %-d %b} to {last:%a %-d %b %Y}, business days only)."
+        )
+    if day > today:
+        raise DayNotAllowed(
+            f"{day:%a %-d %b %Y} is in the future: attendance can be taken up to today "
+            f"({today:%a %-d %b} in {cohort.time_zone})."
+        )
+    if not AttendancePolicy.objects.filter(effective_from__lte=day).exists():
+        raise DayNotAllowed(
+            f"No attendance policy is in force on {day:%a %-d %b %Y}: an admin must add one before "
+            "attendance can be taken."
+        )
+
+
+def taken_days(cohort: Cohort, today: datetime.date | None = None) -> list[datetime.date]:
+    """The cohort's ESP days up to its today, the days whose attendance may be taken."""
+    today = today or cohort.local_today()
+    return [d for d in cohort.esp_days if d <= today]
+
+
+def scheduled_for(agent: Agent, day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start, end = agent.scheduled_shift()
+    return agent.cohort.local_datetime(day, start), agent.cohort.local_datetime(day, end)
+
+
+def new_record(agent: Agent, day: datetime.date, policy: AttendancePolicy) -> AttendanceRecord:
+    start, end = scheduled_for(agent, day)
+    return AttendanceRecord(
+        cohort=agent.cohort,
+        agent=agent,
+        day=day,
+        scheduled_start_at=start,
+        scheduled_end_at=end,
+        policy=policy,
+        version=0,
+    )
+
+
+@dataclass
+class Entry:
+    """What a TL enters for one agent and day; times are local to the cohort."""
+
+    arrival: datetime.time | None = None
+    departure: datetime.time | None = None
+    absent: bool = False
+    excused: bool = False
+    excused_reason: str = ""
+
+
+def record_attendance(
+    *, agent: Agent, day: datetime.date, entry: Entry, expected_version: int | None, by
+) -> AttendanceRecord:
+    """Save one agent's day; StaleRecord if it changed since `expected_version` was read.
+
+    A record keeps the policy version that first classified it: an edit never moves it to a
+    newer policy (that is what `reclassify` is for).
+    """
+    cohort = agent.cohort
+    check_day(cohort, day)
+    try:
+        with transaction.atomic():
+            record = AttendanceRecord.objects.select_for_update().filter(agent=agent, day=day).first()
+            if record is None:
+                record = new_record(agent, day, AttendancePolicy.in_force(day))
+            loaded_version = record.version if record.pk else 0
+            if loaded_version != (expected_version or 0):
+                raise StaleRecord(record)
+            record.absent = entry.absent
+            record.arrived_at = (
+                None if entry.absent or not entry.arrival else cohort.local_datetime(day, entry.arrival)
+            )
+            record.departed_at = (
+                None if entry.absent or not entry.departure else cohort.local_datetime(day, entry.departure)
+            )
+            record.excused = entry.excused
+            record.excused_reason = entry.excused_reason if entry.excused else ""
+            record.touch(by)
+            record.save()
+    except IntegrityError:
+        # Another editor created the record between our read and our insert.
+        raise StaleRecord(AttendanceRecord.objects.get(agent=agent, day=day)) from None
+    return record
+
+
+def mark_all_present(*, cohort: Cohort, day: datetime.date, by) -> int:
+    """Record every attending agent with no record yet as arrived at their shift start."""
+    check_day(cohort, day)
+    policy = AttendancePolicy.in_force(day)
+    agents = (
+        Agent.objects.filter(cohort=cohort, status__in=ATTENDING)
+        .exclude(attendance_records__day=day)
+        .select_related("cohort")
+    )
+    records = []
+    for agent in agents:
+        record = new_record(agent, day, policy)
+        record.arrived_at = record.scheduled_start_at
+        record.touch(by)
+        records.append(record)
+    if records:
+        with transaction.atomic():
+            bulk_create_with_history(records, AttendanceRecord, default_user=by)
+    return len(records)
+
+
+# --- Timekeeping report import --------------------------------------------------------------
+
+TIMEKEEPING_COLUMNS = {
+    "employee_id": ("employee id", "employeeid", "employee", "emp id", "employee number"),
+    "date": ("date", "day", "work date"),
+    "first_login": ("first login", "login", "first log in", "clock in", "first punch"),
+    "last_logout": ("last logout", "logout", "last log out", "clock out", "last punch"),
+}
+TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p")
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y")
+
+
+@dataclass
+class Punch:
+    row: int
+    agent_id: int
+    employee_id: str
+    day: str  # ISO date
+    arrival: str  # HH:MM:SS, cohort-local
+    departure: str  # HH:MM:SS or ""
+
+
+@dataclass
+class TimekeepingResult:
+    rows: list[Punch] = field(default_factory=list)
+    errors: list[tuple[int | None, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    def rows_as_dicts(self) -> list[dict]:
+        return [asdict(r) for r in self.rows]
+
+
+def parse_time(text: str) -> datetime.time | None:
+    text = text.strip().upper()
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", text):
+        text = text[11:]  # a spreadsheet that stored a full timestamp
+    for fmt in TIME_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).time()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_date(text: str) -> datetime.date | None:
+    text = text.strip()[:10]
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_timekeeping(
+    content: bytes, *, cohort: Cohort, start: datetime.date, end: datetime.date
+) -> TimekeepingResult:
+    """Check a login report for `cohort` between `start` and `end`; every bad row is named."""
+    result = TimekeepingResult()
+    if not content.strip():
+        result.errors.append((None, "The file is empty."))
+        return result
+    try:
+        table = read_table(content)
+    except NotATable:
+        result.errors.append(
+            (None, "This file is not a table. Upload a CSV file or an Excel (.xlsx) workbook.")
+        )
+        return result
+    numbered = [(i + 1, row) for i, row in enumerate(table) if any(str(c).strip() for c in row)]
+    if len(numbered) < 2:
+        result.errors.append((None, "The file has no rows of logins."))
+        return result
+    header = [" ".join(str(c).replace("_", " ").lower().split()) for c in numbered[0][1]]
+    positions = {}
+    for key, spellings in TIMEKEEPING_COLUMNS.items():
+        for index, name in enumerate(header):
+            if name in spellings:
+                positions[key] = index
+                break
+    missing = [k.replace("_", " ") for k in TIMEKEEPING_COLUMNS if k not in positions]
+    if missing:
+        result.errors.append(
+            (
+                None,
+                f"Wrong columns: missing {', '.join(missing)}. The first row must name the columns "
+                "employee ID, date, first login, last logout.",
+            )
+        )
+        return result
+
+    agents = {a.employee_id: a.pk for a in Agent.objects.filter(cohort=cohort).only("pk", "employee_id")}
+    today = cohort.local_today()
+    seen: dict[tuple[str, datetime.date], int] = {}
+    for row_number, cells in numbered[1:]:
+        values = {k: (str(cells[p]).strip() if p < len(cells) else "") for k, p in positions.items()}
+        problems = []
+        employee_id = values["employee_id"]
+        if not employee_id:
+            problems.append("employee ID is missing")
+        elif employee_id not in agents:
+            problems.append(f"employee ID {employee_id} is not an agent of {cohort}")
+        day = parse_date(values["date"])
+        if day is None:
+            problems.append(f"date “{values['date']}” is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
+        elif not start <= day <= end:
+            problems.append(f"date {day} is outside the chosen range {start} to {end}")
+        else:
+            try:
+                check_day(cohort, day, today)
+            except DayNotAllowed as exc:
+                problems.append(str(exc)[0].lower() + str(exc)[1:].rstrip("."))
+        arrival = parse_time(values["first_login"])
+        if not values["first_login"]:
+            problems.append("first login is missing")
+        elif arrival is None:
+            problems.append(f"first login “{values['first_login']}” is not a time (use HH:MM)")
+        departure = parse_time(values["last_logout"]) if values["last_logout"] else None
+        if values["last_logout"] and departure is None:
+            problems.append(f"last logout “{values['last_logout']}” is not a time (use HH:MM)")
+        if arrival and departure and departure <= arrival:
+            problems.append("last logout is not after first login")
+        if employee_id and day:
+            key = (employee_id, day)
+            if key in seen:
+                problems.append(f"{employee_id} on {day} is also on row {seen[key]}")
+            else:
+                seen[key] = row_number
+        if problems:
+            text = "; ".join(problems)
+            result.errors.append((row_number, text[0].upper() + text[1:] + "."))
+            continue
+        result.rows.append(
+            Punch(
+                row=row_number,
+                agent_id=agents[employee_id],
+                employee_id=employee_id,
+                day=day.isoformat(),
+                arrival=arrival.isoformat(),
+                departure=departure.isoformat() if departure else "",
+            )
+        )
+    return result
+
+
+def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int, int]:
+    """Fill arrival and departure from a checked report, all rows or none: (created, updated)."""
+    agents = {a.pk: a for a in Agent.objects.filter(cohort=cohort, pk__in=[p.agent_id for p in punches])}
+    days = {datetime.date.fromisoformat(p.day) for p in punches}
+    for day in days:
+        check_day(cohort, day)
+    policies = {day: AttendancePolicy.in_force(day) for day in days}
+    with transaction.atomic():
+        existing = {
+            (r.agent_id, r.day): r
+            for r in AttendanceRecord.objects.select_for_update().filter(agent_id__in=agents, day__in=days)
+        }
+        created, updated = [], []
+        for punch in punches:
+            agent = agents[punch.agent_id]
+            day = datetime.date.fromisoformat(punch.day)
+            record = existing.get((agent.pk, day))
+            if record is None:
+                record = new_record(agent, day, policies[day])
+                created.append(record)
+            else:
+                updated.append(record)
+            record.absent = False
+            record.arrived_at = cohort.local_datetime(day, datetime.time.fromisoformat(punch.arrival))
+            record.departed_at = (
+                cohort.local_datetime(day, datetime.time.fromisoformat(punch.departure))
+                if punch.departure
+                else None
+            )
+            record.touch(by)
+        if created:
+            bulk_create_with_history(
+                created, AttendanceRecord, default_user=by, default_change_reason="Timekeeping import"
+            )
+        if updated:
+            bulk_update_with_history(
+                updated,
+                AttendanceRecord,
+                [
+                    "absent",
+                    "arrived_at",
+                    "departed_at",
+                    "arrival_occurrence",
+                    "departure_occurrence",
+                    "version",
+                    "updated_by",
+                    "wfm_pending",
+                    "updated_at",
+                ],
+                default_user=by,
+                default_change_reason="Timekeeping import",
+            )
+    return len(created), len(updated)
+
+
+# --- Reclassification -------------------------------------------------------------------------
+
+
+def reclassify(
+    *, start: datetime.date, end: datetime.date, reason: str, by, cohort: Cohort | None = None
+) -> Reclassification:
+    """Re-run the policy in force on each day over a range, on purpose, and log it."""
+    policies = list(AttendancePolicy.objects.order_by("-effective_from"))
+
+    def in_force(day):
+        return next(p for p in policies if p.effective_from <= day)
+
+    with transaction.atomic():
+        records = AttendanceRecord.objects.select_for_update().filter(day__range=(start, end))
+        if cohort is not None:
+            records = records.filter(cohort=cohort)
+        records = list(records)
+        changed = []
+        for record in records:
+            before = (record.policy_id, record.arrival_occurrence, record.departure_occurrence)
+            record.policy = in_force(record.day)
+            record.classify()
+            if (record.policy_id, record.arrival_occurrence, record.departure_occurrence) != before:
+                record.touch(by)
+                changed.append(record)
+        if changed:
+            bulk_update_with_history(
+                changed,
+                AttendanceRecord,
+                [
+                    "policy",
+                    "arrival_occurrence",
+                    "departure_occurrence",
+                    "version",
+                    "updated_by",
+                    "wfm_pending",
+                    "updated_at",
+                ],
+                default_user=by,
+                default_change_reason=f"Reclassified: {reason}",
+            )
+        return Reclassification.objects.create(
+            start=start,
+            end=end,
+            cohort=cohort,
+            reason=reason,
+            records_checked=len(records),
+            records_changed=len(changed),
+            by=by,
+        )
+
+
+# --- What WFM is told -------------------------------------------------------------------------
+
+
+@dataclass
+class CohortOccurrences:
+    cohort: Cohort
+    new: list[AttendanceRecord] = field(default_factory=list)
+    corrected: list[AttendanceRecord] = field(default_factory=list)
+
+
+def occurrences_for_wfm(day: datetime.date) -> list[CohortOccurrences]:
+    """Per cohort, the occurrences up to `day` that WFM has not been sent, and the corrections
+    to records already sent (including a correction that removed the occurrence)."""
+    records = (
+        AttendanceRecord.objects.filter(wfm_pending=True, day__lte=day)
+        .select_related("cohort", "agent", "policy")
+        .order_by("cohort__name", "day", "agent__last_name", "agent__first_name")
+    )
+    grouped: dict[int, CohortOccurrences] = {}
+    for record in records:
+        entry = grouped.setdefault(record.cohort_id, CohortOccurrences(cohort=record.cohort))
+        (entry.corrected if record.reported_version is not None else entry.new).append(record)
+    return list(grouped.values())
+
+
+def mark_reported(records: list[AttendanceRecord], at: datetime.datetime) -> int:
+    """Note that WFM was sent these versions; a record edited since stays pending."""
+    if not records:
+        return 0
+    sent = functools.reduce(operator.or_, (Q(pk=r.pk, version=r.version) for r in records))
+    return AttendanceRecord.objects.filter(sent).update(
+        reported_version=F("version"), reported_at=at, wfm_pending=False
+    )

@@ -1,0 +1,71 @@
+import django_tables2 as tables
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from attendance.models import Occurrence
+
+BADGE_CLASSES = {
+    Occurrence.LATE: "text-bg-warning",
+    Occurrence.LEFT_EARLY: "text-bg-warning",
+    Occurrence.LATE_PARTIAL: "text-bg-danger",
+    Occurrence.LEFT_EARLY_PARTIAL: "text-bg-danger",
+    Occurrence.ABSENT: "text-bg-dark",
+}
+
+
+def occurrence_badges(record) -> str:
+    if record is None:
+        return mark_safe('<span class="text-body-secondary">not taken</span>')  # noqa: S308 - a constant
+    if not record.occurrences:
+        return mark_safe('<span class="badge text-bg-success">present</span>')  # noqa: S308 - a constant
+    badges = format_html_join(
+        " ",
+        '<span class="badge {}">{}</span>',
+        ((BADGE_CLASSES[k], Occurrence(k).label) for k in record.occurrences),
+    )
+    if record.excused:
+        badges += format_html(' <span class="badge text-bg-info">excused</span>')
+    return badges
+
+
+def occurrence_text(record) -> str:
+    if record is None:
+        return ""
+    labels = record.occurrence_labels() or ["present"]
+    return "; ".join(labels) + (" (excused)" if record.excused else "")
+
+
+class DayColumn(tables.Column):
+    """One ESP day of the matrix: the record's occurrences as badges, as text when exported."""
+
+    def __init__(self, day, **kwargs):
+        # Rows keep their records under the ISO date, so the accessor yields the record itself.
+        super().__init__(accessor=f"days__{day.isoformat()}", empty_values=(), orderable=False, **kwargs)
+
+    def render(self, value):
+        return occurrence_badges(value)
+
+    def value(self, value):
+        return occurrence_text(value)
+
+
+class AttendanceMatrixTable(tables.Table):
+    """Agents by ESP days; the day columns are added per cohort."""
+
+    name = tables.Column(verbose_name="Agent", order_by=("last_name", "first_name"))
+    employee_id = tables.Column(verbose_name="Employee ID")
+    occurrences = tables.Column(verbose_name="Occurrences")
+
+    class Meta:
+        attrs = {"class": "table table-sm table-bordered align-middle"}
+        orderable = True
+
+    def render_name(self, record):
+        return (
+            format_html('<a href="{}">{}</a>', record["url"], record["name"])
+            if record["url"]
+            else record["name"]
+        )
+
+    def value_name(self, record):
+        return record["name"]

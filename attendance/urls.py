@@ -1,0 +1,39 @@
+import datetime
+
+from django.urls import path, register_converter
+
+from attendance import views
+
+
+class IsoDateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> datetime.date:
+        return datetime.date.fromisoformat(value)  # ValueError → no match → 404
+
+    def to_url(self, value: datetime.date) -> str:
+        return value.isoformat()
+
+
+register_converter(IsoDateConverter, "isodate")
+
+app_name = "attendance"
+
+urlpatterns = [
+    path("cohorts/<int:pk>/roll-call/", views.roll_call, name="roll_call"),
+    path(
+        "cohorts/<int:pk>/roll-call/<isodate:day>/mark-all-present/",
+        views.roll_call_mark_all_present,
+        name="mark_all_present",
+    ),
+    path(
+        "cohorts/<int:pk>/roll-call/<isodate:day>/agents/<int:agent_pk>/",
+        views.roll_call_save,
+        name="roll_call_save",
+    ),
+    path("cohorts/<int:pk>/matrix/", views.matrix, name="matrix"),
+    path("cohorts/<int:pk>/timekeeping/", views.timekeeping_import, name="timekeeping_import"),
+    path("cohorts/<int:pk>/timekeeping/confirm/", views.timekeeping_confirm, name="timekeeping_confirm"),
+    path("agents/<int:pk>/", views.agent_attendance, name="agent"),
+    path("reclassify/", views.reclassify_view, name="reclassify"),
+]

@@ -1,0 +1,335 @@
+import datetime
+from collections import Counter
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_tables2 import RequestConfig
+from django_tables2.export.export import TableExport
+
+from attendance.forms import ReclassifyForm, RollCallRowForm, TimekeepingUploadForm
+from attendance.models import AttendancePolicy, AttendanceRecord, Occurrence
+from attendance.services import (
+    ATTENDING,
+    DayNotAllowed,
+    Entry,
+    Punch,
+    StaleRecord,
+    check_day,
+    import_timekeeping,
+    mark_all_present,
+    read_timekeeping,
+    reclassify,
+    record_attendance,
+    taken_days,
+)
+from attendance.tables import AttendanceMatrixTable, DayColumn
+from cohorts.access import Action, get_agent_for, get_cohort_for, is_admin
+from cohorts.models import Agent, Cohort
+
+TIMEKEEPING_SALT = "attendance.timekeeping-import"
+PREVIEW_MAX_AGE = 60 * 60
+
+
+def _cohort_for(request, pk: int, action: str) -> Cohort:
+    """The cohort with its TL and PM if the user may perform `action` on it, else 404."""
+    return get_cohort_for(request.user, pk, action, queryset=Cohort.objects.select_related("tl", "pm"))
+
+
+@dataclass
+class RollCallRow:
+    agent: Agent
+    record: AttendanceRecord | None
+    form: RollCallRowForm
+    message: str = ""
+    level: str = ""  # "success", "danger" or "warning"
+
+    @property
+    def attending(self) -> bool:
+        return self.agent.status in ATTENDING
+
+
+def _local_time(record: AttendanceRecord | None, attr: str, cohort: Cohort):
+    value = getattr(record, attr) if record else None
+    return value.astimezone(cohort.tzinfo).time().replace(second=0, microsecond=0) if value else None
+
+
+def _row_form(agent: Agent, record: AttendanceRecord | None, data=None) -> RollCallRowForm:
+    cohort = agent.cohort
+    initial = {
+        "arrival": _local_time(record, "arrived_at", cohort),
+        "departure": _local_time(record, "departed_at", cohort),
+        "absent": record.absent if record else False,
+        "excused": record.excused if record else False,
+        "excused_reason": record.excused_reason if record else "",
+        "version": record.version if record else 0,
+    }
+    return RollCallRowForm(data, initial=initial, prefix=f"a{agent.pk}")
+
+
+def _parse_day(text: str) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@login_required
+def roll_call(request, pk: int):
+    """Every agent of the cohort on one ESP day (the cohort's today by default)."""
+    cohort = _cohort_for(request, pk, Action.EDIT)
+    today = cohort.local_today()
+    days = taken_days(cohort, today)
+    context = {"cohort": cohort, "days": days, "today": today, "rows": [], "day": None}
+    requested = request.GET.get("day")
+    if requested:
+        day = _parse_day(requested)
+        if day is None:
+            context["error"] = f"“{requested}” is not a date; use the links to the ESP days."
+            return render(request, "attendance/roll_call.html", context, status=400)
+    else:
+        day = today
+    try:
+        check_day(cohort, day, today)
+    except DayNotAllowed as exc:
+        context["error"] = str(exc)
+        return render(request, "attendance/roll_call.html", context, status=400 if requested else 200)
+
+    agents = list(Agent.objects.filter(cohort=cohort).select_related("cohort"))
+    records = {r.agent_id: r for r in AttendanceRecord.objects.filter(cohort=cohort, day=day)}
+    rows = [RollCallRow(a, records.get(a.pk), _row_form(a, records.get(a.pk))) for a in agents]
+    policy = AttendancePolicy.in_force(day)
+    context.update(
+        day=day,
+        day_number=cohort.day_number(day),
+        rows=rows,
+        policy=policy,
+        missing=sum(1 for r in rows if r.record is None and r.attending),
+    )
+    return render(request, "attendance/roll_call.html", context)
+
+
+@login_required
+@require_POST
+def roll_call_save(request, pk: int, day: datetime.date, agent_pk: int):
+    """Save one row; answers with the row, its occurrences and a status message."""
+    cohort = _cohort_for(request, pk, Action.EDIT)
+    agent = Agent.objects.filter(cohort=cohort, pk=agent_pk).select_related("cohort").first()
+    if agent is None:
+        return render(
+            request,
+            "attendance/_roll_call_error.html",
+            {"message": "That agent is not in this cohort; nothing was saved."},
+            status=400,
+        )
+    form = _row_form(agent, None, request.POST)
+    row = RollCallRow(agent, None, form)
+    status = 200
+    if not form.is_valid():
+        row.record = AttendanceRecord.objects.filter(agent=agent, day=day).first()
+        row.message, row.level, status = "Not saved: fix the highlighted field.", "danger", 400
+    else:
+        data = form.cleaned_data
+        entry = Entry(
+            arrival=data["arrival"],
+            departure=data["departure"],
+            absent=data["absent"],
+            excused=data["excused"],
+            excused_reason=data["excused_reason"].strip(),
+        )
+        try:
+            row.record = record_attendance(
+                agent=agent, day=day, entry=entry, expected_version=data["version"], by=request.user
+            )
+            row.form = _row_form(agent, row.record)
+            row.message, row.level = f"Saved {timezone.localtime(timezone=cohort.tzinfo):%H:%M}", "success"
+        except StaleRecord as exc:
+            row.record = exc.current
+            row.form = _row_form(agent, exc.current)
+            who = exc.current.updated_by
+            row.message = (
+                f"Not saved: {who.get_full_name() or who.username if who else 'someone'} changed this "
+                "record while you were editing. Here is what they saved; enter your change again."
+            )
+            row.level, status = "warning", 409
+        except DayNotAllowed as exc:
+            row.message, row.level, status = str(exc), "danger", 400
+    if not request.htmx:
+        (messages.success if status == 200 else messages.error)(request, f"{agent}: {row.message}")
+        return redirect(f"{reverse('attendance:roll_call', args=[cohort.pk])}?day={day.isoformat()}")
+    return render(
+        request, "attendance/_roll_call_row.html", {"row": row, "cohort": cohort, "day": day}, status=status
+    )
+
+
+@login_required
+@require_POST
+def roll_call_mark_all_present(request, pk: int, day: datetime.date):
+    cohort = _cohort_for(request, pk, Action.EDIT)
+    url = f"{reverse('attendance:roll_call', args=[cohort.pk])}?day={day.isoformat()}"
+    try:
+        count = mark_all_present(cohort=cohort, day=day, by=request.user)
+    except DayNotAllowed as exc:
+        messages.error(request, str(exc))
+        return redirect(url)
+    if count:
+        messages.success(
+            request, f"Marked {count} agents present at their shift start. Now enter the exceptions."
+        )
+    else:
+        messages.info(request, "Every attending agent already has a record for this day.")
+    return redirect(url)
+
+
+@login_required
+def matrix(request, pk: int):
+    """Agents by ESP days with their occurrences; exports to CSV and XLSX."""
+    cohort = _cohort_for(request, pk, Action.ATTENDANCE)
+    agents = list(Agent.objects.filter(cohort=cohort))
+    records: dict[int, dict] = {}
+    for record in AttendanceRecord.objects.filter(cohort=cohort):
+        records.setdefault(record.agent_id, {})[record.day] = record
+    data = []
+    for agent in agents:
+        days = records.get(agent.pk, {})
+        data.append(
+            {
+                "name": agent.full_name,
+                "first_name": agent.first_name,
+                "last_name": agent.last_name,
+                "employee_id": agent.employee_id,
+                # Whoever reads a cohort's attendance reads each of its agents' attendance.
+                "url": reverse("attendance:agent", args=[agent.pk]),
+                # Every day has a key: a missing key makes django-tables2 format an error message
+                # with the repr of the other records, which costs a query each.
+                "days": {day.isoformat(): days.get(day) for day in cohort.esp_days},
+                "occurrences": sum(len(r.occurrences) for r in days.values()),
+            }
+        )
+    day_columns = [
+        (f"day_{n}", DayColumn(day, verbose_name=f"Day {n} · {day:%a %-d %b}"))
+        for n, day in enumerate(cohort.esp_days, start=1)
+    ]
+    table = AttendanceMatrixTable(data, extra_columns=day_columns, order_by=("name",))
+    RequestConfig(request, paginate=False).configure(table)
+    export_format = request.GET.get("_export")
+    if TableExport.is_valid_format(export_format):
+        return TableExport(export_format, table).response(f"attendance-{cohort.pk}.{export_format}")
+    return render(request, "attendance/matrix.html", {"cohort": cohort, "table": table})
+
+
+@login_required
+def agent_attendance(request, pk: int):
+    """One agent's ESP days: times, occurrences and totals."""
+    agent = get_agent_for(
+        request.user, pk, Action.ATTENDANCE, queryset=Agent.objects.select_related("cohort")
+    )
+    cohort = agent.cohort
+    records = {
+        r.day: r for r in AttendanceRecord.objects.filter(agent=agent).select_related("policy", "updated_by")
+    }
+    days = [
+        {
+            "number": n,
+            "day": day,
+            "record": records.get(day),
+            "arrival": _local_time(records.get(day), "arrived_at", cohort),
+            "departure": _local_time(records.get(day), "departed_at", cohort),
+        }
+        for n, day in enumerate(cohort.esp_days, start=1)
+    ]
+    totals = Counter(k for r in records.values() for k in r.occurrences)
+    return render(
+        request,
+        "attendance/agent_attendance.html",
+        {
+            "agent": agent,
+            "cohort": cohort,
+            "days": days,
+            "totals": [(Occurrence(k).label, totals.get(k, 0)) for k in Occurrence.values],
+            "excused_count": sum(1 for r in records.values() if r.excused and r.occurrences),
+            "can_view_agent": Agent.objects.visible_to(request.user).filter(pk=agent.pk).exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def timekeeping_import(request, pk: int):
+    """Upload a login report, see it checked; nothing is written until it is confirmed."""
+    cohort = _cohort_for(request, pk, Action.EDIT)
+    initial = {"start": cohort.esp_days[0], "end": min(cohort.end_date, cohort.local_today())}
+    form = TimekeepingUploadForm(request.POST or None, request.FILES or None, initial=initial)
+    context = {"cohort": cohort, "form": form}
+    if request.method == "GET":
+        return render(request, "attendance/timekeeping_import.html", context)
+    if not form.is_valid():
+        return render(request, "attendance/timekeeping_import.html", context, status=400)
+    data = form.cleaned_data
+    result = read_timekeeping(data["file"].read(), cohort=cohort, start=data["start"], end=data["end"])
+    context["result"] = result
+    if not result.ok:
+        return render(request, "attendance/timekeeping_import.html", context, status=400)
+    context["payload"] = signing.dumps(
+        {"cohort": cohort.pk, "rows": result.rows_as_dicts()}, salt=TIMEKEEPING_SALT, compress=True
+    )
+    return render(request, "attendance/timekeeping_preview.html", context)
+
+
+@login_required
+@require_POST
+def timekeeping_confirm(request, pk: int):
+    cohort = _cohort_for(request, pk, Action.EDIT)
+    try:
+        data = signing.loads(request.POST.get("payload", ""), salt=TIMEKEEPING_SALT, max_age=PREVIEW_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, "That preview has expired or was altered. Upload the report again.")
+        return render(
+            request,
+            "attendance/timekeeping_import.html",
+            {"cohort": cohort, "form": TimekeepingUploadForm()},
+            status=400,
+        )
+    if data.get("cohort") != cohort.pk:
+        raise PermissionDenied("That preview belongs to another cohort.")
+    punches = [Punch(**row) for row in data["rows"]]
+    try:
+        created, updated = import_timekeeping(cohort=cohort, punches=punches, by=request.user)
+    except DayNotAllowed as exc:
+        messages.error(request, f"Nothing was imported: {exc}")
+        return redirect(reverse("attendance:timekeeping_import", args=[cohort.pk]))
+    messages.success(request, f"Imported the login report: {created} days recorded, {updated} days updated.")
+    return redirect(reverse("attendance:matrix", args=[cohort.pk]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reclassify_view(request):
+    """Admins re-run the attendance policy over a range of days, on purpose and logged."""
+    if not is_admin(request.user):
+        raise PermissionDenied("Only admins reclassify attendance.")
+    form = ReclassifyForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            log = reclassify(
+                start=data["start"],
+                end=data["end"],
+                cohort=data["cohort"],
+                reason=data["reason"],
+                by=request.user,
+            )
+            messages.success(
+                request,
+                f"Checked {log.records_checked} records from {log.start} to {log.end}; "
+                f"{log.records_changed} changed under the policy in force on their day.",
+            )
+            return redirect(reverse("attendance:reclassify"))
+        return render(request, "attendance/reclassify.html", {"form": form}, status=400)
+    return render(request, "attendance/reclassify.html", {"form": form})
