@@ -8,6 +8,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from cohorts.models import Agent, Cohort
+from esp.history import user_who_saved
 
 
 class AttendancePolicy(models.Model):
@@ -157,7 +158,9 @@ class AttendanceRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["reported_version", "reported_at", "wfm_pending"])
+    history = HistoricalRecords(
+        excluded_fields=["reported_version", "reported_at", "wfm_pending"], get_user=user_who_saved
+    )
 
     class Meta:
         ordering = ["day"]

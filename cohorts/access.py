@@ -22,6 +22,7 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     VIEW = "view"  # cohort page and roster; for agents, the agent's record
+    RECORDS = "records"  # the agents' records of a cohort: tracker, notes, proof, red flags
     EDIT = "edit"  # agents, roster import, the cohort's daily work
     MANAGE = "manage"  # the cohort's settings; moving agents to production
     ATTENDANCE = "attendance"  # reading attendance
@@ -60,8 +61,10 @@ def cohort_filter(user, action: str = Action.VIEW) -> Q:
     everyone_reads = {Role.ESP_MANAGER, Role.WFM}
     if action in (Action.VIEW, Action.ATTENDANCE) and roles & everyone_reads:
         return EVERYTHING
+    if action == Action.RECORDS and Role.ESP_MANAGER in roles:
+        return EVERYTHING
     q = NOTHING
-    if Role.TL in roles and action in (Action.VIEW, Action.EDIT, Action.ATTENDANCE):
+    if Role.TL in roles and action in (Action.VIEW, Action.RECORDS, Action.EDIT, Action.ATTENDANCE):
         q |= Q(tl=user)
     if Role.PM in roles:
         q |= Q(pm=user)
@@ -88,6 +91,11 @@ def agent_filter(user, action: str = Action.VIEW) -> Q:
     if Role.PM in roles:
         q |= Q(cohort__pm=user)
     return q
+
+
+def sees_confidential(user) -> bool:
+    """Confidential red flags are for PMs, ESP managers and admins only."""
+    return is_admin(user) or bool(roles_of(user) & {Role.PM, Role.ESP_MANAGER})
 
 
 def can_create_cohort(user) -> bool:

@@ -214,3 +214,40 @@ class Agent(models.Model):
         if self.shift_start and self.shift_end:
             return self.shift_start, self.shift_end
         return self.cohort.shift_start, self.cohort.shift_end
+
+
+class Notice(models.Model):
+    """An immediate email (red flag, agent issue, agent ready, term), kept so it is sent once.
+
+    The unique key names the event; rendering happens when the notice is made, so a retry sends
+    exactly what was decided then.
+    """
+
+    class Kind(models.TextChoices):
+        RED_FLAG = "red_flag", "Red flag raised"
+        AGENT_ISSUE = "agent_issue", "Agent issue reported"
+        AGENT_READY = "agent_ready", "Agent ready for production"
+        TERM = "term", "Term issued"
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, null=True, blank=True, related_name="notices")
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=250)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sending_until = models.DateTimeField(null=True, blank=True, help_text="Claimed by a worker until then.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Dashboards list an agent's notices; the resend job looks for unsent ones.
+            models.Index(fields=["sent_at", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"

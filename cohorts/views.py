@@ -78,6 +78,9 @@ def cohort_detail(request, pk: int):
     table_class = RosterTable if reads_agents else ReadOnlyRosterTable
     table = table_class(agents)
     RequestConfig(request, paginate=False).configure(table)
+    ready = (
+        [row.record for row in table.rows if row.record.status == Agent.Status.READY] if reads_agents else []
+    )
     return render(
         request,
         "cohorts/cohort_detail.html",
@@ -85,8 +88,10 @@ def cohort_detail(request, pk: int):
             "cohort": cohort,
             "table": table,
             "agent_count": len(table.rows),
+            "ready_agents": ready,
             "can_edit": can_edit,
             "can_manage": can_manage,
+            "reads_records": Cohort.objects.visible_to(user, Action.RECORDS).filter(pk=pk).exists(),
             "day_number": cohort.day_number(),
             "today": cohort.local_today(),
         },
@@ -153,18 +158,20 @@ def agent_edit(request, pk: int):
 
 @login_required
 def agent_detail(request, pk: int):
-    agent = _agent_for(request, pk)
-    can_edit = Agent.objects.visible_to(request.user, Action.EDIT).filter(pk=agent.pk).exists()
-    return render(
-        request,
-        "cohorts/agent_detail.html",
-        {
-            "agent": agent,
-            "cohort": agent.cohort,
-            "can_edit": can_edit,
-            "history": history_entries(agent.history.all()),
-        },
-    )
+    return render_agent_page(request, _agent_for(request, pk))
+
+
+def render_agent_page(request, agent: Agent, *, status: int = 200, forms: dict | None = None):
+    """The agent page: details, the tracker record and history; `forms` after bad input."""
+    from certifications.views import agent_record_context
+
+    context = {
+        "agent": agent,
+        "cohort": agent.cohort,
+        "history": history_entries(agent.history.all()),
+        **agent_record_context(request, agent, forms),
+    }
+    return render(request, "cohorts/agent_detail.html", context, status=status)
 
 
 @login_required

@@ -92,3 +92,11 @@ def _related_names(model, fields, records) -> dict:
             label = obj.get_full_name() if hasattr(obj, "get_full_name") else ""
             names[(f.name, obj.pk)] = label or str(obj)
     return names
+
+
+def user_who_saved(instance, request=None, **kwargs):
+    """History's user: the request's user, else the record's own `updated_by` (for work done by
+    services outside a request: Celery, commands, imports)."""
+    if request is not None:
+        return request.user
+    return getattr(instance, "updated_by", None)

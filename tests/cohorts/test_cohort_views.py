@@ -184,3 +184,12 @@ class TestCohortEdit:
 
     def test_put_is_not_allowed(self, client_for, pm1, cohort1):
         assert client_for(pm1).put(self.url(cohort1)).status_code == 405
+
+
+def test_the_cohort_page_lists_agents_ready_for_production(client_for, pm1, wfm1, cohort1):
+    AgentFactory(cohort=cohort1, first_name="Ready", last_name="One", status="ready")
+    AgentFactory(cohort=cohort1, first_name="Still", last_name="Working")
+    response = client_for(pm1).get(reverse("cohorts:detail", args=[cohort1.pk]))
+    assert [a.full_name for a in response.context["ready_agents"]] == ["Ready One"]
+    assert 'id="ready-agents"' in response.content.decode()
+    assert client_for(wfm1).get(reverse("cohorts:detail", args=[cohort1.pk])).context["ready_agents"] == []

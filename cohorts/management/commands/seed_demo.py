@@ -118,6 +118,9 @@ class Command(BaseCommand):
                 key, suffix, users[tl], users["pm1"], tz, start, end, size, prefix, weeks_back
             )
             self._attendance(cohort, rng=random.Random(f"attendance-{key}"), reported=bool(weeks_back))
+            self._tracker(
+                cohort, rng=random.Random(f"tracker-{key}"), past=bool(weeks_back), next_tl=users["tl2"]
+            )
         refresh_cohort_statuses()
         self.stdout.write(
             self.style.SUCCESS(
@@ -226,3 +229,97 @@ class Command(BaseCommand):
                     record.reported_at = cohort.local_datetime(day, datetime.time(23, 0))
                 records.append(record)
         bulk_create_with_history(records, AttendanceRecord, default_user=cohort.tl)
+
+    def _tracker(self, cohort: Cohort, *, rng: random.Random, past: bool, next_tl) -> None:
+        """Task statuses, attempts, proof, notes and red flags matching how far the week is."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from certifications import services
+        from certifications.models import DailyNote, Handoff, Task, TaskStatus
+
+        if TaskStatus.objects.filter(agent__cohort=cohort).exists():
+            return
+        tl = cohort.tl
+        tasks = list(Task.objects.filter(active=True))
+        today = cohort.local_today()
+        days_begun = [d for d in cohort.esp_days if d <= today]
+        day_number = len(days_begun)
+        agents = list(cohort.agents.select_related("cohort"))
+        for index, agent in enumerate(agents):
+            for task in tasks:
+                if task.requires_proof and (past or task.due_day < day_number or index == 0):
+                    png = b"\x89PNG\r\n\x1a\n" + f"{agent.employee_id}-{task.code}".encode()
+                    proof = services.upload_proof(
+                        agent=agent, task=task, upload=SimpleUploadedFile(f"{task.code}.png", png), by=tl
+                    )
+                    services.review_proof(proof=proof, verified=True, by=tl)
+                if task.is_exam and not past and rng.random() < 0.3:
+                    services.record_attempt(
+                        agent=agent,
+                        task=task,
+                        taken_on=days_begun[0],
+                        score=rng.randint(50, 69),
+                        passed=False,
+                        by=tl,
+                    )
+                if past or index == 0:
+                    status = TaskStatus.Status.VERIFIED
+                elif task.due_day < day_number:
+                    status = rng.choice(["verified"] * 6 + ["complete", "in_progress", "blocked"])
+                elif task.due_day == day_number:
+                    status = rng.choice(["complete", "in_progress", "in_progress", "not_started"])
+                else:
+                    status = rng.choice(["not_started", "not_started", "in_progress"])
+                if status == "not_started":
+                    continue
+                cell = TaskStatus.objects.filter(agent=agent, task=task).first()
+                reason = "Waiting for the carrier's appointment paperwork" if status == "blocked" else ""
+                services.set_task_status(
+                    agent=agent,
+                    task=task,
+                    status=status,
+                    reason=reason,
+                    expected_version=cell.version if cell else 0,
+                    by=tl,
+                )
+            for day in days_begun[:-1] if not past else days_begun:
+                DailyNote.objects.create(
+                    agent=agent,
+                    day=day,
+                    updated_by=tl,
+                    text=rng.choice(
+                        [
+                            "On track; worked through the AHIP modules.",
+                            "Needed help with TBT login; cleared cache and it worked.",
+                            "Quiet today; checked in twice, making progress.",
+                            "Headset crackles on calls; IT ticket opened.",
+                            "Ahead of schedule, helped a neighbour with Aetna.",
+                        ]
+                    ),
+                )
+            if past:
+                Handoff.objects.create(
+                    agent=agent,
+                    from_tl=tl,
+                    to_tl=next_tl,
+                    moved_by=cohort.pm,
+                    acknowledged_at=cohort.local_datetime(cohort.end_date, datetime.time(17, 0)),
+                )
+                Agent.objects.filter(pk=agent.pk).update(
+                    status=Agent.Status.IN_PRODUCTION, production_tl=next_tl
+                )
+        if not past and len(agents) > 3:
+            services.raise_red_flag(
+                agent=agents[2],
+                category="equipment",
+                details="Laptop arrived without a working webcam.",
+                confidential=False,
+                by=tl,
+            )
+            services.raise_red_flag(
+                agent=agents[3],
+                category="background_check",
+                details="The carrier background check returned an item to review before appointment.",
+                confidential=True,
+                by=tl,
+            )

@@ -1,0 +1,98 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.contrib.auth import get_user_model
+
+from certifications.models import RedFlag, Task, TaskStatus
+from cohorts.access import Role
+
+
+class CrispyForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class TaskStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=TaskStatus.Status.choices)
+    blocked_reason = forms.CharField(required=False, max_length=200, label="What blocks it")
+    version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == TaskStatus.Status.BLOCKED and not (data.get("blocked_reason") or "").strip():
+            self.add_error("blocked_reason", "Say what blocks the task.")
+        return data
+
+
+class ExamAttemptForm(CrispyForm):
+    task = forms.ModelChoiceField(queryset=Task.objects.filter(is_exam=True, active=True), label="Exam")
+    taken_on = forms.DateField(label="Date taken", widget=forms.DateInput(attrs={"type": "date"}))
+    score = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        help_text="Percent, if the exam gives one.",
+    )
+    passed = forms.TypedChoiceField(
+        choices=[("", "Choose…"), ("1", "Passed"), ("0", "Failed")],
+        coerce=lambda v: v == "1",
+        label="Result",
+    )
+
+    def __init__(self, *args, cohort=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+
+    def clean_taken_on(self):
+        taken_on = self.cleaned_data["taken_on"]
+        if self.cohort and taken_on > self.cohort.local_today():
+            raise forms.ValidationError("An exam cannot be taken in the future.")
+        return taken_on
+
+
+class ProofUploadForm(CrispyForm):
+    task = forms.ModelChoiceField(
+        queryset=Task.objects.filter(requires_proof=True, active=True), label="Certification"
+    )
+    file = forms.FileField(
+        label="Screenshot or PDF",
+        help_text="PNG, JPEG or PDF.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,application/pdf"}),
+    )
+
+
+class ProofReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("verify", "Verify"), ("reject", "Reject")])
+    reason = forms.CharField(required=False, max_length=200)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the proof is rejected.")
+        return data
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RedFlagForm(CrispyForm):
+    category = forms.ChoiceField(choices=RedFlag.Category.choices)
+    details = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    confidential = forms.BooleanField(
+        required=False, help_text="Only PMs, ESP managers and admins will see it (not TLs)."
+    )
+
+
+class ResolveRedFlagForm(forms.Form):
+    resolution = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MoveToProductionForm(CrispyForm):
+    production_tl = forms.ModelChoiceField(
+        queryset=get_user_model().objects.filter(groups__name=Role.TL, is_active=True).order_by("username"),
+        label="Production team lead",
+    )
+    note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
