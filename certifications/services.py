@@ -297,13 +297,14 @@ def recompute_readiness(agent: Agent) -> bool:
 
 
 def move_to_production(*, agent: Agent, production_tl, note: str = "", by) -> Handoff:
-    if agent.status != Agent.Status.READY:
-        raise TrackerError(
-            f"{agent} is not ready for production: " + "; ".join(readiness_blockers(agent)) + "."
-        )
     if Role.TL not in roles_of(production_tl):
         raise TrackerError(f"{production_tl} is not a team lead.")
     with transaction.atomic():
+        locked = Agent.objects.select_for_update().get(pk=agent.pk)
+        if locked.status != Agent.Status.READY:
+            blockers = readiness_blockers(locked)
+            why = "; ".join(blockers) if blockers else f"the agent is {locked.get_status_display().lower()}"
+            raise TrackerError(f"{agent} is not ready for production: {why}.")
         handoff = Handoff.objects.create(
             agent=agent, from_tl=agent.cohort.tl, to_tl=production_tl, moved_by=by, note=note.strip()
         )

@@ -41,6 +41,7 @@ from certifications.services import (
 )
 from cohorts.access import Action, get_agent_for, get_cohort_for
 from cohorts.models import Agent, Cohort
+from tickets.services import unsubmitted_count
 
 SHOW_CHOICES = {
     "all": "Everyone",
@@ -114,6 +115,7 @@ def tracker(request, pk: int):
             "show": show,
             "sort": sort,
             "q": request.GET.get("q", ""),
+            "unsubmitted": unsubmitted_count(cohort),
         },
     )
 

@@ -228,6 +228,7 @@ class Notice(models.Model):
         AGENT_ISSUE = "agent_issue", "Agent issue reported"
         AGENT_READY = "agent_ready", "Agent ready for production"
         TERM = "term", "Term issued"
+        TICKET = "ticket", "Ticket submitted"
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

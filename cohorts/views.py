@@ -23,6 +23,7 @@ from cohorts.models import Agent, Cohort
 from cohorts.services import import_roster, read_roster, rows_from_dicts
 from cohorts.tables import CohortTable, ReadOnlyRosterTable, RosterTable
 from esp.history import history_entries
+from tickets.services import unsubmitted_count
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def cohort_detail(request, pk: int):
     user = request.user
     agents = Agent.objects.filter(cohort=cohort).select_related("production_tl")
     can_edit = Cohort.objects.visible_to(user, Action.EDIT).filter(pk=cohort.pk).exists()
+    reads_records = Cohort.objects.visible_to(user, Action.RECORDS).filter(pk=pk).exists()
     can_manage = can_edit and Cohort.objects.visible_to(user, Action.MANAGE).filter(pk=pk).exists()
     reads_agents = can_edit or Agent.objects.visible_to(user).filter(cohort=cohort).exists()
     table_class = RosterTable if reads_agents else ReadOnlyRosterTable
@@ -91,7 +93,8 @@ def cohort_detail(request, pk: int):
             "ready_agents": ready,
             "can_edit": can_edit,
             "can_manage": can_manage,
-            "reads_records": Cohort.objects.visible_to(user, Action.RECORDS).filter(pk=pk).exists(),
+            "reads_records": reads_records,
+            "unsubmitted": unsubmitted_count(cohort) if reads_records else 0,
             "day_number": cohort.day_number(),
             "today": cohort.local_today(),
         },
@@ -164,12 +167,14 @@ def agent_detail(request, pk: int):
 def render_agent_page(request, agent: Agent, *, status: int = 200, forms: dict | None = None):
     """The agent page: details, the tracker record and history; `forms` after bad input."""
     from certifications.views import agent_record_context
+    from tickets.views import agent_tickets_context
 
     context = {
         "agent": agent,
         "cohort": agent.cohort,
         "history": history_entries(agent.history.all()),
         **agent_record_context(request, agent, forms),
+        **agent_tickets_context(request, agent, forms),
     }
     return render(request, "cohorts/agent_detail.html", context, status=status)
 

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from cohorts.access import Role
@@ -125,8 +126,6 @@ def red_flag_raised(flag) -> Notice | None:
 
 def agent_ready(agent: Agent) -> Notice | None:
     """Tell the PM, once, that the agent finished every ESP task."""
-    from django.urls import reverse
-
     return notify(
         key=f"agent-ready:{agent.pk}",
         kind=Notice.Kind.AGENT_READY,
@@ -137,5 +136,23 @@ def agent_ready(agent: Agent) -> Notice | None:
             "agent": agent,
             "url": absolute(agent.get_absolute_url()),
             "handoff_url": absolute(reverse("certifications:handoff", args=[agent.pk])),
+        },
+    )
+
+
+def ticket_submitted(ticket) -> Notice | None:
+    """Email a submitted ticket (or its correction) to its form's destination, as its record."""
+    fields = list(ticket.ticket_type.fields.all())
+    return notify(
+        key=f"ticket:{ticket.pk}:{ticket.submissions}",
+        kind=Notice.Kind.TICKET,
+        agent=ticket.agent,
+        recipients=[ticket.ticket_type.destination_email],
+        template="ticket",
+        context={
+            "ticket": ticket,
+            "correction": ticket.submissions > 1,
+            "rows": [(f.label, ticket.data.get(f.name, "")) for f in fields],
+            "url": absolute(reverse("tickets:detail", args=[ticket.pk])),
         },
     )

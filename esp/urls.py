@@ -25,6 +25,7 @@ urlpatterns = [
     path("cohorts/", include("cohorts.urls")),
     path("attendance/", include("attendance.urls")),
     path("tracker/", include("certifications.urls")),
+    path("tickets/", include("tickets.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]

@@ -90,3 +90,11 @@ def count_queries():
 @pytest.fixture
 def user_model():
     return get_user_model()
+
+
+@pytest.fixture
+def tasks(db):
+    """The ESP tasks the data migration seeds, by code."""
+    from certifications.models import Task
+
+    return {t.code: t for t in Task.objects.all()}

@@ -1,0 +1,138 @@
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from cohorts.models import Agent, Cohort
+
+field_name_validator = RegexValidator(r"^[a-z][a-z0-9_]*$", "Use lower-case letters, digits and underscores.")
+
+
+class TicketType(models.Model):
+    """One of the forms a TL submits (the five tracking forms); admins add more."""
+
+    name = models.CharField(max_length=80, unique=True)
+    code = models.SlugField(max_length=40, unique=True)
+    description = models.TextField(blank=True)
+    destination_email = models.EmailField(
+        blank=True, help_text="A submitted ticket is emailed here as its record."
+    )
+    resolvable = models.BooleanField(
+        default=False, help_text="Tickets of this type are later marked resolved."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketField(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", "Short text"
+        TEXTAREA = "textarea", "Long text"
+        DATE = "date", "Date"
+        NUMBER = "number", "Number"
+        EMAIL = "email", "Email address"
+
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="fields")
+    name = models.CharField(
+        max_length=40,
+        validators=[field_name_validator],
+        help_text="Fields named like tracker facts are filled in for the TL: agent_name, employee_id, "
+        "cohort, team_lead, carrier, exam, exam_date, score, attempt, certifier, certification_date, "
+        "issue, steps_tried, file_name.",
+    )
+    label = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(default=False)
+    help_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket_type", "name"], name="unique_field_name_per_type")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted"
+        RESOLVED = "resolved", "Resolved"
+
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="tickets")
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="tickets")
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="tickets")
+    day = models.DateField(help_text="The cohort's date when the ticket was opened.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    data = models.JSONField(default=dict, blank=True)
+    source_key = models.CharField(
+        max_length=100,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="The event that drafted it: one draft per event.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submissions = models.PositiveSmallIntegerField(
+        default=0, help_text="1 when submitted, more after corrections."
+    )
+    resolution = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-day", "-created_at"]
+        indexes = [
+            # The ticket list filters a cohort's tickets by day; end of day counts drafts per cohort.
+            models.Index(fields=["cohort", "day"]),
+            models.Index(fields=["agent"], condition=models.Q(status="draft"), name="draft_tickets_by_agent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_type} for {self.agent}"
+
+
+class Playbook(models.Model):
+    """A troubleshooting playbook of the source page, as a checklist the TL ticks."""
+
+    name = models.CharField(max_length=60, unique=True)
+    code = models.SlugField(max_length=30, unique=True)
+    steps = models.TextField(help_text="One step per line.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def step_list(self) -> list[str]:
+        return [line.strip() for line in self.steps.splitlines() if line.strip()]

@@ -3,19 +3,11 @@ import datetime
 import pytest
 import time_machine
 
-from certifications.models import Task
-
 MONDAY = datetime.date(2026, 11, 23)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00\x10JFIF" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%test\n" + b"0" * 64
-
-
-@pytest.fixture
-def tasks(db):
-    """The seeded tasks by code."""
-    return {t.code: t for t in Task.objects.all()}
 
 
 @pytest.fixture

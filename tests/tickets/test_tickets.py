@@ -1,0 +1,340 @@
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from certifications.models import ExamAttempt, TaskStatus
+from certifications.services import record_attempt, set_task_status, upload_proof
+from tests.certifications.conftest import PNG
+from tests.factories import AgentFactory
+from tickets import signals
+from tickets.models import Ticket, TicketType
+from tickets.services import TicketError, TicketIncomplete, submit_ticket, unsubmitted_count
+
+pytestmark = pytest.mark.django_db
+Status = TaskStatus.Status
+
+
+@pytest.fixture
+def destinations(db):
+    TicketType.objects.update(destination_email="forms@example.com")
+
+
+def codes(agent):
+    return sorted(Ticket.objects.filter(agent=agent).values_list("ticket_type__code", flat=True))
+
+
+class TestDraftsFromEvents:
+    def test_a_failed_attempt_drafts_one_failed_exam_ticket_even_when_processed_twice(
+        self, agent1, tl1, tasks
+    ):
+        attempt = record_attempt(
+            agent=agent1,
+            task=tasks["aetna"],
+            taken_on=datetime.date(2026, 11, 24),
+            score=61,
+            passed=False,
+            by=tl1,
+        )
+        signals.attempt_recorded(ExamAttempt, attempt, created=True)  # the same event again
+        (ticket,) = Ticket.objects.all()
+        assert ticket.ticket_type.code == "failed-carrier-cert-exams"
+        assert ticket.data["carrier"] == "Aetna" and ticket.data["score"] == "61"
+        assert ticket.data["attempt"] == "1" and ticket.data["exam_date"] == "2026-11-24"
+        assert ticket.data["employee_id"] == agent1.employee_id and ticket.status == Ticket.Status.DRAFT
+
+    def test_a_passed_exam_drafts_a_completion_form(self, agent1, tl1, tasks):
+        record_attempt(
+            agent=agent1,
+            task=tasks["ahip"],
+            taken_on=datetime.date(2026, 11, 24),
+            score=92,
+            passed=True,
+            by=tl1,
+        )
+        assert codes(agent1) == ["carrier-cert-completion"]
+
+    def test_a_proof_drafts_one_esp_tracker_form(self, agent1, tl1, tasks):
+        proof = upload_proof(
+            agent=agent1, task=tasks["ahip"], upload=SimpleUploadedFile("shot.png", PNG), by=tl1
+        )
+        signals.proof_uploaded(type(proof), proof, created=True)
+        (ticket,) = Ticket.objects.all()
+        assert ticket.ticket_type.code == "esp-tracker-form" and ticket.data["file_name"] == "shot.png"
+
+    def test_a_call_certification_drafts_one_form_however_often_it_is_saved(self, agent1, tl1, tasks):
+        cell = set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        set_task_status(
+            agent=agent1,
+            task=tasks["call-cert"],
+            status=Status.VERIFIED,
+            expected_version=cell.version,
+            by=tl1,
+        )
+        assert codes(agent1) == ["call-certification"]
+
+    def test_other_statuses_draft_nothing(self, agent1, tl1, tasks):
+        set_task_status(agent=agent1, task=tasks["tbt"], status=Status.COMPLETE, expected_version=0, by=tl1)
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.IN_PROGRESS, expected_version=0, by=tl1
+        )
+        assert codes(agent1) == []
+
+    def test_a_switched_off_form_drafts_nothing(self, agent1, tl1, tasks):
+        TicketType.objects.filter(code="failed-carrier-cert-exams").update(active=False)
+        record_attempt(
+            agent=agent1,
+            task=tasks["aetna"],
+            taken_on=datetime.date(2026, 11, 24),
+            score=50,
+            passed=False,
+            by=tl1,
+        )
+        assert codes(agent1) == []
+
+
+class TestSubmit:
+    def test_required_fields_are_checked_and_a_second_submit_refused(
+        self, agent1, tl1, tasks, destinations, django_capture_on_commit_callbacks
+    ):
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        ticket = Ticket.objects.get()
+        with pytest.raises(TicketIncomplete) as excinfo:
+            submit_ticket(ticket=ticket, data={}, by=tl1)
+        assert excinfo.value.errors == {"certifier": "Certifier is required."}
+        assert Ticket.objects.get().status == Ticket.Status.DRAFT
+        with django_capture_on_commit_callbacks(execute=True):
+            submit_ticket(ticket=ticket, data={"certifier": "Dana Cert"}, by=tl1)
+        with pytest.raises(TicketError, match="already submitted"):
+            submit_ticket(ticket=Ticket.objects.get(), data={}, by=tl1)
+        (message,) = mail.outbox
+        assert message.to == ["forms@example.com"]
+        assert message.subject == f"Call Certification Form: Alice Archer ({agent1.employee_id})"
+        assert "Certifier: Dana Cert" in message.body
+
+    def test_the_form_shows_required_errors_beside_the_fields(self, client_for, tl1, agent1, tasks):
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        ticket = Ticket.objects.get()
+        response = client_for(tl1).post(
+            reverse("tickets:detail", args=[ticket.pk]), {"submit": "1", "certifier": ""}
+        )
+        assert response.status_code == 400
+        assert response.context["form"].errors["certifier"] == ["Certifier is required."]
+
+    def test_a_correction_keeps_history_and_is_emailed_again(
+        self, client_for, tl1, agent1, tasks, destinations, django_capture_on_commit_callbacks
+    ):
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        ticket = Ticket.objects.get()
+        client = client_for(tl1)
+        url = reverse("tickets:detail", args=[ticket.pk])
+        base = {**ticket.data, "certifier": "Dana Cert"}
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {**base, "submit": "1"}).status_code == 302
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {**base, "certifier": "Dana Certa", "save": "1"}).status_code == 302
+        ticket.refresh_from_db()
+        assert ticket.data["certifier"] == "Dana Certa" and ticket.submissions == 2
+        assert ticket.history.filter(history_change_reason="Correction").exists()
+        assert [m.subject.startswith("Correction: ") for m in mail.outbox] == [False, True]
+
+    def test_an_unsubmitted_ticket_blocks_readiness(self, agent1, tl1, tasks):
+        from certifications.services import readiness_blockers
+
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        assert "1 ticket not submitted" in readiness_blockers(agent1)
+
+
+class TestCarrierTicketFromPlaybook:
+    def url(self, agent):
+        return reverse("tickets:carrier_ticket", args=[agent.pk])
+
+    def test_the_steps_tried_are_carried_into_the_draft_once(self, client_for, tl1, agent1):
+        data = {
+            "carrier": "AHIP",
+            "issue": "Exam page freezes at question 12",
+            "steps": [
+                "General troubleshooting: Use Chrome first",
+                "AHIP/Aetna troubleshooting: Cleared cache and cookies and refreshed",
+            ],
+            "token": "6f1c9a2e-7d0b-4a57-9b1e-2c1e1f9d1a11",
+        }
+        client = client_for(tl1)
+        response = client.post(self.url(agent1), data)
+        client.post(self.url(agent1), data)  # a double click
+        ticket = Ticket.objects.get()
+        assert response.url == reverse("tickets:detail", args=[ticket.pk])
+        assert ticket.ticket_type.code == "carrier-ticket"
+        assert ticket.data["steps_tried"] == "\n".join(data["steps"])
+        assert ticket.data["issue"] == "Exam page freezes at question 12" and ticket.data["carrier"] == "AHIP"
+
+    def test_no_steps_ticked_is_refused(self, client_for, tl1, agent1):
+        response = client_for(tl1).post(
+            self.url(agent1),
+            {"carrier": "AHIP", "issue": "x", "token": "6f1c9a2e-7d0b-4a57-9b1e-2c1e1f9d1a11"},
+        )
+        assert response.status_code == 400
+        assert "Tick the troubleshooting steps" in response.content.decode()
+        assert not Ticket.objects.exists()
+
+    def test_another_tl_gets_404(self, client_for, tl2, agent1):
+        assert client_for(tl2).post(self.url(agent1), {"carrier": "AHIP"}).status_code == 404
+
+    def test_a_carrier_ticket_is_resolved_after_submission(self, client_for, tl1, agent1):
+        client = client_for(tl1)
+        client.post(
+            self.url(agent1),
+            {
+                "carrier": "AHIP",
+                "issue": "Frozen",
+                "steps": ["TBT troubleshooting: Cleared cache and cookies and refreshed"],
+                "token": "6f1c9a2e-7d0b-4a57-9b1e-2c1e1f9d1a12",
+            },
+        )
+        ticket = Ticket.objects.get()
+        detail = reverse("tickets:detail", args=[ticket.pk])
+        assert client.post(detail, {**ticket.data, "submit": "1"}).status_code == 302
+        assert (
+            client.post(
+                reverse("tickets:resolve", args=[ticket.pk]), {"resolution": "AHIP reset the exam"}
+            ).status_code
+            == 302
+        )
+        ticket.refresh_from_db()
+        assert ticket.status == Ticket.Status.RESOLVED and ticket.resolved_by == tl1
+
+
+def test_a_type_added_in_the_admin_works_end_to_end(
+    client_for, staff, tl1, agent1, django_capture_on_commit_callbacks
+):
+    admin = client_for(staff)
+    response = admin.post(
+        reverse("admin:tickets_tickettype_add"),
+        {
+            "name": "Background Check Form",
+            "code": "background-check",
+            "description": "",
+            "destination_email": "bg@example.com",
+            "position": 90,
+            "active": "on",
+            "fields-TOTAL_FORMS": "2",
+            "fields-INITIAL_FORMS": "0",
+            "fields-MIN_NUM_FORMS": "0",
+            "fields-MAX_NUM_FORMS": "1000",
+            "fields-0-position": "1",
+            "fields-0-name": "employee_id",
+            "fields-0-label": "Employee ID",
+            "fields-0-kind": "text",
+            "fields-0-required": "on",
+            "fields-1-position": "2",
+            "fields-1-name": "finding",
+            "fields-1-label": "Finding",
+            "fields-1-kind": "textarea",
+            "fields-1-required": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    new_type = TicketType.objects.get(code="background-check")
+
+    client = client_for(tl1)
+    client.post(
+        reverse("tickets:create", args=[agent1.cohort.pk]), {"ticket_type": new_type.pk, "agent": agent1.pk}
+    )
+    ticket = Ticket.objects.get(ticket_type=new_type)
+    assert ticket.data == {"employee_id": agent1.employee_id}  # prefilled from the tracker
+    url = reverse("tickets:detail", args=[ticket.pk])
+    assert client.post(url, {"employee_id": agent1.employee_id, "submit": "1"}).status_code == 400
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            client.post(
+                url, {"employee_id": agent1.employee_id, "finding": "Clear", "submit": "1"}
+            ).status_code
+            == 302
+        )
+    (message,) = mail.outbox
+    assert message.to == ["bg@example.com"] and "Finding: Clear" in message.body
+
+
+class TestListAndAccess:
+    def url(self, cohort):
+        return reverse("tickets:list", args=[cohort.pk])
+
+    @pytest.mark.parametrize(
+        "who, status", [("tl1", 200), ("pm1", 200), ("mgr1", 200), ("tl2", 404), ("wfm1", 404)]
+    )
+    def test_the_list(self, request, client_for, who, status, cohort1):
+        assert client_for(request.getfixturevalue(who)).get(self.url(cohort1)).status_code == status
+
+    @pytest.mark.parametrize("who", ["tl2", "wfm1", "pm2"])
+    def test_a_ticket_of_another_cohort_is_404(self, request, client_for, who, agent1, tl1, tasks):
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        ticket = Ticket.objects.get()
+        client = client_for(request.getfixturevalue(who))
+        assert client.get(reverse("tickets:detail", args=[ticket.pk])).status_code == 404
+        assert client.post(reverse("tickets:detail", args=[ticket.pk]), {"submit": "1"}).status_code == 404
+
+    def test_a_manager_reads_but_cannot_submit(self, client_for, mgr1, agent1, tl1, tasks):
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        ticket = Ticket.objects.get()
+        client = client_for(mgr1)
+        assert client.get(reverse("tickets:detail", args=[ticket.pk])).status_code == 200
+        assert client.post(reverse("tickets:detail", args=[ticket.pk]), {"submit": "1"}).status_code == 403
+
+    def test_filters_by_type_status_and_agent_and_counts_unsubmitted(self, client_for, tl1, cohort1, tasks):
+        a, b = AgentFactory.create_batch(2, cohort=cohort1)
+        set_task_status(agent=a, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1)
+        record_attempt(
+            agent=b, task=tasks["ahip"], taken_on=cohort1.local_today(), score=40, passed=False, by=tl1
+        )
+        client = client_for(tl1)
+        response = client.get(self.url(cohort1), {"agent": b.pk})
+        assert [r.record.agent for r in response.context["table"].rows] == [b]
+        response = client.get(
+            self.url(cohort1), {"ticket_type": TicketType.objects.get(code="call-certification").pk}
+        )
+        assert [r.record.agent for r in response.context["table"].rows] == [a]
+        assert response.context["unsubmitted"] == 2 == unsubmitted_count(cohort1)
+        assert "2 not submitted" in client.get(reverse("cohorts:detail", args=[cohort1.pk])).content.decode()
+
+    def test_queries_do_not_grow_with_tickets(self, client_for, tl1, cohort1, tasks, count_queries):
+        client = client_for(tl1)
+        agents = AgentFactory.create_batch(12, cohort=cohort1)
+        set_task_status(
+            agent=agents[0], task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        few = count_queries(lambda: client.get(self.url(cohort1)))
+        for agent in agents[1:]:
+            set_task_status(
+                agent=agent, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+            )
+            record_attempt(
+                agent=agent,
+                task=tasks["ahip"],
+                taken_on=cohort1.local_today(),
+                score=40,
+                passed=False,
+                by=tl1,
+            )
+        Ticket.objects.filter(agent=agents[1]).update(status="submitted", submitted_by=tl1)
+        many = count_queries(lambda: client.get(self.url(cohort1)))
+        assert Ticket.objects.count() == 23
+        assert few == many
+
+    def test_create_refuses_get(self, client_for, tl1, cohort1):
+        assert client_for(tl1).get(reverse("tickets:create", args=[cohort1.pk])).status_code == 405

@@ -1,0 +1,209 @@
+"""Tickets: drafts made from tracker events, submission with required fields, corrections."""
+
+import datetime
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cohorts.models import Agent, Cohort
+from tickets.models import Ticket, TicketField, TicketType
+
+logger = logging.getLogger(__name__)
+
+CARRIER_TICKET = "carrier-ticket"
+
+
+class TicketError(ValueError):
+    """A ticket change the rules refuse; the message says why."""
+
+
+class TicketIncomplete(TicketError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Fill in the required fields before submitting.")
+        self.errors = errors
+
+
+def agent_facts(agent: Agent) -> dict[str, str]:
+    cohort = agent.cohort
+    return {
+        "agent_name": agent.full_name,
+        "employee_id": agent.employee_id,
+        "cohort": cohort.name,
+        "team_lead": cohort.tl.get_full_name() or cohort.tl.username,
+    }
+
+
+def draft(*, type_code: str, agent: Agent, values: dict, source_key: str | None, by=None) -> Ticket | None:
+    """A draft of the type `type_code` prefilled with what the tracker knows.
+
+    One event makes one draft: a second call with the same `source_key` makes nothing.
+    """
+    ticket_type = TicketType.objects.filter(code=type_code, active=True).first()
+    if ticket_type is None:
+        return None  # an admin switched the form off
+    if source_key and Ticket.objects.filter(source_key=source_key).exists():
+        return None
+    facts = {**agent_facts(agent), **{k: "" if v is None else str(v) for k, v in values.items()}}
+    names = TicketField.objects.filter(ticket_type=ticket_type).values_list("name", flat=True)
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                ticket_type=ticket_type,
+                cohort=agent.cohort,
+                agent=agent,
+                day=agent.cohort.local_today(),
+                data={name: facts[name] for name in names if name in facts},
+                source_key=source_key,
+                created_by=by,
+            )
+    except IntegrityError:  # the same event processed at the same moment elsewhere
+        return None
+    _recompute_readiness(agent)
+    return ticket
+
+
+def _recompute_readiness(agent: Agent) -> None:
+    from certifications.services import recompute_readiness
+
+    recompute_readiness(agent)
+
+
+def draft_from_attempt(attempt) -> Ticket | None:
+    number = attempt.agent.exam_attempts.filter(task=attempt.task, pk__lte=attempt.pk).count()
+    return draft(
+        type_code="carrier-cert-completion" if attempt.passed else "failed-carrier-cert-exams",
+        agent=attempt.agent,
+        values={
+            "carrier": attempt.task.name,
+            "exam": attempt.task.name,
+            "exam_date": attempt.taken_on.isoformat(),
+            "score": attempt.score,
+            "attempt": number,
+        },
+        source_key=f"attempt:{attempt.pk}",
+        by=attempt.recorded_by,
+    )
+
+
+def draft_from_proof(proof) -> Ticket | None:
+    return draft(
+        type_code="esp-tracker-form",
+        agent=proof.agent,
+        values={"carrier": proof.task.name, "file_name": proof.original_name},
+        source_key=f"proof:{proof.pk}",
+        by=proof.uploaded_by,
+    )
+
+
+def draft_from_call_certification(status) -> Ticket | None:
+    """The call certification was recorded done: one Call Certification Form per agent."""
+    agent = status.agent
+    return draft(
+        type_code="call-certification",
+        agent=agent,
+        values={"certification_date": agent.cohort.local_today().isoformat(), "result": "Passed"},
+        source_key=f"call-cert:{agent.pk}",
+        by=status.updated_by,
+    )
+
+
+def draft_carrier_ticket(
+    *, agent: Agent, carrier: str, issue: str, steps: list[str], token: str, by
+) -> Ticket:
+    """From a troubleshooting playbook: the issue and the steps already tried."""
+    ticket = draft(
+        type_code=CARRIER_TICKET,
+        agent=agent,
+        values={"carrier": carrier, "issue": issue.strip(), "steps_tried": "\n".join(steps)},
+        source_key=f"playbook:{token}",
+        by=by,
+    )
+    if ticket is None:
+        existing = Ticket.objects.filter(source_key=f"playbook:{token}").first()
+        if existing is None:
+            raise TicketError("The Carrier Tickets form is switched off; an admin can switch it on.")
+        return existing  # the same form posted twice
+    return ticket
+
+
+def _clean(ticket: Ticket, data: dict) -> dict:
+    names = set(ticket.ticket_type.fields.values_list("name", flat=True))
+    return {k: ("" if v is None else str(v)).strip() for k, v in data.items() if k in names}
+
+
+def save_ticket(*, ticket: Ticket, data: dict, by) -> Ticket:
+    """Save a draft, or correct a submitted ticket (history keeps the earlier values; the
+    correction is emailed like the submission)."""
+    if ticket.status == Ticket.Status.RESOLVED:
+        raise TicketError("A resolved ticket cannot be changed.")
+    with transaction.atomic():
+        ticket.data = {**ticket.data, **_clean(ticket, data)}
+        if ticket.status == Ticket.Status.SUBMITTED:
+            missing = _missing(ticket)
+            if missing:
+                raise TicketIncomplete(missing)
+            ticket.submissions += 1
+            ticket._change_reason = "Correction"
+        ticket.save()
+        if ticket.status == Ticket.Status.SUBMITTED:
+            _email(ticket)
+    return ticket
+
+
+def _missing(ticket: Ticket) -> dict[str, str]:
+    return {
+        f.name: f"{f.label} is required."
+        for f in ticket.ticket_type.fields.all()
+        if f.required and not str(ticket.data.get(f.name, "")).strip()
+    }
+
+
+def submit_ticket(*, ticket: Ticket, data: dict | None, by) -> Ticket:
+    with transaction.atomic():
+        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if locked.status != Ticket.Status.DRAFT:
+            raise TicketError(
+                f"This ticket was already submitted by {locked.submitted_by} on "
+                f"{locked.submitted_at:%a %-d %b %H:%M} UTC."
+            )
+        ticket.data = {**locked.data, **_clean(locked, data or {})}
+        missing = _missing(ticket)
+        if missing:
+            raise TicketIncomplete(missing)
+        ticket.status = Ticket.Status.SUBMITTED
+        ticket.submitted_by, ticket.submitted_at = by, timezone.now()
+        ticket.submissions = 1
+        ticket.save()
+        _email(ticket)
+        _recompute_readiness(ticket.agent)
+    return ticket
+
+
+def resolve_ticket(*, ticket: Ticket, resolution: str, by) -> Ticket:
+    if not ticket.ticket_type.resolvable:
+        raise TicketError(f"{ticket.ticket_type} tickets are not resolved.")
+    if ticket.status != Ticket.Status.SUBMITTED:
+        raise TicketError("Only a submitted ticket can be resolved.")
+    if not resolution.strip():
+        raise TicketError("Say how it was resolved.")
+    ticket.status, ticket.resolution = Ticket.Status.RESOLVED, resolution.strip()
+    ticket.resolved_by, ticket.resolved_at = by, timezone.now()
+    ticket.save()
+    return ticket
+
+
+def _email(ticket: Ticket) -> None:
+    from esp import emails
+
+    emails.ticket_submitted(ticket)
+
+
+def unsubmitted_for_agent(agent: Agent) -> int:
+    return Ticket.objects.filter(agent=agent, status=Ticket.Status.DRAFT).count()
+
+
+def unsubmitted_count(cohort: Cohort, day: datetime.date | None = None) -> int:
+    """Drafts of the cohort up to `day` (default: its today): what must go before logging off."""
+    day = day or cohort.local_today()
+    return Ticket.objects.filter(cohort=cohort, status=Ticket.Status.DRAFT, day__lte=day).count()

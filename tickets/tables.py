@@ -1,0 +1,18 @@
+import django_tables2 as tables
+
+from tickets.models import Ticket
+
+
+class TicketTable(tables.Table):
+    ticket_type = tables.Column(verbose_name="Form", linkify=("tickets:detail", {"pk": tables.A("pk")}))
+    agent = tables.Column(order_by=("agent__last_name", "agent__first_name"))
+    submitted_by = tables.Column(verbose_name="Submitted by")
+
+    class Meta:
+        model = Ticket
+        fields = ("day", "ticket_type", "agent", "status", "submitted_by", "submitted_at")
+        attrs = {"class": "table table-sm table-hover align-middle"}
+        order_by = ("-day",)
+
+    def render_submitted_by(self, value):
+        return value.get_full_name() or value.username

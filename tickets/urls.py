@@ -1,0 +1,13 @@
+from django.urls import path
+
+from tickets import views
+
+app_name = "tickets"
+
+urlpatterns = [
+    path("cohorts/<int:pk>/", views.ticket_list, name="list"),
+    path("cohorts/<int:pk>/new/", views.ticket_create, name="create"),
+    path("<int:pk>/", views.ticket_detail, name="detail"),
+    path("<int:pk>/resolve/", views.ticket_resolve, name="resolve"),
+    path("agents/<int:agent_pk>/carrier-ticket/", views.carrier_ticket, name="carrier_ticket"),
+]

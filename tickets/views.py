@@ -1,0 +1,190 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from cohorts.access import Action, cohort_filter, get_agent_for, get_cohort_for
+from cohorts.models import Agent, Cohort
+from tickets.filters import TicketFilter
+from tickets.forms import CarrierTicketForm, NewTicketForm, ResolveForm, TicketForm
+from tickets.models import Ticket
+from tickets.services import (
+    TicketError,
+    TicketIncomplete,
+    draft,
+    draft_carrier_ticket,
+    resolve_ticket,
+    save_ticket,
+    submit_ticket,
+    unsubmitted_count,
+)
+from tickets.tables import TicketTable
+
+
+def _may(user, action, cohort) -> bool:
+    return Cohort.objects.visible_to(user, action).filter(pk=cohort.pk).exists()
+
+
+def _ticket_for(request, pk: int, action: str = Action.RECORDS) -> Ticket:
+    """The ticket with its type, agent and cohort if the user may act on its cohort, else 404."""
+    queryset = Ticket.objects.select_related("ticket_type", "agent__cohort", "submitted_by", "resolved_by")
+    return get_object_or_404(
+        queryset.filter(cohort__in=Cohort.objects.filter(cohort_filter(request.user, action))), pk=pk
+    )
+
+
+@login_required
+def ticket_list(request, pk: int):
+    """A cohort's tickets, by day (today by default), form, status and agent."""
+    cohort = get_cohort_for(request.user, pk, Action.RECORDS)
+    params = request.GET.copy()
+    params.setdefault("day", cohort.local_today().isoformat())
+    agents = Agent.objects.filter(cohort=cohort)
+    ticket_filter = TicketFilter(
+        params,
+        queryset=Ticket.objects.filter(cohort=cohort).select_related("ticket_type", "agent", "submitted_by"),
+        agents=agents,
+    )
+    table = TicketTable(ticket_filter.qs)
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    can_edit = _may(request.user, Action.EDIT, cohort)
+    return render(
+        request,
+        "tickets/ticket_list.html",
+        {
+            "cohort": cohort,
+            "filter": ticket_filter,
+            "table": table,
+            "unsubmitted": unsubmitted_count(cohort),
+            "new_form": NewTicketForm(agents=agents) if can_edit else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def ticket_create(request, pk: int):
+    cohort = get_cohort_for(request.user, pk, Action.EDIT)
+    form = NewTicketForm(request.POST, agents=Agent.objects.filter(cohort=cohort))
+    if not form.is_valid():
+        messages.error(request, "Choose a form and an agent of this cohort.")
+        return redirect(reverse("tickets:list", args=[cohort.pk]))
+    ticket = draft(
+        type_code=form.cleaned_data["ticket_type"].code,
+        agent=form.cleaned_data["agent"],
+        values={},
+        source_key=None,
+        by=request.user,
+    )
+    return redirect(reverse("tickets:detail", args=[ticket.pk]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ticket_detail(request, pk: int):
+    """Read, fill in, submit, correct or resolve one ticket."""
+    ticket = _ticket_for(request, pk)
+    can_edit = _may(request.user, Action.EDIT, ticket.cohort)
+    fields = list(ticket.ticket_type.fields.all())
+    form = TicketForm(
+        request.POST or None, ticket_type=ticket.ticket_type, fields=fields, initial=ticket.data
+    )
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            return render(
+                request, "403.html", {"exception": "You can read this ticket but not change it."}, status=403
+            )
+        if form.is_valid():
+            try:
+                if "submit" in request.POST:
+                    submit_ticket(ticket=ticket, data=form.values(), by=request.user)
+                    messages.success(
+                        request, f"Submitted; {ticket.ticket_type} is emailed to its destination."
+                    )
+                else:
+                    save_ticket(ticket=ticket, data=form.values(), by=request.user)
+                    messages.success(
+                        request, "Correction saved and emailed." if ticket.submissions > 1 else "Draft saved."
+                    )
+                return redirect(reverse("tickets:detail", args=[ticket.pk]))
+            except TicketIncomplete as exc:
+                for name, message in exc.errors.items():
+                    form.add_error(name, message)
+                status = 400
+            except TicketError as exc:
+                form.add_error(None, str(exc))
+                status = 400
+        else:
+            status = 400
+    return render(
+        request,
+        "tickets/ticket_detail.html",
+        {
+            "ticket": ticket,
+            "form": form,
+            "can_edit": can_edit and ticket.status != Ticket.Status.RESOLVED,
+            "resolve_form": ResolveForm() if ticket.ticket_type.resolvable else None,
+            "history": ticket.history.select_related("history_user")[:20],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def ticket_resolve(request, pk: int):
+    ticket = _ticket_for(request, pk, Action.EDIT)
+    form = ResolveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise TicketError("Say how it was resolved.")
+        resolve_ticket(ticket=ticket, resolution=form.cleaned_data["resolution"], by=request.user)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("tickets:detail", args=[ticket.pk]))
+    messages.success(request, "Ticket resolved.")
+    return redirect(reverse("tickets:detail", args=[ticket.pk]))
+
+
+@login_required
+@require_POST
+def carrier_ticket(request, agent_pk: int):
+    """'Create Carrier Ticket' from the playbooks: a draft with the steps already tried."""
+    agent = get_agent_for(
+        request.user, agent_pk, Action.EDIT, queryset=Agent.objects.select_related("cohort__tl")
+    )
+    form = CarrierTicketForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            ticket = draft_carrier_ticket(
+                agent=agent,
+                carrier=data["carrier"],
+                issue=data["issue"],
+                steps=data["steps"],
+                token=str(data["token"]),
+                by=request.user,
+            )
+        except TicketError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Carrier Ticket drafted with the steps tried; check it and submit it.")
+            return redirect(reverse("tickets:detail", args=[ticket.pk]))
+    from cohorts.views import render_agent_page
+
+    return render_agent_page(request, agent, status=400, forms={"carrier": form})
+
+
+def agent_tickets_context(request, agent: Agent, forms: dict | None = None) -> dict:
+    """What the agent page shows of tickets: the agent's tickets and the playbooks."""
+    from tickets.models import Playbook
+
+    forms = forms or {}
+    return {
+        "tickets": list(Ticket.objects.filter(agent=agent).select_related("ticket_type")),
+        "playbooks": list(Playbook.objects.all()),
+        "carrier_form": forms.get("carrier") or CarrierTicketForm(),
+    }
