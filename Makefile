@@ -28,11 +28,7 @@ run: $(STAMP)
 	@echo "  Demo logins (password: demo): admin, tl1, tl2, pm1, mgr1, wfm1"
 	@echo "  Email is written to var/mail/. Press Ctrl-C to stop the server, worker and beat."
 	@echo ""
-	@trap 'kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	$(VENV)/bin/celery -A esp worker --beat --loglevel=info --concurrency=1 \
-		--schedule var/celerybeat-schedule & \
-	$(PY) manage.py runserver 127.0.0.1:$(PORT) & \
-	wait
+	$(PY) manage.py rundev --port $(PORT)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest

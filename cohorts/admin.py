@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from cohorts.models import Agent, Cohort
+from cohorts.models import Agent, Cohort, EndOfDayCheck, Notice, Schedule
 
 
 class AgentInline(admin.TabularInline):
@@ -31,3 +31,30 @@ class AgentAdmin(SimpleHistoryAdmin):
     list_select_related = ("cohort", "production_tl")
     autocomplete_fields = ("cohort",)
     raw_id_fields = ("production_tl",)
+
+
+@admin.register(Schedule)
+class ScheduleAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "pm_grace_minutes", "digest_time", "digest_time_zone")
+
+    def has_add_permission(self, request):
+        return not Schedule.objects.exists()
+
+
+@admin.register(EndOfDayCheck)
+class EndOfDayCheckAdmin(admin.ModelAdmin):
+    list_display = ("cohort", "day", "open_count", "checked_at", "pm_checked_at")
+    list_filter = ("cohort",)
+    date_hierarchy = "day"
+    readonly_fields = ("cohort", "day", "checked_at", "items", "open_count", "pm_checked_at")
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    list_display = ("subject", "kind", "created_at", "sent_at", "attempts")
+    list_filter = ("kind", "sent_at")
+    search_fields = ("subject", "key")
+    readonly_fields = [f.name for f in Notice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

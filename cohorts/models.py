@@ -49,6 +49,11 @@ class Cohort(models.Model):
     )
     shift_start = models.TimeField(default=datetime.time(9, 0), help_text="Local time.")
     shift_end = models.TimeField(default=datetime.time(17, 30), help_text="Local time.")
+    end_of_day = models.TimeField(
+        null=True,
+        blank=True,
+        help_text="Local time of the end-of-day checks; blank means the shift end.",
+    )
     tl = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -129,6 +134,10 @@ class Cohort(models.Model):
         if day > self.end_date:
             return self.Status.COMPLETED
         return self.Status.ACTIVE
+
+    @property
+    def end_of_day_time(self) -> datetime.time:
+        return self.end_of_day or self.shift_end
 
     def local_datetime(self, day: datetime.date, at: datetime.time) -> datetime.datetime:
         """An aware datetime for a local wall-clock time on `day` in the cohort's zone."""
@@ -229,6 +238,9 @@ class Notice(models.Model):
         AGENT_READY = "agent_ready", "Agent ready for production"
         TERM = "term", "Term issued"
         TICKET = "ticket", "Ticket submitted"
+        END_OF_DAY_TL = "eod_tl", "End-of-day summary to the TL"
+        END_OF_DAY_PM = "eod_pm", "End-of-day items still open, to the PM"
+        WFM_DIGEST = "wfm_digest", "WFM attendance digest"
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -237,6 +249,8 @@ class Notice(models.Model):
     subject = models.CharField(max_length=250)
     body_text = models.TextField()
     body_html = models.TextField()
+    attachment_name = models.CharField(max_length=100, blank=True)
+    attachment = models.TextField(blank=True, help_text="A text attachment (the digest's CSV).")
     created_at = models.DateTimeField(auto_now_add=True)
     sending_until = models.DateTimeField(null=True, blank=True, help_text="Claimed by a worker until then.")
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -252,3 +266,56 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+
+class Schedule(models.Model):
+    """The times and addresses of the scheduled jobs, edited by admins (one row)."""
+
+    pm_grace_minutes = models.PositiveSmallIntegerField(
+        "PM grace period (minutes)",
+        help_text="After a cohort's end of day, how long open items may stay open before its PM is emailed.",
+    )
+    digest_time = models.TimeField(help_text="When the WFM attendance digest is sent each day.")
+    digest_time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    wfm_emails = models.TextField(
+        "WFM addresses", blank=True, help_text="Where the attendance digest goes: one address per line."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "schedule"
+
+    def __str__(self) -> str:
+        return "Scheduled jobs"
+
+    @classmethod
+    def current(cls) -> "Schedule":
+        schedule = cls.objects.order_by("pk").first()
+        if schedule is None:
+            raise cls.DoesNotExist("No schedule: an admin must add one.")
+        return schedule
+
+    @property
+    def wfm_addresses(self) -> list[str]:
+        return [line.strip() for line in self.wfm_emails.replace(",", "\n").splitlines() if line.strip()]
+
+
+class EndOfDayCheck(models.Model):
+    """One cohort's end-of-day check of one day: made once, whoever runs it."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="end_of_day_checks")
+    day = models.DateField()
+    checked_at = models.DateTimeField(default=timezone.now)
+    items = models.JSONField(default=dict)
+    open_count = models.PositiveIntegerField(default=0)
+    pm_checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "day"], name="one_end_of_day_check_per_cohort_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"End of day {self.day} for {self.cohort_id}"

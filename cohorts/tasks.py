@@ -2,20 +2,26 @@ import smtplib
 
 from celery import shared_task
 
-from cohorts.services import refresh_cohort_statuses
-
 
 @shared_task
-def refresh_cohort_statuses_task() -> int:
-    return refresh_cohort_statuses()
+def run_scheduled_jobs_task(now: str | None = None) -> dict:
+    """The beat's job each minute: statuses, end-of-day checks, escalations, digest, resends.
+
+    `now` (ISO 8601 with offset) runs the jobs as of that moment, for replays and tests.
+    """
+    import datetime
+
+    from esp.scheduled import run_scheduled_jobs
+
+    return run_scheduled_jobs(now=datetime.datetime.fromisoformat(now) if now else None)
 
 
 @shared_task(
     autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=5,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=12,
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=False,
+    max_retries=15,
 )
 def deliver_notice_task(notice_id: int) -> bool:
     from esp.emails import deliver

@@ -94,11 +94,20 @@ def cohort_detail(request, pk: int):
             "can_edit": can_edit,
             "can_manage": can_manage,
             "reads_records": reads_records,
+            "end_of_day": _end_of_day(cohort) if can_edit else None,
             "unsubmitted": unsubmitted_count(cohort) if reads_records else 0,
             "day_number": cohort.day_number(),
             "today": cohort.local_today(),
         },
     )
+
+
+def _end_of_day(cohort: Cohort):
+    """Today's end-of-day items for the TL's pages, or None outside the ESP days."""
+    from esp.scheduled import end_of_day_items
+
+    today = cohort.local_today()
+    return end_of_day_items(cohort, today) if cohort.day_number(today) else None
 
 
 @login_required

@@ -46,7 +46,16 @@ def emails_of_role(role: Role) -> list[str]:
     )
 
 
-def notify(*, key: str, kind: str, recipients, template: str, context: dict, agent: Agent | None = None):
+def notify(
+    *,
+    key: str,
+    kind: str,
+    recipients,
+    template: str,
+    context: dict,
+    agent: Agent | None = None,
+    attachment: tuple[str, str] | None = None,
+):
     """Make the notice for the event `key` once and deliver it after the transaction commits.
 
     Returns the new Notice, or None when this event already has one (or nobody to tell).
@@ -67,6 +76,8 @@ def notify(*, key: str, kind: str, recipients, template: str, context: dict, age
                     "subject": subject,
                     "body_text": text,
                     "body_html": html,
+                    "attachment_name": attachment[0] if attachment else "",
+                    "attachment": attachment[1] if attachment else "",
                 },
             )
     except IntegrityError:  # a concurrent transaction made it first
@@ -94,6 +105,8 @@ def deliver(notice_id: int) -> bool:
         notice.subject, notice.body_text, settings.DEFAULT_FROM_EMAIL, to=notice.recipients
     )
     message.attach_alternative(notice.body_html, "text/html")
+    if notice.attachment_name:
+        message.attach(notice.attachment_name, notice.attachment, "text/csv")
     try:
         message.send()
     except Exception as exc:
@@ -155,4 +168,54 @@ def ticket_submitted(ticket) -> Notice | None:
             "rows": [(f.label, ticket.data.get(f.name, "")) for f in fields],
             "url": absolute(reverse("tickets:detail", args=[ticket.pk])),
         },
+    )
+
+
+def end_of_day_summary(check, report) -> Notice | None:
+    """The TL's one summary of what was still missing at the cohort's end of day."""
+    cohort = check.cohort
+    return notify(
+        key=f"eod-tl:{cohort.pk}:{check.day.isoformat()}",
+        kind=Notice.Kind.END_OF_DAY_TL,
+        recipients=[cohort.tl.email],
+        template="end-of-day",
+        context={
+            "report": report,
+            "cohort": cohort,
+            "to_pm": False,
+            "url": absolute(cohort.get_absolute_url()),
+        },
+    )
+
+
+def end_of_day_to_pm(check, report) -> Notice | None:
+    """The PM's email when items are still open after the grace period."""
+    cohort = check.cohort
+    return notify(
+        key=f"eod-pm:{cohort.pk}:{check.day.isoformat()}",
+        kind=Notice.Kind.END_OF_DAY_PM,
+        recipients=[cohort.pm.email],
+        template="end-of-day",
+        context={
+            "report": report,
+            "cohort": cohort,
+            "to_pm": True,
+            "url": absolute(cohort.get_absolute_url()),
+        },
+    )
+
+
+def digest_key(day) -> str:
+    return f"wfm-digest:{day.isoformat()}"
+
+
+def attendance_digest(day, groups, csv_text: str, recipients: list[str]) -> Notice | None:
+    """The WFM daily digest: each cohort's occurrences of the day and corrections, with a CSV."""
+    return notify(
+        key=digest_key(day),
+        kind=Notice.Kind.WFM_DIGEST,
+        recipients=recipients,
+        template="wfm-digest",
+        context={"day": day, "groups": groups, "url": absolute(reverse("cohorts:list"))},
+        attachment=(f"attendance-{day.isoformat()}.csv", csv_text),
     )

@@ -174,10 +174,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    # Moves cohorts between planned, active and completed by the date in each cohort's zone.
-    "refresh-cohort-statuses": {
-        "task": "cohorts.tasks.refresh_cohort_statuses_task",
-        "schedule": crontab(minute="*/5"),
+    # Each minute: cohort statuses, end-of-day checks of cohorts whose end of day has passed in
+    # their own zone, PM escalations, the WFM digest once its time has passed, stuck notices.
+    # Every job claims its work, so the minute cadence never repeats anything.
+    "run-scheduled-jobs": {
+        "task": "cohorts.tasks.run_scheduled_jobs_task",
+        "schedule": crontab(minute="*"),
     },
 }
 

@@ -98,3 +98,24 @@ def tasks(db):
     from certifications.models import Task
 
     return {t.code: t for t in Task.objects.all()}
+
+
+SEEDING_MIGRATIONS = [
+    ("cohorts.migrations.0002_roles", "create_roles"),
+    ("cohorts.migrations.0007_default_schedule", "seed_schedule"),
+    ("attendance.migrations.0002_default_policy", "seed_default_policy"),
+    ("certifications.migrations.0002_default_tasks", "seed_tasks"),
+    ("tickets.migrations.0002_default_types_and_playbooks", "seed"),
+]
+
+
+@pytest.fixture
+def seeded_rows(transactional_db):
+    """Transactional tests end with a flush that also removes the rows data migrations seed
+    (roles, policy, tasks, forms, schedule); this puts them back the way the migrations do."""
+    import importlib
+
+    from django.apps import apps
+
+    for module, function in SEEDING_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, None)

@@ -41,14 +41,5 @@ def login(page, live_server):
 
 
 @pytest.fixture(autouse=True)
-def seeded_rows(transactional_db):
-    """Browser tests run in transactions that end with a flush, which also removes the rows
-    that data migrations seed; put them back the way the migrations do."""
-    import importlib
-
-    from django.apps import apps
-
-    for module in ("attendance.migrations.0002_default_policy", "cohorts.migrations.0002_roles"):
-        migration = importlib.import_module(module)
-        seed = getattr(migration, "seed_default_policy", None) or migration.create_roles
-        seed(apps, None)
+def _seeded(seeded_rows):
+    """Browser tests run in flushed transactions: put back what the data migrations seed."""
