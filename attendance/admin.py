@@ -1,7 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from attendance.models import AttendancePolicy, AttendanceRecord, Reclassification
+from attendance.models import (
+    AgentIssue,
+    AttendancePolicy,
+    AttendanceRecord,
+    CorrectiveAction,
+    CorrectiveLevel,
+    EscalationRule,
+    Reclassification,
+    Recommendation,
+)
 
 
 @admin.register(AttendancePolicy)
@@ -68,3 +77,54 @@ class ReclassificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CorrectiveLevel)
+class CorrectiveLevelAdmin(admin.ModelAdmin):
+    list_display = ("rank", "name", "is_term", "printable")
+
+
+@admin.register(EscalationRule)
+class EscalationRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "version",
+        "active",
+        "kind",
+        "occurrence_kinds",
+        "window",
+        "threshold",
+        "level",
+        "note",
+    )
+    list_filter = ("active", "kind", "level")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A version that made recommendations is frozen: add the next version instead.
+        if obj is not None and obj.recommendations.exists():
+            return [f.name for f in EscalationRule._meta.fields if f.name != "active"]
+        return ()
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(SimpleHistoryAdmin):
+    list_display = ("agent", "level", "rule", "status", "created_at")
+    list_filter = ("status", "level")
+    raw_id_fields = ("agent", "decided_by")
+    readonly_fields = ("rule", "level", "facts", "fingerprint")
+
+
+@admin.register(CorrectiveAction)
+class CorrectiveActionAdmin(SimpleHistoryAdmin):
+    list_display = ("agent", "level", "date", "status", "issued_by")
+    list_filter = ("level", "status")
+    raw_id_fields = ("agent", "issued_by", "override_by", "voided_by", "recommendation")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # void instead
+
+
+@admin.register(AgentIssue)
+class AgentIssueAdmin(SimpleHistoryAdmin):
+    list_display = ("agent", "reported_by", "reported_at")
+    raw_id_fields = ("agent", "reported_by")

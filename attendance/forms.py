@@ -101,3 +101,62 @@ class ReclassifyForm(DateRangeMixin, forms.Form):
         if start and end and (end - start) > datetime.timedelta(days=366):
             self.add_error("end", "Reclassify at most a year at a time.")
         return data
+
+
+class CorrectiveActionForm(forms.Form):
+    level = forms.ModelChoiceField(queryset=None, empty_label=None)
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    expectations = forms.CharField(
+        label="Expectations going forward", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
+    )
+    consequences = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+    follow_up_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    witness = forms.CharField(required=False, max_length=120)
+    override_reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Override reason",
+        help_text="Only when this level skips a step of the ladder (PM or admin).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from attendance.models import CorrectiveLevel
+
+        super().__init__(*args, **kwargs)
+        self.fields["level"].queryset = CorrectiveLevel.objects.all()
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        data = super().clean()
+        follow_up, date = data.get("follow_up_date"), data.get("date")
+        if follow_up and date and follow_up < date:
+            self.add_error("follow_up_date", "The follow-up comes after the action's date.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, widget=forms.TextInput(attrs={"class": "form-control form-control-sm"})
+    )
+
+
+class AcknowledgeForm(forms.Form):
+    acknowledged_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+    )
+    comments = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+
+class AgentIssueForm(forms.Form):
+    details = forms.CharField(
+        label="Issue",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The PM is emailed at once.",
+    )

@@ -226,3 +226,174 @@ class Reclassification(models.Model):
 
     def __str__(self) -> str:
         return f"Reclassified {self.start}–{self.end} ({self.records_changed} changed)"
+
+
+# --- Accountability: the corrective-action ladder, escalation rules, recommendations, CAPs --------
+
+
+class CorrectiveLevel(models.Model):
+    """A step of the ladder: documented verbal coaching, Written CAP, Final CAP, Term."""
+
+    name = models.CharField(max_length=40, unique=True)
+    code = models.SlugField(max_length=20, unique=True)
+    rank = models.PositiveSmallIntegerField(
+        unique=True, help_text="1 for the first step; each step follows the one before."
+    )
+    is_term = models.BooleanField(default=False, help_text="Issuing it terminates the agent.")
+    printable = models.BooleanField(default=True, help_text="Printed and signed as a CAP document.")
+
+    class Meta:
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EscalationRule(models.Model):
+    """A rule that recommends a level: versioned, since a recommendation keeps the version that made it.
+
+    Admins change a rule by adding its next version; a version that made recommendations is frozen.
+    """
+
+    class Kind(models.TextChoices):
+        OCCURRENCES = "occurrences", "Count of occurrences"
+        CONSECUTIVE_ABSENCES = "consecutive_absences", "Consecutive absences"
+        OVERDUE_TASK = "overdue_task", "Overdue tasks"
+        ATTEMPT_LIMIT = "attempt_limit", "Exam attempt limit reached"
+
+    class Window(models.TextChoices):
+        ESP_WEEK = "esp_week", "The ESP week"
+        ROLLING = "rolling", "A rolling window of days"
+
+    name = models.CharField(max_length=80, help_text="The same name across versions.")
+    version = models.PositiveSmallIntegerField(default=1)
+    active = models.BooleanField(default=True, help_text="Only the active version of a rule is applied.")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    occurrence_kinds = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="For occurrence counts: comma-separated kinds (late, late_partial, left_early, "
+        "left_early_partial, absent).",
+    )
+    window = models.CharField(max_length=10, choices=Window.choices, default=Window.ESP_WEEK)
+    window_days = models.PositiveSmallIntegerField(null=True, blank=True, help_text="For a rolling window.")
+    threshold = models.PositiveSmallIntegerField(
+        help_text="How many (occurrences, absent days, overdue tasks) trigger it."
+    )
+    level = models.ForeignKey(CorrectiveLevel, on_delete=models.PROTECT, related_name="rules")
+    note = models.CharField(
+        max_length=200, default="Default: the source pages name the policy but not its numbers; set yours."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="one_rule_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
+    @property
+    def kinds(self) -> list[str]:
+        return [k.strip() for k in self.occurrence_kinds.split(",") if k.strip()]
+
+
+class Recommendation(models.Model):
+    """A level a rule recommends for an agent, with the facts that triggered it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ISSUED = "issued", "Issued"
+        DISMISSED = "dismissed", "Dismissed"
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="recommendations")
+    rule = models.ForeignKey(EscalationRule, on_delete=models.PROTECT, related_name="recommendations")
+    level = models.ForeignKey(CorrectiveLevel, on_delete=models.PROTECT, related_name="+")
+    facts = models.JSONField(default=list, help_text="[{kind, day, text}] that triggered the rule.")
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # The same rule on the same facts recommends once, however often rules are evaluated.
+            models.UniqueConstraint(
+                fields=["agent", "rule", "fingerprint"], name="one_recommendation_per_facts"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["agent"], condition=models.Q(status="pending"), name="pending_recommendations"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} for {self.agent_id} by {self.rule}"
+
+
+class CorrectiveAction(models.Model):
+    """Documented coaching or a CAP: never deleted, voided with a reason instead."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        VOIDED = "voided", "Voided"
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="corrective_actions")
+    level = models.ForeignKey(CorrectiveLevel, on_delete=models.PROTECT, related_name="actions")
+    date = models.DateField()
+    reasons = models.TextField(help_text="What happened, with the facts and their days.")
+    facts = models.JSONField(default=list, blank=True)
+    expectations = models.TextField("expectations going forward")
+    consequences = models.TextField(help_text="What follows if the expectations are not met.")
+    follow_up_date = models.DateField(null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    witness = models.CharField(max_length=120, blank=True)
+    acknowledged_on = models.DateField("agent acknowledged on", null=True, blank=True)
+    agent_comments = models.TextField(blank=True)
+    recommendation = models.OneToOneField(
+        Recommendation, on_delete=models.PROTECT, null=True, blank=True, related_name="action"
+    )
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    override_reason = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    void_reason = models.CharField(max_length=300, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    voided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.level} for {self.agent} on {self.date}"
+
+
+class AgentIssue(models.Model):
+    """'If there is an issue with an agent, the TL must inform their PM immediately.'"""
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="issues")
+    details = models.TextField(max_length=4000)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+    def __str__(self) -> str:
+        return f"Issue with {self.agent_id}"

@@ -36,4 +36,10 @@ urlpatterns = [
     path("cohorts/<int:pk>/timekeeping/confirm/", views.timekeeping_confirm, name="timekeeping_confirm"),
     path("agents/<int:pk>/", views.agent_attendance, name="agent"),
     path("reclassify/", views.reclassify_view, name="reclassify"),
+    path("agents/<int:agent_pk>/caps/new/", views.cap_new, name="cap_new"),
+    path("agents/<int:agent_pk>/issues/", views.issue_report, name="issue_report"),
+    path("caps/<int:pk>/", views.cap_detail, name="cap"),
+    path("caps/<int:pk>/void/", views.cap_void, name="cap_void"),
+    path("caps/<int:pk>/acknowledge/", views.cap_acknowledge, name="cap_acknowledge"),
+    path("recommendations/<int:pk>/dismiss/", views.recommendation_dismiss, name="recommendation_dismiss"),
 ]

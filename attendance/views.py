@@ -6,10 +6,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 from django_tables2.export.export import TableExport
 
@@ -333,3 +334,213 @@ def reclassify_view(request):
             return redirect(reverse("attendance:reclassify"))
         return render(request, "attendance/reclassify.html", {"form": form}, status=400)
     return render(request, "attendance/reclassify.html", {"form": form})
+
+
+# --- Accountability: coaching, CAPs, terms, issues -----------------------------------------------
+
+
+def _agent_for(request, pk: int, action: str = Action.VIEW) -> Agent:
+    """The agent with cohort and people if the user may act on their record, else 404."""
+    return get_agent_for(
+        request.user, pk, action, queryset=Agent.objects.select_related("cohort__tl", "cohort__pm")
+    )
+
+
+def _action_for(request, pk: int, action: str = Action.VIEW):
+    """A corrective action of an agent the user may read (or edit), else 404."""
+    from attendance.models import CorrectiveAction
+    from cohorts.access import agent_filter
+
+    queryset = CorrectiveAction.objects.select_related(
+        "agent__cohort__tl", "agent__cohort__pm", "level", "issued_by", "override_by", "voided_by"
+    )
+    return get_object_or_404(
+        queryset.filter(agent__in=Agent.objects.filter(agent_filter(request.user, action))), pk=pk
+    )
+
+
+def accountability_context(request, agent: Agent, forms: dict | None = None) -> dict:
+    """What the agent page shows of coaching and CAPs (readers of the agent only)."""
+    from attendance.accountability import current_level
+    from attendance.forms import AgentIssueForm
+    from attendance.models import AgentIssue, CorrectiveAction, Recommendation
+
+    forms = forms or {}
+    return {
+        "recommendations": list(
+            Recommendation.objects.filter(agent=agent, status=Recommendation.Status.PENDING).select_related(
+                "rule", "level"
+            )
+        ),
+        "actions": list(CorrectiveAction.objects.filter(agent=agent).select_related("level", "issued_by")),
+        "current_level": current_level(agent),
+        "issues": list(AgentIssue.objects.filter(agent=agent).select_related("reported_by")),
+        "issue_form": forms.get("issue") or AgentIssueForm(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cap_new(request, agent_pk: int):
+    """Issue coaching or a CAP, from a recommendation (its facts become the reasons) or not."""
+    from attendance.accountability import LadderError, issue_action, may_override
+    from attendance.forms import CorrectiveActionForm
+    from attendance.models import Recommendation
+
+    agent = _agent_for(request, agent_pk, Action.EDIT)
+    recommendation = None
+    if request.GET.get("recommendation") or request.POST.get("recommendation"):
+        recommendation = get_object_or_404(
+            Recommendation.objects.select_related("rule", "level"),
+            pk=request.GET.get("recommendation") or request.POST.get("recommendation"),
+            agent=agent,
+            status=Recommendation.Status.PENDING,
+        )
+    initial = {"date": agent.cohort.local_today()}
+    if recommendation:
+        initial.update(
+            level=recommendation.level,
+            reasons=f"{recommendation.rule} (rule version {recommendation.rule.version}):\n"
+            + "\n".join(f"- {f['text']}" for f in recommendation.facts),
+        )
+    form = CorrectiveActionForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                action = issue_action(
+                    agent=agent,
+                    level=data["level"],
+                    date=data["date"],
+                    reasons=data["reasons"],
+                    expectations=data["expectations"],
+                    consequences=data["consequences"],
+                    follow_up_date=data["follow_up_date"],
+                    witness=data["witness"],
+                    recommendation=recommendation,
+                    override_reason=data["override_reason"],
+                    by=request.user,
+                )
+            except LadderError as exc:
+                form.add_error("level", str(exc))
+            else:
+                messages.success(request, f"{action.level} issued to {agent}.")
+                return redirect(reverse("attendance:cap", args=[action.pk]))
+        status = 400
+    return render(
+        request,
+        "attendance/cap_form.html",
+        {
+            "agent": agent,
+            "cohort": agent.cohort,
+            "form": form,
+            "recommendation": recommendation,
+            "may_override": may_override(request.user, agent.cohort),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def cap_detail(request, pk: int):
+    """A coaching record or CAP: printable, and as a PDF with ?format=pdf."""
+    from attendance.forms import AcknowledgeForm, ReasonForm
+
+    action = _action_for(request, pk)
+    context = {
+        "action": action,
+        "agent": action.agent,
+        "cohort": action.agent.cohort,
+        "can_edit": Agent.objects.visible_to(request.user, Action.EDIT).filter(pk=action.agent_id).exists(),
+        "void_form": ReasonForm(),
+        "ack_form": AcknowledgeForm(initial={"acknowledged_on": action.agent.cohort.local_today()}),
+    }
+    if request.GET.get("format") == "pdf":
+        import weasyprint
+
+        html = render(request, "attendance/cap_document.html", context).content.decode()
+        pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"{action.level.code}-{action.agent.employee_id}-{action.date:%Y%m%d}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return render(request, "attendance/cap_detail.html", context)
+
+
+@login_required
+@require_POST
+def cap_void(request, pk: int):
+    from attendance.accountability import LadderError, void_action
+    from attendance.forms import ReasonForm
+
+    action = _action_for(request, pk, Action.EDIT)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise LadderError("Say why the action is voided.")
+        void_action(action=action, reason=form.cleaned_data["reason"], by=request.user)
+        messages.success(request, f"{action.level} voided; it stays on the record as voided.")
+    except LadderError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("attendance:cap", args=[action.pk]))
+
+
+@login_required
+@require_POST
+def cap_acknowledge(request, pk: int):
+    from attendance.accountability import acknowledge
+    from attendance.forms import AcknowledgeForm
+
+    action = _action_for(request, pk, Action.EDIT)
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        acknowledge(
+            action=action,
+            on=form.cleaned_data["acknowledged_on"],
+            comments=form.cleaned_data["comments"],
+            by=request.user,
+        )
+        messages.success(request, "The agent's acknowledgement is recorded.")
+    else:
+        messages.error(request, "Give the date the agent acknowledged it.")
+    return redirect(reverse("attendance:cap", args=[action.pk]))
+
+
+@login_required
+@require_POST
+def recommendation_dismiss(request, pk: int):
+    from attendance.accountability import LadderError, dismiss_recommendation
+    from attendance.forms import ReasonForm
+    from attendance.models import Recommendation
+
+    recommendation = get_object_or_404(Recommendation.objects.select_related("agent"), pk=pk)
+    agent = _agent_for(request, recommendation.agent_id, Action.EDIT)
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise LadderError("Say why the recommendation is dismissed.")
+        dismiss_recommendation(
+            recommendation=recommendation, reason=form.cleaned_data["reason"], by=request.user
+        )
+        messages.success(request, "Recommendation dismissed; the reason is recorded.")
+    except LadderError as exc:
+        messages.error(request, str(exc))
+    return redirect(agent)
+
+
+@login_required
+@require_POST
+def issue_report(request, agent_pk: int):
+    from attendance.accountability import report_issue
+    from attendance.forms import AgentIssueForm
+    from cohorts.views import render_agent_page
+
+    agent = _agent_for(request, agent_pk, Action.EDIT)
+    form = AgentIssueForm(request.POST)
+    if not form.is_valid():
+        return render_agent_page(request, agent, status=400, forms={"issue": form})
+    report_issue(agent=agent, details=form.cleaned_data["details"], by=request.user)
+    messages.success(request, "Issue recorded; the PM is being emailed.")
+    return redirect(agent)

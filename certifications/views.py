@@ -405,11 +405,12 @@ def move(request, agent_pk: int):
 @require_GET
 def handoff(request, agent_pk: int):
     """A printable page for the agent's new TL: attendance, CAPs, notes, tasks not done, red flags."""
-    from attendance.models import AttendanceRecord
+    from attendance.models import AttendanceRecord, CorrectiveAction
 
     agent = _agent_for(request, agent_pk)
     record = agent_record_context(request, agent)
     attendance = list(AttendanceRecord.objects.filter(agent=agent))
+    actions = list(CorrectiveAction.objects.filter(agent=agent).select_related("level"))
     occurrences = [(r, r.occurrence_labels()) for r in attendance if r.occurrences]
     return render(
         request,
@@ -420,6 +421,7 @@ def handoff(request, agent_pk: int):
             "attendance": attendance,
             "occurrences": occurrences,
             "not_done": [c for c in record["cells"] if c.value not in TaskStatus.DONE],
+            "actions": actions,
             "can_acknowledge": bool(
                 record["handoff"]
                 and record["handoff"].to_tl_id == request.user.pk

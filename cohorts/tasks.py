@@ -27,3 +27,15 @@ def deliver_notice_task(notice_id: int) -> bool:
     from esp.emails import deliver
 
     return deliver(notice_id)
+
+
+@shared_task
+def refresh_recommendations_task(cohort_id: int) -> int:
+    """Apply the escalation rules to a cohort's agents (time passing makes tasks overdue)."""
+    from attendance.accountability import HELD, refresh_recommendations
+    from cohorts.models import Agent
+
+    made = 0
+    for agent in Agent.objects.filter(cohort_id=cohort_id, status__in=HELD):
+        made += len(refresh_recommendations(agent))
+    return made

@@ -96,10 +96,17 @@ def cohort_detail(request, pk: int):
             "reads_records": reads_records,
             "end_of_day": _end_of_day(cohort) if can_edit else None,
             "unsubmitted": unsubmitted_count(cohort) if reads_records else 0,
+            "pending_caps": _pending_recommendations(cohort) if reads_records else 0,
             "day_number": cohort.day_number(),
             "today": cohort.local_today(),
         },
     )
+
+
+def _pending_recommendations(cohort: Cohort) -> int:
+    from attendance.models import Recommendation
+
+    return Recommendation.objects.filter(agent__cohort=cohort, status=Recommendation.Status.PENDING).count()
 
 
 def _end_of_day(cohort: Cohort):
@@ -175,6 +182,7 @@ def agent_detail(request, pk: int):
 
 def render_agent_page(request, agent: Agent, *, status: int = 200, forms: dict | None = None):
     """The agent page: details, the tracker record and history; `forms` after bad input."""
+    from attendance.views import accountability_context
     from certifications.views import agent_record_context
     from tickets.views import agent_tickets_context
 
@@ -184,6 +192,7 @@ def render_agent_page(request, agent: Agent, *, status: int = 200, forms: dict |
         "history": history_entries(agent.history.all()),
         **agent_record_context(request, agent, forms),
         **agent_tickets_context(request, agent, forms),
+        **accountability_context(request, agent, forms),
     }
     return render(request, "cohorts/agent_detail.html", context, status=status)
 

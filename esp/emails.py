@@ -219,3 +219,33 @@ def attendance_digest(day, groups, csv_text: str, recipients: list[str]) -> Noti
         context={"day": day, "groups": groups, "url": absolute(reverse("cohorts:list"))},
         attachment=(f"attendance-{day.isoformat()}.csv", csv_text),
     )
+
+
+def term_issued(action) -> Notice | None:
+    """Tell the PM that a Term was issued."""
+    agent = action.agent
+    return notify(
+        key=f"term:{action.pk}",
+        kind=Notice.Kind.TERM,
+        agent=agent,
+        recipients=[agent.cohort.pm.email],
+        template="term",
+        context={
+            "action": action,
+            "agent": agent,
+            "url": absolute(reverse("attendance:cap", args=[action.pk])),
+        },
+    )
+
+
+def agent_issue(issue) -> Notice | None:
+    """Tell the PM at once about an issue with an agent."""
+    agent = issue.agent
+    return notify(
+        key=f"agent-issue:{issue.pk}",
+        kind=Notice.Kind.AGENT_ISSUE,
+        agent=agent,
+        recipients=[agent.cohort.pm.email],
+        template="agent-issue",
+        context={"issue": issue, "agent": agent, "url": absolute(agent.get_absolute_url())},
+    )

@@ -116,6 +116,7 @@ def run_end_of_day_checks(
     A day whose end passed while no worker ran is caught up within 24 hours. With `day`, check
     that ESP day whatever the time (the command's --date).
     """
+    from cohorts.tasks import refresh_recommendations_task
     from esp import emails
 
     now = now or timezone.now()
@@ -145,6 +146,7 @@ def run_end_of_day_checks(
         except IntegrityError:
             continue  # checked already, by an earlier run or another worker
         emails.end_of_day_summary(check, report)
+        transaction.on_commit(lambda cohort_id=cohort.pk: refresh_recommendations_task.delay(cohort_id))
         reports.append(report)
         logger.info("End-of-day check of %s on %s: %d open items", cohort, check_day, report.open_count)
     return reports

@@ -309,6 +309,8 @@ class Command(BaseCommand):
                     status=Agent.Status.IN_PRODUCTION, production_tl=next_tl
                 )
         self._submit_tickets(cohort, agents if past else agents[:1])
+        if not past and len(agents) > 4:
+            self._coaching(agents[4], tl)
         if not past and len(agents) > 3:
             services.raise_red_flag(
                 agent=agents[2],
@@ -335,3 +337,20 @@ class Command(BaseCommand):
             "agent"
         ):
             submit_ticket(ticket=ticket, data={"certifier": "Casey Certifier"}, by=cohort.tl)
+
+    def _coaching(self, agent, tl) -> None:
+        """A documented verbal coaching, as a TL writes one."""
+        from attendance.accountability import issue_action
+        from attendance.models import CorrectiveAction, CorrectiveLevel
+
+        if CorrectiveAction.objects.filter(agent=agent).exists():
+            return
+        issue_action(
+            agent=agent,
+            level=CorrectiveLevel.objects.get(code="coaching"),
+            date=agent.cohort.esp_days[0],
+            reasons="Arrived after the day's introductions; missed the resource review.",
+            expectations="Join the meeting at the shift start every ESP day.",
+            consequences="A further late arrival this week leads to a Written CAP.",
+            by=tl,
+        )
