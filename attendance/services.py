@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from attendance.models import AttendancePolicy, AttendanceRecord, Reclassification
 from cohorts.models import Agent, Cohort
-from cohorts.services import NotATable, read_table
+from cohorts.services import NotATable, check_closed_day, read_table
 
 # Agents who still take part in the ESP week; others are shown but not marked present in bulk.
 ATTENDING = [Agent.Status.IN_ESP, Agent.Status.READY]
@@ -87,7 +87,7 @@ class Entry:
 
 
 def record_attendance(
-    *, agent: Agent, day: datetime.date, entry: Entry, expected_version: int | None, by
+    *, agent: Agent, day: datetime.date, entry: Entry, expected_version: int | None, by, reason: str = ""
 ) -> AttendanceRecord:
     """Save one agent's day; StaleRecord if it changed since `expected_version` was read.
 
@@ -104,6 +104,7 @@ def record_attendance(
             loaded_version = record.version if record.pk else 0
             if loaded_version != (expected_version or 0):
                 raise StaleRecord(record)
+            check_closed_day(cohort=cohort, day=day, reason=reason, what=f"Attendance of {agent}", by=by)
             record.absent = entry.absent
             record.arrived_at = (
                 None if entry.absent or not entry.arrival else cohort.local_datetime(day, entry.arrival)
@@ -121,9 +122,10 @@ def record_attendance(
     return record
 
 
-def mark_all_present(*, cohort: Cohort, day: datetime.date, by) -> int:
+def mark_all_present(*, cohort: Cohort, day: datetime.date, by, reason: str = "") -> int:
     """Record every attending agent with no record yet as arrived at their shift start."""
     check_day(cohort, day)
+    check_closed_day(cohort=cohort, day=day, reason=reason, what="Mark all present", by=by)
     policy = AttendancePolicy.in_force(day)
     agents = (
         Agent.objects.filter(cohort=cohort, status__in=ATTENDING)

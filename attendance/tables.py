@@ -69,3 +69,54 @@ class AttendanceMatrixTable(tables.Table):
 
     def value_name(self, record):
         return record["name"]
+
+
+class WfmAttendanceTable(tables.Table):
+    """Attendance across cohorts for WFM: one row per agent day with an occurrence."""
+
+    cohort = tables.Column(accessor="cohort__name", verbose_name="Cohort")
+    agent = tables.Column(accessor="agent", order_by=("agent__last_name", "agent__first_name"))
+    employee_id = tables.Column(accessor="agent__employee_id", verbose_name="Employee ID")
+    occurrences = tables.Column(empty_values=(), orderable=False)
+    arrived = tables.Column(accessor="arrived_at", verbose_name="Arrived")
+    departed = tables.Column(accessor="departed_at", verbose_name="Left")
+    excused = tables.BooleanColumn()
+    excused_reason = tables.Column(verbose_name="Reason")
+
+    class Meta:
+        attrs = {"class": "table table-sm align-middle"}
+        sequence = (
+            "day",
+            "cohort",
+            "agent",
+            "employee_id",
+            "occurrences",
+            "arrived",
+            "departed",
+            "excused",
+            "excused_reason",
+        )
+        order_by = ("-day", "cohort")
+
+    day = tables.DateColumn(format="D j M")
+
+    def render_occurrences(self, record):
+        return occurrence_badges(record)
+
+    def value_occurrences(self, record):
+        return occurrence_text(record)
+
+    def _local(self, value, record):
+        return value.astimezone(record.cohort.tzinfo).strftime("%H:%M") if value else "—"
+
+    def render_arrived(self, value, record):
+        return self._local(value, record)
+
+    def render_departed(self, value, record):
+        return self._local(value, record)
+
+    def value_arrived(self, value, record):
+        return self._local(value, record)
+
+    def value_departed(self, value, record):
+        return self._local(value, record)

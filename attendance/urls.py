@@ -36,6 +36,7 @@ urlpatterns = [
     path("cohorts/<int:pk>/timekeeping/confirm/", views.timekeeping_confirm, name="timekeeping_confirm"),
     path("agents/<int:pk>/", views.agent_attendance, name="agent"),
     path("reclassify/", views.reclassify_view, name="reclassify"),
+    path("wfm/", views.wfm_attendance, name="wfm"),
     path("agents/<int:agent_pk>/caps/new/", views.cap_new, name="cap_new"),
     path("agents/<int:agent_pk>/issues/", views.issue_report, name="issue_report"),
     path("caps/<int:pk>/", views.cap_detail, name="cap"),

@@ -32,7 +32,8 @@ from attendance.services import (
 )
 from attendance.tables import AttendanceMatrixTable, DayColumn
 from cohorts.access import Action, get_agent_for, get_cohort_for, is_admin
-from cohorts.models import Agent, Cohort
+from cohorts.models import Agent, Cohort, DaySignOff
+from cohorts.services import DayClosed
 
 TIMEKEEPING_SALT = "attendance.timekeeping-import"
 PREVIEW_MAX_AGE = 60 * 60
@@ -107,6 +108,7 @@ def roll_call(request, pk: int):
     rows = [RollCallRow(a, records.get(a.pk), _row_form(a, records.get(a.pk))) for a in agents]
     policy = AttendancePolicy.in_force(day)
     context.update(
+        sign_off=DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),
         day=day,
         day_number=cohort.day_number(day),
         rows=rows,
@@ -146,7 +148,12 @@ def roll_call_save(request, pk: int, day: datetime.date, agent_pk: int):
         )
         try:
             row.record = record_attendance(
-                agent=agent, day=day, entry=entry, expected_version=data["version"], by=request.user
+                agent=agent,
+                day=day,
+                entry=entry,
+                expected_version=data["version"],
+                by=request.user,
+                reason=request.POST.get("closed_reason", ""),
             )
             row.form = _row_form(agent, row.record)
             row.message, row.level = f"Saved {timezone.localtime(timezone=cohort.tzinfo):%H:%M}", "success"
@@ -159,7 +166,7 @@ def roll_call_save(request, pk: int, day: datetime.date, agent_pk: int):
                 "record while you were editing. Here is what they saved; enter your change again."
             )
             row.level, status = "warning", 409
-        except DayNotAllowed as exc:
+        except (DayNotAllowed, DayClosed) as exc:
             row.message, row.level, status = str(exc), "danger", 400
     if not request.htmx:
         (messages.success if status == 200 else messages.error)(request, f"{agent}: {row.message}")
@@ -175,8 +182,10 @@ def roll_call_mark_all_present(request, pk: int, day: datetime.date):
     cohort = _cohort_for(request, pk, Action.EDIT)
     url = f"{reverse('attendance:roll_call', args=[cohort.pk])}?day={day.isoformat()}"
     try:
-        count = mark_all_present(cohort=cohort, day=day, by=request.user)
-    except DayNotAllowed as exc:
+        count = mark_all_present(
+            cohort=cohort, day=day, by=request.user, reason=request.POST.get("closed_reason", "")
+        )
+    except (DayNotAllowed, DayClosed) as exc:
         messages.error(request, str(exc))
         return redirect(url)
     if count:
@@ -544,3 +553,38 @@ def issue_report(request, agent_pk: int):
     report_issue(agent=agent, details=form.cleaned_data["details"], by=request.user)
     messages.success(request, "Issue recorded; the PM is being emailed.")
     return redirect(agent)
+
+
+@login_required
+@require_GET
+def wfm_attendance(request):
+    """Read-only attendance across the active cohorts: every occurrence of their ESP weeks."""
+    from django.db.models import Q
+
+    from attendance.tables import WfmAttendanceTable
+    from cohorts.access import cohort_filter
+
+    cohorts = Cohort.objects.filter(cohort_filter(request.user, Action.ATTENDANCE)).filter(
+        status=Cohort.Status.ACTIVE
+    )
+    records = (
+        AttendanceRecord.objects.filter(cohort__in=cohorts)
+        .filter(Q(absent=True) | ~Q(arrival_occurrence="") | ~Q(departure_occurrence=""))
+        .select_related("cohort", "agent")
+    )
+    day = _parse_day(request.GET.get("day", ""))
+    if day:
+        records = records.filter(day=day)
+    cohort_id = request.GET.get("cohort", "")
+    if cohort_id.isdigit():
+        records = records.filter(cohort_id=int(cohort_id))
+    table = WfmAttendanceTable(records)
+    RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    export_format = request.GET.get("_export")
+    if TableExport.is_valid_format(export_format):
+        return TableExport(export_format, table).response(f"attendance-occurrences.{export_format}")
+    return render(
+        request,
+        "attendance/wfm.html",
+        {"table": table, "cohorts": list(cohorts.order_by("name")), "day": day, "cohort_id": cohort_id},
+    )

@@ -14,6 +14,7 @@ from django.utils import timezone
 from certifications.models import DailyNote, ExamAttempt, Handoff, Proof, RedFlag, Task, TaskStatus
 from cohorts.access import Role, roles_of, sees_confidential
 from cohorts.models import Agent, Cohort
+from cohorts.services import DayClosed, check_closed_day
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,7 @@ def review_proof(*, proof: Proof, verified: bool, reason: str = "", by) -> Proof
 # --- Notes ---------------------------------------------------------------------------------------
 
 
-def save_note(*, agent: Agent, day: datetime.date, text: str, by) -> DailyNote | None:
+def save_note(*, agent: Agent, day: datetime.date, text: str, by, reason: str = "") -> DailyNote | None:
     """Write the agent's note for an ESP day that has begun; an empty text leaves no note."""
     cohort = agent.cohort
     if cohort.day_number(day) is None:
@@ -201,6 +202,10 @@ def save_note(*, agent: Agent, day: datetime.date, text: str, by) -> DailyNote |
         raise TrackerError(f"{day} has not begun in {cohort.time_zone}; write the note on the day.")
     text = text.strip()
     with transaction.atomic():
+        try:
+            check_closed_day(cohort=cohort, day=day, reason=reason, what=f"Note of {agent}", by=by)
+        except DayClosed as exc:
+            raise TrackerError(str(exc)) from exc
         note = DailyNote.objects.select_for_update().filter(agent=agent, day=day).first()
         if note is None:
             if not text:
@@ -282,12 +287,13 @@ def recompute_readiness(agent: Agent) -> bool:
     """Set the agent ready (and tell the PM, once ever) or back in ESP when something reopened."""
     from esp import emails
 
-    agent.refresh_from_db(fields=["status"])
+    agent.refresh_from_db(fields=["status", "ready_at"])
     ready = not readiness_blockers(agent)
     if ready and agent.status == Agent.Status.IN_ESP:
         agent.status = Agent.Status.READY
+        agent.ready_at = agent.ready_at or timezone.now()
         agent._change_reason = "Every ESP task done"
-        agent.save(update_fields=["status", "updated_at"])
+        agent.save(update_fields=["status", "ready_at", "updated_at"])
         emails.agent_ready(agent)
     elif not ready and agent.status == Agent.Status.READY:
         agent.status = Agent.Status.IN_ESP

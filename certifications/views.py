@@ -187,7 +187,13 @@ def note_save(request, agent_pk: int, day: datetime.date):
     status, message, note = 200, "Saved", None
     if form.is_valid():
         try:
-            note = save_note(agent=agent, day=day, text=form.cleaned_data["text"], by=request.user)
+            note = save_note(
+                agent=agent,
+                day=day,
+                text=form.cleaned_data["text"],
+                by=request.user,
+                reason=request.POST.get("closed_reason", ""),
+            )
         except TrackerError as exc:
             status, message = 400, str(exc)
     else:

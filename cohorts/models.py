@@ -180,6 +180,9 @@ class Agent(models.Model):
     shift_end = models.TimeField(
         null=True, blank=True, help_text="Only when this agent's shift differs from the cohort's."
     )
+    ready_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every ESP task was first done (for time-to-ready figures)."
+    )
     production_tl = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -319,3 +322,35 @@ class EndOfDayCheck(models.Model):
 
     def __str__(self) -> str:
         return f"End of day {self.day} for {self.cohort_id}"
+
+
+class DaySignOff(models.Model):
+    """The TL closed a cohort's ESP day: everything was in when they logged off."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="sign_offs")
+    day = models.DateField()
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cohort", "day"], name="one_sign_off_per_cohort_day")]
+
+    def __str__(self) -> str:
+        return f"{self.cohort_id} closed {self.day}"
+
+
+class ClosedDayEdit(models.Model):
+    """A change to a day after its sign-off, with the reason the editor gave."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="closed_day_edits")
+    day = models.DateField()
+    what = models.CharField(max_length=200)
+    reason = models.CharField(max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.what} on closed {self.day}"

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cohorts.models import Agent, Cohort
@@ -287,3 +288,23 @@ def refresh_cohort_statuses(today_for=None) -> int:
             changed += 1
             logger.info("Cohort %s is now %s", cohort.pk, new_status)
     return changed
+
+
+class DayClosed(ValueError):
+    """A change to a closed day without a reason."""
+
+
+def check_closed_day(*, cohort: Cohort, day: datetime.date, reason: str, what: str, by) -> None:
+    """After the TL closed the day, a change needs a reason, and the change is logged."""
+    from cohorts.models import ClosedDayEdit, DaySignOff
+
+    sign_off = DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first()
+    if sign_off is None:
+        return
+    if not reason.strip():
+        who = sign_off.signed_by.get_full_name() or sign_off.signed_by.username
+        raise DayClosed(
+            f"{who} closed {day:%a %-d %b} at {timezone.localtime(sign_off.signed_at, cohort.tzinfo):%H:%M}; "
+            "give a reason for changing it."
+        )
+    ClosedDayEdit.objects.create(cohort=cohort, day=day, what=what[:200], reason=reason.strip()[:300], by=by)

@@ -6,6 +6,9 @@ app_name = "cohorts"
 
 urlpatterns = [
     path("", views.cohort_list, name="list"),
+    path("board/", views.board, name="board"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("<int:pk>/close-day/", views.close_day, name="close_day"),
     path("new/", views.cohort_create, name="create"),
     path("<int:pk>/", views.cohort_detail, name="detail"),
     path("<int:pk>/edit/", views.cohort_edit, name="edit"),

@@ -13,9 +13,12 @@ from django_tables2 import RequestConfig
 
 from cohorts.access import (
     Action,
+    Role,
     can_create_cohort,
     get_agent_for,
     get_cohort_for,
+    is_admin,
+    roles_of,
 )
 from cohorts.filters import CohortFilter
 from cohorts.forms import AgentForm, CohortForm, RosterUploadForm
@@ -33,7 +36,89 @@ ROSTER_PREVIEW_MAX_AGE = 60 * 60  # seconds a preview stays valid before it must
 
 @login_required
 def home(request):
+    """Each role's start page: the TL's day board, the PM's dashboard, WFM's attendance."""
+    roles = roles_of(request.user)
+    if Role.TL in roles:
+        return redirect("cohorts:board")
+    if is_admin(request.user) or roles & {Role.PM, Role.ESP_MANAGER}:
+        return redirect("cohorts:dashboard")
+    if Role.WFM in roles:
+        return redirect("attendance:wfm")
     return redirect("cohorts:list")
+
+
+@login_required
+def board(request):
+    """The TL's whole day: each active cohort they lead, today in its own zone."""
+    from esp.board import active_cohorts, collect
+
+    cohorts = active_cohorts(Cohort.objects.visible_to(request.user, Action.EDIT).filter(tl=request.user))
+    return render(request, "cohorts/board.html", {"days": collect(cohorts, user=request.user)})
+
+
+@login_required
+@require_POST
+def close_day(request, pk: int):
+    """The TL signs off the cohort's today once the end-of-day checks would pass."""
+    from cohorts.models import DaySignOff
+    from esp.board import collect
+
+    cohort = _cohort_for(request, pk, Action.EDIT)
+    if cohort.tl_id != request.user.pk and not is_admin(request.user):
+        raise PermissionDenied("The cohort's team lead closes the day.")
+    today = cohort.local_today()
+    if cohort.day_number(today) is None:
+        messages.error(request, "Today is not one of this cohort's ESP days.")
+        return redirect("cohorts:board")
+    (cohort_day,) = collect([cohort], user=request.user)
+    report = cohort_day.report
+    if report.open_count:
+        messages.error(
+            request,
+            f"{report.open_count} item{'s are' if report.open_count > 1 else ' is'} still open; "
+            "the day closes when the checklist is green.",
+        )
+        return redirect("cohorts:board")
+    _, created = DaySignOff.objects.get_or_create(
+        cohort=cohort, day=today, defaults={"signed_by": request.user}
+    )
+    messages.success(
+        request, f"{cohort}: day closed." if created else f"{cohort}: the day was already closed."
+    )
+    return redirect("cohorts:board")
+
+
+@login_required
+def dashboard(request):
+    """The PM's view of the active cohorts they manage (every cohort for ESP managers)."""
+    from esp.board import active_cohorts, collect, completion_by_day, occurrence_counts, past_outcomes
+
+    if not (is_admin(request.user) or roles_of(request.user) & {Role.PM, Role.ESP_MANAGER}):
+        raise PermissionDenied("The dashboard is for program managers and ESP managers.")
+    visible = Cohort.objects.visible_to(request.user, Action.RECORDS)
+    cohort_days = collect(active_cohorts(visible), user=request.user)
+    occurrences = occurrence_counts([d.cohort for d in cohort_days])
+    selected = next((d for d in cohort_days if str(d.cohort.pk) == request.GET.get("cohort")), None)
+    selected = selected or (cohort_days[0] if cohort_days else None)
+    return render(
+        request,
+        "cohorts/dashboard.html",
+        {
+            "cohort_days": cohort_days,
+            "occurrences": occurrences,
+            "at_risk": [(d, line) for d in cohort_days for line in d.lines if line.risks],
+            "ready": [
+                (d, line) for d in cohort_days for line in d.lines if line.agent.status == Agent.Status.READY
+            ],
+            "selected": selected,
+            "by_day_bars": [
+                (f"Day {n} · {d:%a %-d %b}", v) for n, (d, v) in enumerate(completion_by_day(selected), 1)
+            ]
+            if selected
+            else [],
+            "outcomes": past_outcomes(visible),
+        },
+    )
 
 
 @login_required

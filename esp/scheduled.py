@@ -9,17 +9,14 @@ import csv
 import datetime
 import io
 import logging
-from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from attendance.models import AttendanceRecord
-from attendance.services import ATTENDING, mark_reported, occurrences_for_wfm
-from certifications.models import DailyNote, Task, TaskStatus
-from cohorts.models import Agent, Cohort, EndOfDayCheck, Notice, Schedule
+from attendance.services import mark_reported, occurrences_for_wfm
+from cohorts.models import Cohort, EndOfDayCheck, Notice, Schedule
 from cohorts.services import refresh_cohort_statuses
-from tickets.models import Ticket
+from esp.board import EndOfDayReport, collect
 
 logger = logging.getLogger(__name__)
 
@@ -27,61 +24,10 @@ STUCK_AFTER = datetime.timedelta(minutes=10)  # a notice unsent this long lost i
 CATCH_UP = datetime.timedelta(hours=24)  # a day whose end passed while no worker ran is still checked
 
 
-@dataclass
-class EndOfDayReport:
-    cohort: Cohort
-    day: datetime.date
-    missing_notes: list[Agent] = field(default_factory=list)
-    not_updated: list[Agent] = field(default_factory=list)  # no status change and no note today
-    missing_attendance: list[Agent] = field(default_factory=list)
-    drafts: list[Ticket] = field(default_factory=list)
-    overdue: list[tuple[Agent, Task]] = field(default_factory=list)
-
-    @property
-    def open_count(self) -> int:
-        return len(self.missing_notes) + len(self.missing_attendance) + len(self.drafts) + len(self.overdue)
-
-    def as_dict(self) -> dict:
-        return {
-            "missing_notes": [a.full_name for a in self.missing_notes],
-            "not_updated": [a.full_name for a in self.not_updated],
-            "missing_attendance": [a.full_name for a in self.missing_attendance],
-            "drafts": [f"{t.ticket_type.name}: {t.agent.full_name}" for t in self.drafts],
-            "overdue": [f"{a.full_name}: {t.name}" for a, t in self.overdue],
-        }
-
-
 def end_of_day_items(cohort: Cohort, day: datetime.date) -> EndOfDayReport:
     """What the TL must not log off without, for one cohort and day, in a fixed number of queries."""
-    agents = list(Agent.objects.filter(cohort=cohort, status__in=ATTENDING))
-    start = cohort.local_datetime(day, datetime.time(0))
-    end = cohort.local_datetime(day + datetime.timedelta(days=1), datetime.time(0))
-    updated = set(
-        TaskStatus.objects.filter(
-            agent__cohort=cohort, updated_at__gte=start, updated_at__lt=end
-        ).values_list("agent_id", flat=True)
-    )
-    noted = set(DailyNote.objects.filter(agent__cohort=cohort, day=day).values_list("agent_id", flat=True))
-    attended = set(AttendanceRecord.objects.filter(cohort=cohort, day=day).values_list("agent_id", flat=True))
-    tasks = [t for t in Task.objects.filter(active=True, required=True) if t.due_date(cohort) <= day]
-    done = set(
-        TaskStatus.objects.filter(agent__cohort=cohort, status__in=TaskStatus.DONE).values_list(
-            "agent_id", "task_id"
-        )
-    )
-    return EndOfDayReport(
-        cohort=cohort,
-        day=day,
-        missing_notes=[a for a in agents if a.pk not in noted],
-        not_updated=[a for a in agents if a.pk not in noted and a.pk not in updated],
-        missing_attendance=[a for a in agents if a.pk not in attended],
-        drafts=list(
-            Ticket.objects.filter(cohort=cohort, status=Ticket.Status.DRAFT, day__lte=day).select_related(
-                "ticket_type", "agent"
-            )
-        ),
-        overdue=[(a, t) for a in agents for t in tasks if (a.pk, t.pk) not in done],
-    )
+    (cohort_day,) = collect([cohort], days={cohort.pk: day})
+    return cohort_day.report
 
 
 def _candidate_cohorts(now: datetime.datetime, only: int | None):

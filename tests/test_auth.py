@@ -15,7 +15,7 @@ def test_the_login_page_renders_with_labelled_fields(client):
 
 def test_a_user_logs_in_with_the_password_and_lands_on_their_cohorts(client, tl1, cohort1):
     response = client.post(reverse("login"), {"username": "tl1", "password": "pw"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("cohorts:list")
+    assert response.redirect_chain[-1][0] == reverse("cohorts:board")
     assert b"East" in response.content
 
 

@@ -16,7 +16,7 @@ def test_tl1_logs_in_and_sees_their_cohort_not_tl2s(login, live_server, tmp_path
     AgentFactory(cohort=east, first_name="Alice", last_name="Archer")
 
     page = login("tl1")
-    expect(page).to_have_url(re.compile(r"/cohorts/$"))
+    expect(page).to_have_url(re.compile(r"/cohorts/board/$"))
     expect(page.get_by_role("link", name="ESP East")).to_be_visible()
     expect(page.get_by_text("ESP West")).to_have_count(0)
 

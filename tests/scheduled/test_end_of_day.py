@@ -78,7 +78,7 @@ class TestItems:
             set_task_status(
                 agent=agent, task=tasks["tbt"], status="blocked", reason="x", expected_version=0, by=tl1
             )
-        with django_assert_max_num_queries(7):
+        with django_assert_max_num_queries(12):
             end_of_day_items(east, TUESDAY)
 
 

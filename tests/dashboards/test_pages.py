@@ -1,0 +1,234 @@
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from attendance.services import Entry, record_attendance
+from certifications.models import DailyNote
+from certifications.services import raise_red_flag, record_attempt, set_task_status
+from cohorts.models import Agent, ClosedDayEdit, DaySignOff
+from tests.factories import AgentFactory, CohortFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.date(2026, 11, 23)
+WEDNESDAY = datetime.date(2026, 11, 25)
+
+
+@pytest.fixture
+def week(cohort1, cohort2):
+    for cohort in (cohort1, cohort2):
+        cohort.start_date = MONDAY
+        cohort.save()
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 17, 0, tzinfo=datetime.UTC), tick=False):
+        yield
+
+
+def fill(cohort, n, tl, tasks):
+    """n agents with statuses, attendance, notes and an attempt each."""
+    for agent in AgentFactory.create_batch(n, cohort=cohort):
+        set_task_status(agent=agent, task=tasks["equipment"], status="verified", expected_version=0, by=tl)
+        set_task_status(agent=agent, task=tasks["tbt"], status="in_progress", expected_version=0, by=tl)
+        record_attempt(agent=agent, task=tasks["ahip"], taken_on=MONDAY, score=50, passed=False, by=tl)
+        record_attendance(
+            agent=agent,
+            day=WEDNESDAY,
+            entry=Entry(arrival=datetime.time(9, 20)),
+            expected_version=None,
+            by=tl,
+        )
+        DailyNote.objects.create(agent=agent, day=WEDNESDAY, text="ok", updated_by=tl)
+
+
+class TestHome:
+    @pytest.mark.parametrize(
+        "who, target",
+        [("tl1", "cohorts:board"), ("pm1", "cohorts:dashboard"), ("mgr1", "cohorts:dashboard"),
+         ("staff", "cohorts:dashboard"), ("wfm1", "attendance:wfm")],
+    )  # fmt: skip
+    def test_each_role_lands_on_its_page(self, request, client_for, who, target):
+        response = client_for(request.getfixturevalue(who)).get(reverse("home"))
+        assert response.status_code == 302 and response.url == reverse(target)
+
+
+class TestBoard:
+    def test_it_shows_the_tls_day_in_the_cohorts_zone(self, client_for, tl1, cohort1, cohort2, tasks, week):
+        fill(cohort1, 2, tl1, tasks)
+        response = client_for(tl1).get(reverse("cohorts:board"))
+        (day,) = response.context["days"]
+        assert day.cohort == cohort1 and day.day == WEDNESDAY and day.day_number == 3
+        assert day.attendance_taken == 2 and len(day.occurrences) == 2
+        html = response.content.decode()
+        assert "day 3 of 5" in html and "West" not in html
+        assert "Tasks due by today, not done: 6" in html  # AHIP, Aetna and TBT for both agents
+
+    def test_queries_are_few_and_do_not_grow_with_agents(
+        self, client_for, tl1, cohort1, tasks, week, count_queries
+    ):
+        client = client_for(tl1)
+        fill(cohort1, 5, tl1, tasks)
+        few = count_queries(lambda: client.get(reverse("cohorts:board")))
+        fill(cohort1, 45, tl1, tasks)
+        many = count_queries(lambda: client.get(reverse("cohorts:board")))
+        assert few == many <= 20
+
+    def test_close_the_day_only_when_green(self, client_for, tl1, cohort1, tasks, week):
+        agent = AgentFactory(cohort=cohort1)
+        client = client_for(tl1)
+        client.post(reverse("cohorts:close_day", args=[cohort1.pk]))
+        assert not DaySignOff.objects.exists()
+        for task in tasks.values():
+            set_task_status(agent=agent, task=task, status="complete", expected_version=0, by=tl1)
+        record_attendance(
+            agent=agent, day=WEDNESDAY, entry=Entry(arrival=datetime.time(9)), expected_version=None, by=tl1
+        )
+        DailyNote.objects.create(agent=agent, day=WEDNESDAY, text="ok", updated_by=tl1)
+        for ticket in agent.tickets.all():
+            ticket.status = "submitted"
+            ticket.save()
+        client.post(reverse("cohorts:close_day", args=[cohort1.pk]))
+        assert DaySignOff.objects.get().signed_by == tl1
+
+    def test_a_change_to_a_closed_day_asks_for_a_reason_and_is_logged(self, client_for, tl1, agent1, week):
+        DaySignOff.objects.create(cohort=agent1.cohort, day=WEDNESDAY, signed_by=tl1)
+        client = client_for(tl1)
+        url = reverse("attendance:roll_call_save", args=[agent1.cohort.pk, WEDNESDAY, agent1.pk])
+        data = {f"a{agent1.pk}-arrival": "09:30", f"a{agent1.pk}-version": "0"}
+        response = client.post(url, data, HTTP_HX_REQUEST="true")
+        assert response.status_code == 400 and "give a reason for changing it" in response.content.decode()
+        response = client.post(
+            url, {**data, "closed_reason": "Timekeeping report arrived late"}, HTTP_HX_REQUEST="true"
+        )
+        assert response.status_code == 200
+        edit = ClosedDayEdit.objects.get()
+        assert (edit.reason, edit.by, edit.what) == (
+            "Timekeeping report arrived late",
+            tl1,
+            "Attendance of Alice Archer",
+        )
+        note_url = reverse("certifications:note_save", args=[agent1.pk, WEDNESDAY])
+        assert (
+            client.post(note_url, {f"n{agent1.pk}-text": "late"}, HTTP_HX_REQUEST="true").status_code == 400
+        )
+
+    @pytest.mark.parametrize("who, status", [("pm1", 403), ("wfm1", 404), ("tl2", 404), ("mgr1", 404)])
+    def test_only_the_tl_closes_their_cohorts_day(self, request, client_for, who, status, cohort1, week):
+        response = client_for(request.getfixturevalue(who)).post(
+            reverse("cohorts:close_day", args=[cohort1.pk])
+        )
+        assert response.status_code == status
+        assert not DaySignOff.objects.exists()
+
+    def test_close_day_refuses_get(self, client_for, tl1, cohort1):
+        assert client_for(tl1).get(reverse("cohorts:close_day", args=[cohort1.pk])).status_code == 405
+
+
+class TestDashboard:
+    def test_completion_risk_and_ready(self, client_for, pm1, tl1, cohort1, cohort2, tasks, week):
+        fill(cohort1, 2, tl1, tasks)
+        ready = AgentFactory(cohort=cohort1, first_name="Ready", status=Agent.Status.READY)
+        flagged = AgentFactory(cohort=cohort2, first_name="Flagged")
+        raise_red_flag(agent=flagged, category="conduct", details="x", confidential=False, by=tl1)
+        response = client_for(pm1).get(reverse("cohorts:dashboard"))
+        days = {d.cohort.name: d for d in response.context["cohort_days"]}
+        completion = {t.code: p for t, p in days["East"].completion()}
+        assert completion["equipment"] == 67  # 2 of 3 agents
+        at_risk = {line.agent.first_name: line.risks for _, line in response.context["at_risk"]}
+        assert "1 open red flag" in at_risk["Flagged"]
+        assert any(
+            r.startswith("overdue: AHIP")
+            for r in next(v for k, v in at_risk.items() if k.startswith("Agent"))
+        )
+        assert [line.agent for _, line in response.context["ready"]] == [ready]
+        assert response.context["occurrences"][cohort1.pk] == 2
+        assert "<svg" in response.content.decode()
+
+    def test_a_pm_sees_only_the_cohorts_they_manage_and_the_manager_all(
+        self, client_for, pm2, mgr1, cohort1, cohort2, week
+    ):
+        other = CohortFactory(name="North", pm=pm2, start_date=MONDAY)
+        names = lambda r: sorted(d.cohort.name for d in r.context["cohort_days"])  # noqa: E731
+        assert names(client_for(pm2).get(reverse("cohorts:dashboard"))) == ["North"]
+        assert names(client_for(mgr1).get(reverse("cohorts:dashboard"))) == ["East", "North", "West"]
+        assert other.pk
+
+    @pytest.mark.parametrize("who", ["tl1", "wfm1"])
+    def test_others_are_refused(self, request, client_for, who):
+        assert client_for(request.getfixturevalue(who)).get(reverse("cohorts:dashboard")).status_code == 403
+
+    def test_past_outcomes_by_week(self, client_for, pm1, tl1):
+        past = CohortFactory(
+            name="Past", pm=pm1, tl=tl1, start_date=datetime.date(2026, 10, 5), status="completed"
+        )
+        on_time = datetime.datetime(2026, 10, 8, 18, tzinfo=datetime.UTC)
+        AgentFactory(cohort=past, status="in_production", ready_at=on_time)
+        AgentFactory(
+            cohort=past,
+            status="in_production",
+            ready_at=datetime.datetime(2026, 10, 14, 18, tzinfo=datetime.UTC),
+        )
+        AgentFactory(cohort=past, status="terminated")
+        AgentFactory(cohort=past, status="withdrawn")
+        (outcome,) = client_for(pm1).get(reverse("cohorts:dashboard")).context["outcomes"]
+        assert (outcome.agents, outcome.on_time, outcome.attrition, outcome.days_to_ready) == (4, 1, 2, 6.0)
+
+    def test_queries_are_few_and_do_not_grow_with_agents(
+        self, client_for, pm1, tl1, cohort1, tasks, week, count_queries
+    ):
+        client = client_for(pm1)
+        fill(cohort1, 5, tl1, tasks)
+        few = count_queries(lambda: client.get(reverse("cohorts:dashboard")))
+        fill(cohort1, 45, tl1, tasks)
+        many = count_queries(lambda: client.get(reverse("cohorts:dashboard")))
+        assert few == many <= 20
+
+
+class TestWfm:
+    def test_occurrences_across_active_cohorts_with_export(
+        self, client_for, wfm1, tl1, tl2, agent1, agent2, week
+    ):
+        record_attendance(
+            agent=agent1,
+            day=WEDNESDAY,
+            entry=Entry(arrival=datetime.time(9, 40)),
+            expected_version=None,
+            by=tl1,
+        )
+        record_attendance(
+            agent=agent2, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl2
+        )
+        on_time = AgentFactory(cohort=agent1.cohort)
+        record_attendance(
+            agent=on_time, day=WEDNESDAY, entry=Entry(arrival=datetime.time(9)), expected_version=None, by=tl1
+        )
+        client = client_for(wfm1)
+        response = client.get(reverse("attendance:wfm"))
+        assert sorted(r.record.agent.first_name for r in response.context["table"].rows) == ["Alice", "Bob"]
+        csv_text = client.get(reverse("attendance:wfm"), {"_export": "csv"}).content.decode()
+        assert "Alice Archer" in csv_text and "09:40" in csv_text and "Absent all day" in csv_text
+        only_west = client.get(reverse("attendance:wfm"), {"cohort": agent2.cohort.pk})
+        assert [r.record.agent for r in only_west.context["table"].rows] == [agent2]
+
+    @pytest.mark.parametrize("who, status", [("wfm1", 200), ("mgr1", 200), ("tl1", 200), ("staff", 200)])
+    def test_access(self, request, client_for, who, status):
+        assert client_for(request.getfixturevalue(who)).get(reverse("attendance:wfm")).status_code == status
+
+    def test_a_tl_sees_only_their_cohorts_rows(self, client_for, tl1, tl2, agent1, agent2, week):
+        record_attendance(
+            agent=agent2, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl2
+        )
+        assert list(client_for(tl1).get(reverse("attendance:wfm")).context["table"].rows) == []
+
+    def test_queries_do_not_grow_with_rows(self, client_for, wfm1, tl1, cohort1, week, count_queries):
+        client = client_for(wfm1)
+        for agent in AgentFactory.create_batch(3, cohort=cohort1):
+            record_attendance(
+                agent=agent, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl1
+            )
+        few = count_queries(lambda: client.get(reverse("attendance:wfm")))
+        for agent in AgentFactory.create_batch(30, cohort=cohort1):
+            record_attendance(
+                agent=agent, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl1
+            )
+        assert count_queries(lambda: client.get(reverse("attendance:wfm"))) == few
