@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/pytest
+
+# A year of data in PostgreSQL (BENCH_DATABASE_URL, default the esp_bench database, recreated),
+# the app under gunicorn, latencies at 1 and 16 clients; writes bench/results.md.
+bench: $(STAMP)
+	$(PY) bench/run.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

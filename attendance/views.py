@@ -16,6 +16,7 @@ from django_tables2.export.export import TableExport
 
 from attendance.forms import ReclassifyForm, RollCallRowForm, TimekeepingUploadForm
 from attendance.models import AttendancePolicy, AttendanceRecord, Occurrence
+from attendance.rendering import RowKit, render_row
 from attendance.services import (
     ATTENDING,
     DayNotAllowed,
@@ -171,9 +172,7 @@ def roll_call_save(request, pk: int, day: datetime.date, agent_pk: int):
     if not request.htmx:
         (messages.success if status == 200 else messages.error)(request, f"{agent}: {row.message}")
         return redirect(f"{reverse('attendance:roll_call', args=[cohort.pk])}?day={day.isoformat()}")
-    return render(
-        request, "attendance/_roll_call_row.html", {"row": row, "cohort": cohort, "day": day}, status=status
-    )
+    return HttpResponse(render_row(row, cohort=cohort, kit=RowKit(cohort, day)), status=status)
 
 
 @login_required

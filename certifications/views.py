@@ -20,6 +20,7 @@ from certifications.forms import (
     TaskStatusForm,
 )
 from certifications.models import DailyNote, ExamAttempt, Handoff, Proof, RedFlag, Task, TaskStatus
+from certifications.rendering import CellKit, render_cell, render_note_cell
 from certifications.services import (
     Cell,
     StaleStatus,
@@ -172,11 +173,16 @@ def cell_save(request, agent_pk: int, task_pk: int):
     failed = ExamAttempt.objects.filter(agent=agent, task=task, passed=False).count() if task.is_exam else 0
     value = cell_status.status if cell_status else TaskStatus.Status.NOT_STARTED
     cell = Cell(task, cell_status, is_overdue(task, value, agent.cohort, agent.cohort.local_today()), failed)
-    context = {"agent": agent, "cell": cell, "statuses": TaskStatus.Status.choices, "can_edit": True}
-    context.update(message=message, level={200: "success", 409: "warning"}.get(status, "danger"))
-    if status == 400:
-        context["posted"] = form
-    return render(request, "certifications/_cell.html", context, status=status)
+    html = render_cell(
+        agent,
+        cell,
+        can_edit=True,
+        kit=CellKit(),
+        message=message,
+        level={200: "success", 409: "warning"}.get(status, "danger"),
+        reason_error=status == 400 and form is not None and "blocked_reason" in form.errors,
+    )
+    return HttpResponse(html, status=status)
 
 
 @login_required
@@ -202,15 +208,8 @@ def note_save(request, agent_pk: int, day: datetime.date):
         (messages.success if status == 200 else messages.error)(request, f"Note for {agent}: {message}")
         return redirect(request.POST.get("next") or agent.get_absolute_url())
     note = note or DailyNote.objects.filter(agent=agent, day=day).first()
-    context = {
-        "agent": agent,
-        "note": note,
-        "note_day": day,
-        "message": message,
-        "status": status,
-        "can_edit": True,
-    }
-    return render(request, "certifications/_note_cell.html", context, status=status)
+    html = render_note_cell(agent, note, note_day=day, can_edit=True, message=message, ok=status == 200)
+    return HttpResponse(html, status=status)
 
 
 # --- The agent's record (shown on the agent page) --------------------------------------------------

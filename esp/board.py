@@ -297,40 +297,36 @@ class WeekOutcome:
 
 
 def past_outcomes(cohorts_queryset, weeks: int = 12) -> list[WeekOutcome]:
-    """Finished on time, days to ready and attrition of completed cohorts, by start week."""
-    rows = (
-        Agent.objects.filter(cohort__in=cohorts_queryset.filter(status=Cohort.Status.COMPLETED))
-        .values("cohort__start_date", "cohort__day_count", "status", "ready_at")
-        .order_by()
-    )
+    """Finished on time, days to ready and attrition of the completed cohorts of the last
+    `weeks` start weeks: one query for the cohorts, one for their agents."""
+    completed = cohorts_queryset.filter(status=Cohort.Status.COMPLETED)
+    latest = completed.order_by("-start_date").values_list("start_date", flat=True).first()
+    if latest is None:
+        return []
+    since = latest - datetime.timedelta(weeks=weeks)
+    cohorts = {c.pk: c for c in completed.filter(start_date__gt=since).only("start_date", "day_count")}
     by_week: dict[datetime.date, list] = defaultdict(list)
-    for row in rows:
-        start = row["cohort__start_date"]
-        week = start - datetime.timedelta(days=start.weekday())
-        by_week[week].append(row)
-    weeks_kept = sorted(by_week)[-weeks:]
+    for cohort_id, status, ready_at in Agent.objects.filter(cohort_id__in=cohorts).values_list(
+        "cohort_id", "status", "ready_at"
+    ):
+        cohort = cohorts[cohort_id]
+        week = cohort.start_date - datetime.timedelta(days=cohort.start_date.weekday())
+        by_week[week].append((cohort, status, ready_at))
     outcomes = []
-    for week in weeks_kept:
+    for week in sorted(by_week):
         group = by_week[week]
-        ready_days = []
-        on_time = 0
-        for row in group:
-            if row["ready_at"]:
-                start = row["cohort__start_date"]
-                days = (row["ready_at"].date() - start).days
-                ready_days.append(days)
-                end = Cohort(start_date=start, day_count=row["cohort__day_count"]).end_date
-                on_time += row["ready_at"].date() <= end
-        attrition = sum(
-            1 for row in group if row["status"] in (Agent.Status.WITHDRAWN, Agent.Status.TERMINATED)
-        )
+        ready = [(cohort, ready_at.date()) for cohort, _, ready_at in group if ready_at]
         outcomes.append(
             WeekOutcome(
                 week=week,
                 agents=len(group),
-                on_time=on_time,
-                attrition=attrition,
-                days_to_ready=round(sum(ready_days) / len(ready_days), 1) if ready_days else None,
+                on_time=sum(1 for cohort, day in ready if day <= cohort.end_date),
+                attrition=sum(
+                    1 for _, status, _ in group if status in (Agent.Status.WITHDRAWN, Agent.Status.TERMINATED)
+                ),
+                days_to_ready=round(sum((d - c.start_date).days for c, d in ready) / len(ready), 1)
+                if ready
+                else None,
             )
         )
     return outcomes

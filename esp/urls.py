@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cohorts import views as cohort_views
-from esp.views import healthz
+from esp.views import about, healthz
 
 admin.site.site_header = "ESP Tracker administration"
 admin.site.site_title = "ESP Tracker admin"
@@ -28,4 +28,5 @@ urlpatterns = [
     path("tickets/", include("tickets.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("about/", about, name="about"),
 ]

@@ -1,5 +1,7 @@
+from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -11,3 +13,11 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_required
+def about(request):
+    """What ESP Tracker is, with one figure: also the benchmark's baseline page (one query)."""
+    from cohorts.models import Cohort
+
+    return render(request, "about.html", {"cohort_count": Cohort.objects.count()})
