@@ -100,6 +100,7 @@ def main() -> int:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
         "SESSION_COOKIE_SECURE": "false",
+        "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
         "CONN_MAX_AGE": "60",
     }
