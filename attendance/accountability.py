@@ -118,10 +118,12 @@ def refresh_recommendations(agent: Agent, today: datetime.date | None = None) ->
         if task.attempt_limit and failures.get(task.pk, 0) >= task.attempt_limit:
             exhausted.append((task, failures[task.pk]))
     made = []
+    current = []
     for rule in EscalationRule.objects.filter(active=True).select_related("level"):
         facts = evaluate(rule, agent, records=records, overdue=overdue, exhausted=exhausted, today=today)
         if not facts:
             continue
+        current.append((rule.pk, _fingerprint(rule, facts)))
         try:
             with transaction.atomic():
                 recommendation, created = Recommendation.objects.get_or_create(
@@ -134,6 +136,16 @@ def refresh_recommendations(agent: Agent, today: datetime.date | None = None) ->
             continue
         if created:
             made.append(recommendation)
+    # A pending recommendation whose facts no longer hold (the task got done, an absence was
+    # excused) is withdrawn, with that reason, rather than left for the TL to dismiss.
+    stale = Recommendation.objects.filter(agent=agent, status=Recommendation.Status.PENDING)
+    for rule_id, fingerprint in current:
+        stale = stale.exclude(rule_id=rule_id, fingerprint=fingerprint)
+    stale.update(
+        status=Recommendation.Status.DISMISSED,
+        dismiss_reason="No longer applies: the facts changed.",
+        decided_at=timezone.now(),
+    )
     return made
 
 

@@ -154,6 +154,10 @@ class AcknowledgeForm(forms.Form):
 
 
 class AgentIssueForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "issue_%s")
+        super().__init__(*args, **kwargs)
+
     details = forms.CharField(
         label="Issue",
         max_length=4000,

@@ -7,7 +7,12 @@ from cohorts.access import Role
 
 
 class CrispyForm(forms.Form):
+    """A form drawn beside others on the agent page: its own id prefix keeps every id unique."""
+
+    id_prefix = "form"
+
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -26,6 +31,7 @@ class TaskStatusForm(forms.Form):
 
 
 class ExamAttemptForm(CrispyForm):
+    id_prefix = "attempt"
     task = forms.ModelChoiceField(queryset=Task.objects.filter(is_exam=True, active=True), label="Exam")
     taken_on = forms.DateField(label="Date taken", widget=forms.DateInput(attrs={"type": "date"}))
     score = forms.DecimalField(
@@ -53,6 +59,7 @@ class ExamAttemptForm(CrispyForm):
 
 
 class ProofUploadForm(CrispyForm):
+    id_prefix = "proof"
     task = forms.ModelChoiceField(
         queryset=Task.objects.filter(requires_proof=True, active=True), label="Certification"
     )
@@ -79,6 +86,7 @@ class NoteForm(forms.Form):
 
 
 class RedFlagForm(CrispyForm):
+    id_prefix = "flag"
     category = forms.ChoiceField(choices=RedFlag.Category.choices)
     details = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     confidential = forms.BooleanField(
@@ -91,6 +99,7 @@ class ResolveRedFlagForm(forms.Form):
 
 
 class MoveToProductionForm(CrispyForm):
+    id_prefix = "move"
     production_tl = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(groups__name=Role.TL, is_active=True).order_by("username"),
         label="Production team lead",

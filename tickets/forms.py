@@ -69,6 +69,7 @@ class CarrierTicketForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
+        kwargs.setdefault("auto_id", "carrier_%s")
         super().__init__(*args, **kwargs)
         exams = list(Task.objects.filter(is_exam=True, active=True).values_list("name", flat=True))
         self.fields["carrier"].choices = [(name, name) for name in [*exams, "TBT", "Other"]]

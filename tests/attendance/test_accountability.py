@@ -129,6 +129,17 @@ class TestRules:
         record_attempt(agent=esp_week, task=tasks["aetna"], taken_on=MONDAY, score=50, passed=False, by=tl1)
         assert recommended(esp_week) == [("Exam attempt limit reached", "written", 1)]
 
+    def test_a_recommendation_whose_facts_no_longer_hold_is_withdrawn(self, esp_week, tl1, tasks, only):
+        only("Task past its due day")
+        refresh_recommendations(esp_week, today=WEDNESDAY)  # nothing is done: tasks are overdue
+        (rec,) = Recommendation.objects.filter(status="pending")
+        for task in tasks.values():
+            set_task_status(agent=esp_week, task=task, status="complete", expected_version=0, by=tl1)
+        refresh_recommendations(esp_week, today=WEDNESDAY)
+        rec.refresh_from_db()
+        assert rec.status == "dismissed" and rec.dismiss_reason == "No longer applies: the facts changed."
+        assert not Recommendation.objects.filter(status="pending").exists()
+
     def test_the_same_facts_recommend_once(self, esp_week, tl1, only):
         only("Absences in the ESP week")
         day(esp_week, MONDAY, tl1, absent=True)
