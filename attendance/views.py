@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -397,10 +397,13 @@ def cap_new(request, agent_pk: int):
 
     agent = _agent_for(request, agent_pk, Action.EDIT)
     recommendation = None
-    if request.GET.get("recommendation") or request.POST.get("recommendation"):
+    recommendation_id = request.GET.get("recommendation") or request.POST.get("recommendation")
+    if recommendation_id:
+        if not recommendation_id.isdigit():
+            raise Http404("No such recommendation.")
         recommendation = get_object_or_404(
             Recommendation.objects.select_related("rule", "level"),
-            pk=request.GET.get("recommendation") or request.POST.get("recommendation"),
+            pk=int(recommendation_id),
             agent=agent,
             status=Recommendation.Status.PENDING,
         )
