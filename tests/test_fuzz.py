@@ -240,10 +240,11 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
 
 
 NAMES = [
-    "cohort create", "cohort edit", "agent add", "agent edit", "roster import", "roster confirm", "roll call row",
-    "mark all present", "login report", "login report confirm", "reclassify", "cap", "cap void", "cap acknowledge",
-    "dismiss", "issue", "cell", "note", "attempt", "proof", "proof review", "red flag", "resolve flag", "move",
-    "handoff ack", "ticket", "ticket create", "ticket resolve", "carrier ticket", "close day", "password",
+    "cohort create", "cohort edit", "agent add", "agent edit", "roster import", "roster confirm",
+    "roll call row", "mark all present", "login report", "login report confirm", "reclassify", "cap",
+    "cap void", "cap acknowledge", "dismiss", "issue", "cell", "note", "attempt", "proof", "proof review",
+    "red flag", "resolve flag", "move", "handoff ack", "ticket", "ticket create", "ticket resolve",
+    "carrier ticket", "close day", "password",
 ]  # fmt: skip
 
 
