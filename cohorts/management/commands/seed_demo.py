@@ -305,8 +305,11 @@ class Command(BaseCommand):
                     moved_by=cohort.pm,
                     acknowledged_at=cohort.local_datetime(cohort.end_date, datetime.time(17, 0)),
                 )
+                ready_day = cohort.esp_days[min(len(cohort.esp_days) - 1, 2 + index % 3)]
                 Agent.objects.filter(pk=agent.pk).update(
-                    status=Agent.Status.IN_PRODUCTION, production_tl=next_tl
+                    status=Agent.Status.IN_PRODUCTION,
+                    production_tl=next_tl,
+                    ready_at=cohort.local_datetime(ready_day, datetime.time(15, 30)),
                 )
         self._submit_tickets(cohort, agents if past else agents[:1])
         if not past and len(agents) > 4:
