@@ -20,6 +20,7 @@ DONE = set(TaskStatus.DONE)
 class AgentLine:
     agent: Agent
     statuses: dict[int, str]
+    url: str = ""
     overdue: list[Task] = field(default_factory=list)
     record: AttendanceRecord | None = None
     noted: bool = False
@@ -190,12 +191,22 @@ def collect(
     result = {c.pk: CohortDay(cohort=c, day=days[c.pk], tasks=tasks, drafts=drafts[c.pk]) for c in cohorts}
     for c in cohorts:
         result[c.pk].sign_off = sign_offs.get((c.pk, days[c.pk]))
+    # What every agent of a cohort shares, worked out once per cohort.
+    bounds = {}
+    for c in cohorts:
+        day = days[c.pk]
+        due = [t for t in tasks if t.due_date(c) <= day]
+        bounds[c.pk] = (
+            c.local_datetime(day, datetime.time(0)),
+            c.local_datetime(day + datetime.timedelta(days=1), datetime.time(0)),
+            due,
+            _pace_context(c, day),
+        )
+    agent_url = _url_pattern("cohorts:agent_detail")
     for agent in agents:
         cohort_day = result[agent.cohort_id]
         day = cohort_day.day
-        cohort = agent.cohort
-        start = cohort.local_datetime(day, datetime.time(0))
-        end = cohort.local_datetime(day + datetime.timedelta(days=1), datetime.time(0))
+        start, end, due, pace = bounds[agent.cohort_id]
         own = statuses.get(agent.pk, {})
         line = AgentLine(
             agent=agent,
@@ -208,12 +219,10 @@ def collect(
             cap_rank=top_rank.get(agent.pk, 0),
             failed=failed.get(agent.pk, {}),
         )
-        line.overdue = (
-            [t for t in tasks if t.due_date(cohort) <= day and line.statuses.get(t.pk) not in DONE]
-            if agent.status in ATTENDING
-            else []
-        )
-        line.risks = _risks(line, cohort_day)
+        line.url = agent_url(agent.pk)
+        if agent.status in ATTENDING:
+            line.overdue = [t for t in due if line.statuses.get(t.pk) not in DONE]
+        line.risks = _risks(line, cohort_day, pace)
         cohort_day.lines.append(line)
     return [result[c.pk] for c in cohorts]
 
@@ -224,17 +233,30 @@ def _with_agent(record: AttendanceRecord | None, agent: Agent) -> AttendanceReco
     return record
 
 
-def _risks(line: AgentLine, cohort_day: CohortDay) -> list[str]:
+def _url_pattern(name: str):
+    """reverse() once for a URL with one id, then fill the id in: cheaper than a reverse per row."""
+    from django.urls import reverse
+
+    sentinel = 987654321
+    pattern = reverse(name, args=[sentinel])
+    return lambda pk: pattern.replace(str(sentinel), str(pk))
+
+
+def _pace_context(cohort: Cohort, day: datetime.date) -> tuple[int, int]:
+    """ESP days elapsed (up to and including `day`) and left after it."""
+    elapsed = sum(1 for d in cohort.esp_days if d <= day)
+    return elapsed, len(cohort.esp_days) - elapsed
+
+
+def _risks(line: AgentLine, cohort_day: CohortDay, pace_context: tuple[int, int]) -> list[str]:
     """Why the agent may not finish on time, in plain words (empty when on track)."""
     if line.agent.status not in ATTENDING:
         return []
-    cohort, day = cohort_day.cohort, cohort_day.day
     risks = []
     if line.overdue:
         risks.append("overdue: " + ", ".join(t.name for t in line.overdue))
     remaining = [t for t in cohort_day.tasks if line.statuses.get(t.pk) not in DONE]
-    elapsed = len([d for d in cohort.esp_days if d <= day])
-    left = len([d for d in cohort.esp_days if d > day])
+    elapsed, left = pace_context
     if remaining and elapsed:
         pace = line.done / elapsed  # tasks a day so far
         if pace == 0 or len(remaining) / pace > left:
