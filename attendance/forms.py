@@ -2,8 +2,8 @@ import datetime
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.conf import settings
 
+from cohorts.forms import check_table_upload
 from cohorts.models import Cohort
 
 TIME_ERRORS = {"invalid": "Enter a time such as 09:05."}
@@ -75,13 +75,7 @@ class TimekeepingUploadForm(DateRangeMixin, forms.Form):
         self.helper.form_tag = False
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.ROSTER_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(f"A login report may be at most {limit // 1024} KB.")
-        if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError("Upload a CSV file or an Excel (.xlsx) workbook.")
-        return upload
+        return check_table_upload(self.cleaned_data["file"], what="a login report")
 
 
 class ReclassifyForm(DateRangeMixin, forms.Form):

@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from attendance.models import AttendancePolicy, AttendanceRecord, Reclassification
 from cohorts.models import Agent, Cohort
-from cohorts.services import NotATable, check_closed_day, read_table
+from cohorts.services import NotATable, as_sentence, check_closed_day, read_table
 
 # Agents who still take part in the ESP week; others are shown but not marked present in bulk.
 ATTENDING = [Agent.Status.IN_ESP, Agent.Status.READY]
@@ -276,8 +276,7 @@ def read_timekeeping(
             else:
                 seen[key] = row_number
         if problems:
-            text = "; ".join(problems)
-            result.errors.append((row_number, text[0].upper() + text[1:] + "."))
+            result.errors.append((row_number, as_sentence(problems)))
             continue
         result.rows.append(
             Punch(

@@ -133,6 +133,20 @@ class AgentForm(forms.ModelForm):
         return self.cleaned_data["employee_id"].strip()
 
 
+def check_table_upload(upload, *, what: str):
+    """A CSV or XLSX upload within the size limit, or a message saying what to do instead."""
+    limit = settings.ROSTER_UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The file is {upload.size // 1024} KB; {what} may be at most {limit // 1024} KB."
+        )
+    if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
+        raise forms.ValidationError(
+            "Upload a CSV file or an Excel (.xlsx) workbook; save older .xls files as .xlsx."
+        )
+    return upload
+
+
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label="Roster file",
@@ -147,15 +161,4 @@ class RosterUploadForm(forms.Form):
         self.helper.form_tag = False
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.ROSTER_UPLOAD_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {upload.size // 1024} KB; a roster file may be at most {limit // 1024} KB."
-            )
-        name = upload.name.lower()
-        if not name.endswith((".csv", ".xlsx", ".txt")):
-            raise forms.ValidationError(
-                "Upload a CSV file or an Excel (.xlsx) workbook; save older .xls files as .xlsx."
-            )
-        return upload
+        return check_table_upload(self.cleaned_data["file"], what="a roster file")

@@ -84,6 +84,12 @@ def _normalise_header(value) -> str:
     return " ".join(str(value or "").replace("_", " ").strip().lower().split())
 
 
+def as_sentence(problems: list[str]) -> str:
+    """A row's problems as one sentence: "Email … is not valid; equipment … must be …"."""
+    text = "; ".join(problems)
+    return text[0].upper() + text[1:] + "."
+
+
 def read_table(content: bytes) -> list[list[str]]:
     """The cells of a CSV or XLSX file as text, or NotATable."""
     if content.startswith(b"PK\x03\x04"):
@@ -197,8 +203,7 @@ def read_roster(content: bytes) -> RosterResult:
             else:
                 first_seen[employee_id] = row_number
         if problems:
-            text = "; ".join(problems)
-            result.errors.append(RowError(row_number, text[0].upper() + text[1:] + "."))
+            result.errors.append(RowError(row_number, as_sentence(problems)))
             continue
         result.rows.append(
             RosterRow(
