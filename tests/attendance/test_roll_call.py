@@ -65,14 +65,14 @@ class TestRollCallPage:
 
     def test_queries_do_not_grow_with_agents(self, client_for, tl1, cohort1, week, count_queries):
         client = client_for(tl1)
-        AgentFactory.create_batch(3, cohort=cohort1)
+        AgentFactory.create_batch(5, cohort=cohort1)
         client.post(reverse("attendance:mark_all_present", args=[cohort1.pk, WEDNESDAY]))
         few = count_queries(lambda: client.get(page(cohort1)))
-        AgentFactory.create_batch(22, cohort=cohort1)
+        AgentFactory.create_batch(45, cohort=cohort1)
         client.post(reverse("attendance:mark_all_present", args=[cohort1.pk, WEDNESDAY]))
         many = count_queries(lambda: client.get(page(cohort1)))
-        assert AttendanceRecord.objects.filter(day=WEDNESDAY).count() == 25
-        assert few == many
+        assert AttendanceRecord.objects.filter(day=WEDNESDAY).count() == 50
+        assert few == many <= 20
 
 
 class TestMarkAllPresent:

@@ -94,9 +94,9 @@ class TestGrid:
         self, client_for, tl1, cohort1, tasks, week, count_queries
     ):
         client = client_for(tl1)
-        AgentFactory.create_batch(2, cohort=cohort1)
+        AgentFactory.create_batch(5, cohort=cohort1)
         few = count_queries(lambda: client.get(tracker_url(cohort1)))
-        for agent in AgentFactory.create_batch(20, cohort=cohort1):
+        for agent in AgentFactory.create_batch(45, cohort=cohort1):
             set_task_status(
                 agent=agent, task=tasks["tbt"], status=Status.IN_PROGRESS, expected_version=0, by=tl1
             )
@@ -111,7 +111,7 @@ class TestGrid:
             DailyNote.objects.create(agent=agent, day=datetime.date(2026, 11, 25), text="ok", updated_by=tl1)
         Task.objects.create(name="Extra", code="extra", position=70, due_day=5)
         many = count_queries(lambda: client.get(tracker_url(cohort1)))
-        assert few == many
+        assert few == many <= 20
 
 
 class TestCellSave:
