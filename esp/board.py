@@ -138,11 +138,12 @@ def collect(
     for agent in agents:
         agent.cohort = by_pk[agent.cohort_id]
     agent_ids = [a.pk for a in agents]
-    statuses: dict[int, dict[int, TaskStatus]] = defaultdict(dict)
-    for status in TaskStatus.objects.filter(agent_id__in=agent_ids).only(
+    # Plain tuples, not model instances: the dashboard reads hundreds of these.
+    statuses: dict[int, dict[int, tuple[str, datetime.datetime]]] = defaultdict(dict)
+    for agent_id, task_id, value, updated_at in TaskStatus.objects.filter(agent_id__in=agent_ids).values_list(
         "agent_id", "task_id", "status", "updated_at"
     ):
-        statuses[status.agent_id][status.task_id] = status
+        statuses[agent_id][task_id] = (value, updated_at)
     day_set = set(days.values())
     records = {
         (r.agent_id, r.day): r for r in AttendanceRecord.objects.filter(cohort__in=cohorts, day__in=day_set)
@@ -150,11 +151,15 @@ def collect(
     noted = set(
         DailyNote.objects.filter(agent_id__in=agent_ids, day__in=day_set).values_list("agent_id", "day")
     )
+    by_id = {a.pk: a for a in agents}
     drafts = defaultdict(list)
-    for ticket in Ticket.objects.filter(cohort__in=cohorts, status=Ticket.Status.DRAFT).select_related(
-        "ticket_type", "agent"
+    for ticket in (
+        Ticket.objects.filter(cohort__in=cohorts, status=Ticket.Status.DRAFT)
+        .select_related("ticket_type")
+        .only("cohort_id", "agent_id", "day", "ticket_type__name")
     ):
-        if ticket.day <= days[ticket.cohort_id]:
+        if ticket.day <= days[ticket.cohort_id] and ticket.agent_id in by_id:
+            ticket.agent = by_id[ticket.agent_id]  # already loaded
             drafts[ticket.cohort_id].append(ticket)
     pending = Counter(
         dict(
@@ -210,10 +215,10 @@ def collect(
         own = statuses.get(agent.pk, {})
         line = AgentLine(
             agent=agent,
-            statuses={task_id: s.status for task_id, s in own.items()},
+            statuses={task_id: value for task_id, (value, _) in own.items()},
             record=_with_agent(records.get((agent.pk, day)), agent),
             noted=(agent.pk, day) in noted,
-            updated_today=any(start <= s.updated_at < end for s in own.values()),
+            updated_today=any(start <= updated_at < end for _, updated_at in own.values()),
             open_flags=flags.get(agent.pk, 0),
             pending_caps=pending.get(agent.pk, 0),
             cap_rank=top_rank.get(agent.pk, 0),
