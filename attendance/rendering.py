@@ -7,12 +7,19 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from attendance.models import Occurrence
-from attendance.tables import BADGE_CLASSES
 
 SENTINEL = 987654321
+BADGE_CLASSES = {
+    Occurrence.LATE: "text-bg-warning",
+    Occurrence.LEFT_EARLY: "text-bg-warning",
+    Occurrence.LATE_PARTIAL: "text-bg-danger",
+    Occurrence.LEFT_EARLY_PARTIAL: "text-bg-danger",
+    Occurrence.ABSENT: "text-bg-dark",
+}
 
 
 def occurrences_html(record) -> str:
+    """The day's occurrences as badges: the roll call, the matrix and the agent's history share it."""
     if record is None:
         return '<span class="text-body-secondary">not taken</span>'
     if not record.occurrences:

@@ -1,31 +1,12 @@
 import django_tables2 as tables
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from attendance.models import Occurrence
-
-BADGE_CLASSES = {
-    Occurrence.LATE: "text-bg-warning",
-    Occurrence.LEFT_EARLY: "text-bg-warning",
-    Occurrence.LATE_PARTIAL: "text-bg-danger",
-    Occurrence.LEFT_EARLY_PARTIAL: "text-bg-danger",
-    Occurrence.ABSENT: "text-bg-dark",
-}
+from attendance.rendering import occurrences_html
 
 
 def occurrence_badges(record) -> str:
-    if record is None:
-        return mark_safe('<span class="text-body-secondary">not taken</span>')  # noqa: S308 - a constant
-    if not record.occurrences:
-        return mark_safe('<span class="badge text-bg-success">present</span>')  # noqa: S308 - a constant
-    badges = format_html_join(
-        " ",
-        '<span class="badge {}">{}</span>',
-        ((BADGE_CLASSES[k], Occurrence(k).label) for k in record.occurrences),
-    )
-    if record.excused:
-        badges += format_html(' <span class="badge text-bg-info">excused</span>')
-    return badges
+    return mark_safe(occurrences_html(record))  # noqa: S308 - built from escaped labels
 
 
 def occurrence_text(record) -> str:

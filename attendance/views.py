@@ -347,13 +347,6 @@ def reclassify_view(request):
 # --- Accountability: coaching, CAPs, terms, issues -----------------------------------------------
 
 
-def _agent_for(request, pk: int, action: str = Action.VIEW) -> Agent:
-    """The agent with cohort and people if the user may act on their record, else 404."""
-    return get_agent_for(
-        request.user, pk, action, queryset=Agent.objects.select_related("cohort__tl", "cohort__pm")
-    )
-
-
 def _action_for(request, pk: int, action: str = Action.VIEW):
     """A corrective action of an agent the user may read (or edit), else 404."""
     from attendance.models import CorrectiveAction
@@ -395,7 +388,7 @@ def cap_new(request, agent_pk: int):
     from attendance.forms import CorrectiveActionForm
     from attendance.models import Recommendation
 
-    agent = _agent_for(request, agent_pk, Action.EDIT)
+    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
     recommendation = None
     recommendation_id = request.GET.get("recommendation") or request.POST.get("recommendation")
     if recommendation_id:
@@ -527,7 +520,7 @@ def recommendation_dismiss(request, pk: int):
     from attendance.models import Recommendation
 
     recommendation = get_object_or_404(Recommendation.objects.select_related("agent"), pk=pk)
-    agent = _agent_for(request, recommendation.agent_id, Action.EDIT)
+    agent = get_agent_for(request.user, recommendation.agent_id, Action.EDIT)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
@@ -548,7 +541,7 @@ def issue_report(request, agent_pk: int):
     from attendance.forms import AgentIssueForm
     from cohorts.views import render_agent_page
 
-    agent = _agent_for(request, agent_pk, Action.EDIT)
+    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
     form = AgentIssueForm(request.POST)
     if not form.is_valid():
         return render_agent_page(request, agent, status=400, forms={"issue": form})

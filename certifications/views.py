@@ -52,16 +52,6 @@ SHOW_CHOICES = {
 }
 
 
-def _agent_for(request, pk: int, action: str = Action.VIEW) -> Agent:
-    """The agent with cohort and people if the user may act on their record, else 404."""
-    return get_agent_for(
-        request.user,
-        pk,
-        action,
-        queryset=Agent.objects.select_related("cohort__tl", "cohort__pm", "production_tl"),
-    )
-
-
 def _may(user, action: str, cohort: Cohort) -> bool:
     return Cohort.objects.visible_to(user, action).filter(pk=cohort.pk).exists()
 
@@ -140,7 +130,7 @@ def _export(cohort, tasks, rows, note_day, fmt) -> HttpResponse:
 @require_POST
 def cell_save(request, agent_pk: int, task_pk: int):
     """Save one tracker cell; answers with the cell."""
-    agent = _agent_for(request, agent_pk, Action.EDIT)
+    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
     task = get_object_or_404(Task, pk=task_pk, active=True)
     form = TaskStatusForm(request.POST, prefix=f"c{agent.pk}-{task.pk}")
     cell_status, message, status = None, "", 200
@@ -188,7 +178,7 @@ def cell_save(request, agent_pk: int, task_pk: int):
 @login_required
 @require_POST
 def note_save(request, agent_pk: int, day: datetime.date):
-    agent = _agent_for(request, agent_pk, Action.EDIT)
+    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
     form = NoteForm(request.POST, prefix=f"n{agent.pk}")
     status, message, note = 200, "Saved", None
     if form.is_valid():
@@ -269,7 +259,7 @@ def _agent_page(request, agent: Agent, status: int = 200, **forms):
 @login_required
 @require_POST
 def attempt_add(request, agent_pk: int):
-    agent = _agent_for(request, agent_pk, Action.EDIT)
+    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
     form = ExamAttemptForm(request.POST, cohort=agent.cohort)
     if form.is_valid():
         data = form.cleaned_data
@@ -295,7 +285,7 @@ def attempt_add(request, agent_pk: int):
 @login_required
 @require_POST
 def proof_upload(request, agent_pk: int):
-    agent = _agent_for(request, agent_pk, Action.EDIT)
+    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
     form = ProofUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -315,7 +305,7 @@ def proof_upload(request, agent_pk: int):
 def proof_file(request, pk: int):
     """The proof file itself, only to users who may see the agent."""
     proof = get_object_or_404(Proof.objects.select_related("agent"), pk=pk)
-    _agent_for(request, proof.agent_id)  # 404 unless the user reads this agent
+    get_agent_for(request.user, proof.agent_id)  # 404 unless the user reads this agent
     try:
         handle = proof.file.open("rb")
     except FileNotFoundError as exc:
@@ -331,7 +321,7 @@ def proof_file(request, pk: int):
 @require_POST
 def proof_review(request, pk: int):
     proof = get_object_or_404(Proof, pk=pk)
-    agent = _agent_for(request, proof.agent_id, Action.EDIT)
+    agent = get_agent_for(request.user, proof.agent_id, Action.EDIT)
     form = ProofReviewForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -347,7 +337,7 @@ def proof_review(request, pk: int):
 @login_required
 @require_POST
 def red_flag_raise(request, agent_pk: int):
-    agent = _agent_for(request, agent_pk, Action.EDIT)
+    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
     form = RedFlagForm(request.POST)
     if not form.is_valid():
         return _agent_page(request, agent, 400, red_flag=form)
@@ -367,7 +357,7 @@ def red_flag_raise(request, agent_pk: int):
 @require_POST
 def red_flag_resolve(request, pk: int):
     flag = get_object_or_404(RedFlag, pk=pk)
-    agent = _agent_for(request, flag.agent_id, Action.EDIT)
+    agent = get_agent_for(request.user, flag.agent_id, Action.EDIT)
     if not red_flags_for(request.user, RedFlag.objects.filter(pk=pk)).exists():
         raise Http404
     form = ResolveRedFlagForm(request.POST)
@@ -386,7 +376,7 @@ def red_flag_resolve(request, pk: int):
 @login_required
 @require_POST
 def move(request, agent_pk: int):
-    agent = _agent_for(request, agent_pk, Action.EDIT)
+    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
     if not _may(request.user, Action.MANAGE, agent.cohort):
         raise PermissionDenied("Only the cohort's PM (or an admin) moves agents to production.")
     form = MoveToProductionForm(request.POST)
@@ -412,7 +402,7 @@ def handoff(request, agent_pk: int):
     """A printable page for the agent's new TL: attendance, CAPs, notes, tasks not done, red flags."""
     from attendance.models import AttendanceRecord, CorrectiveAction
 
-    agent = _agent_for(request, agent_pk)
+    agent = get_agent_for(request.user, agent_pk)
     record = agent_record_context(request, agent)
     attendance = list(AttendanceRecord.objects.filter(agent=agent))
     actions = list(CorrectiveAction.objects.filter(agent=agent).select_related("level"))
@@ -440,7 +430,7 @@ def handoff(request, agent_pk: int):
 @login_required
 @require_POST
 def handoff_acknowledge(request, agent_pk: int):
-    agent = _agent_for(request, agent_pk)
+    agent = get_agent_for(request.user, agent_pk)
     record = get_object_or_404(Handoff, agent=agent)
     try:
         acknowledge_handoff(handoff=record, by=request.user)

@@ -102,17 +102,6 @@ def can_create_cohort(user) -> bool:
     return is_admin(user) or has_role(user, Role.PM)
 
 
-def can(user, action: str, obj) -> bool:
-    """Whether `user` may perform `action` on a Cohort or an Agent already loaded."""
-    from cohorts.models import Agent, Cohort
-
-    if isinstance(obj, Cohort):
-        return Cohort.objects.filter(pk=obj.pk).filter(cohort_filter(user, action)).exists()
-    if isinstance(obj, Agent):
-        return Agent.objects.filter(pk=obj.pk).filter(agent_filter(user, action)).exists()
-    raise TypeError(f"no access rule for {type(obj).__name__}")
-
-
 def get_cohort_for(user, pk: int, action: str = Action.VIEW, queryset=None):
     """The cohort `pk` if `user` may perform `action` on it, else 404."""
     from cohorts.models import Cohort
@@ -122,8 +111,9 @@ def get_cohort_for(user, pk: int, action: str = Action.VIEW, queryset=None):
 
 
 def get_agent_for(user, pk: int, action: str = Action.VIEW, queryset=None):
-    """The agent `pk` if `user` may perform `action` on their record, else 404."""
+    """The agent `pk`, with cohort and people, if `user` may perform `action` on their record, else 404."""
     from cohorts.models import Agent
 
-    queryset = Agent.objects.all() if queryset is None else queryset
+    if queryset is None:
+        queryset = Agent.objects.select_related("cohort__tl", "cohort__pm", "production_tl")
     return get_object_or_404(queryset.filter(agent_filter(user, action)), pk=pk)

@@ -143,16 +143,6 @@ def _cohort_for(request, pk: int, action: str = Action.VIEW) -> Cohort:
     return get_cohort_for(request.user, pk, action, queryset=Cohort.objects.select_related("tl", "pm"))
 
 
-def _agent_for(request, pk: int, action: str = Action.VIEW) -> Agent:
-    """The agent with their cohort and production TL if the user may act on them, else 404."""
-    return get_agent_for(
-        request.user,
-        pk,
-        action,
-        queryset=Agent.objects.select_related("cohort__tl", "cohort__pm", "production_tl"),
-    )
-
-
 @login_required
 def cohort_detail(request, pk: int):
     cohort = _cohort_for(request, pk)
@@ -248,7 +238,7 @@ def agent_create(request, cohort_pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def agent_edit(request, pk: int):
-    agent = _agent_for(request, pk, Action.EDIT)
+    agent = get_agent_for(request.user, pk, Action.EDIT)
     form = AgentForm(request.POST or None, instance=agent)
     context = {"form": form, "cohort": agent.cohort, "agent": agent}
     if request.method == "POST":
@@ -262,7 +252,7 @@ def agent_edit(request, pk: int):
 
 @login_required
 def agent_detail(request, pk: int):
-    return render_agent_page(request, _agent_for(request, pk))
+    return render_agent_page(request, get_agent_for(request.user, pk))
 
 
 def render_agent_page(request, agent: Agent, *, status: int = 200, forms: dict | None = None):
