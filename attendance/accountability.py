@@ -21,6 +21,7 @@ from attendance.models import (
 )
 from cohorts.access import Action, is_admin
 from cohorts.models import Agent, Cohort
+from cohorts.revision import touch_cohorts
 
 # Agents still in ESP are held to the rules; others (moved, withdrawn, terminated) are not.
 HELD = [Agent.Status.IN_ESP, Agent.Status.READY]
@@ -141,11 +142,12 @@ def refresh_recommendations(agent: Agent, today: datetime.date | None = None) ->
     stale = Recommendation.objects.filter(agent=agent, status=Recommendation.Status.PENDING)
     for rule_id, fingerprint in current:
         stale = stale.exclude(rule_id=rule_id, fingerprint=fingerprint)
-    stale.update(
+    if stale.update(
         status=Recommendation.Status.DISMISSED,
         dismiss_reason="No longer applies: the facts changed.",
         decided_at=timezone.now(),
-    )
+    ):
+        touch_cohorts([agent.cohort_id])  # an update() sends no signals
     return made
 
 

@@ -12,6 +12,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from attendance.models import AttendancePolicy, AttendanceRecord, Reclassification
 from cohorts.models import Agent, Cohort
+from cohorts.revision import touch_cohorts
 from cohorts.services import NotATable, as_sentence, check_closed_day, read_table
 
 # Agents who still take part in the ESP week; others are shown but not marked present in bulk.
@@ -141,6 +142,7 @@ def mark_all_present(*, cohort: Cohort, day: datetime.date, by, reason: str = ""
     if records:
         with transaction.atomic():
             bulk_create_with_history(records, AttendanceRecord, default_user=by)
+            touch_cohorts([cohort.pk])  # bulk writes send no signals
     return len(records)
 
 
@@ -343,6 +345,7 @@ def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int
                 default_user=by,
                 default_change_reason="Timekeeping import",
             )
+        touch_cohorts([cohort.pk])  # bulk writes send no signals
     return len(created), len(updated)
 
 

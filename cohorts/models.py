@@ -1,4 +1,5 @@
 import datetime
+import uuid
 import zoneinfo
 from functools import cached_property
 
@@ -73,8 +74,11 @@ class Cohort(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A new value whenever anything the cohort's pages show may have changed: the key under
+    # which those pages cache what they rendered (cohorts.revision). Not edited, not history.
+    revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["revision"])
     objects = CohortQuerySet.as_manager()
 
     class Meta:
@@ -86,6 +90,12 @@ class Cohort(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.revision = uuid.uuid4()  # its name, zone or links show on every cached page
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("cohorts:detail", args=[self.pk])

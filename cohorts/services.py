@@ -14,6 +14,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cohorts.models import Agent, Cohort
+from cohorts.revision import touch_cohorts
 
 logger = logging.getLogger(__name__)
 
@@ -267,6 +268,7 @@ def import_roster(*, cohort: Cohort, rows: list[RosterRow], by) -> list[Agent]:
         created = bulk_create_with_history(
             agents, Agent, default_user=by, default_change_reason="Roster import"
         )
+        touch_cohorts([cohort.pk])  # a bulk insert sends no signals
     logger.info("Imported %d agents into cohort %s", len(created), cohort.pk)
     return created
 

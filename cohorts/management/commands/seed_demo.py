@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cohorts.access import Role
 from cohorts.models import Agent, Cohort
+from cohorts.revision import touch_all
 from cohorts.services import refresh_cohort_statuses
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - demo accounts made only by this command
@@ -122,6 +123,7 @@ class Command(BaseCommand):
                 cohort, rng=random.Random(f"tracker-{key}"), past=bool(weeks_back), next_tl=users["tl2"]
             )
         refresh_cohort_statuses()
+        touch_all()  # some of the above are bulk writes, which send no signals
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready. Log in as admin, tl1, tl2, pm1, mgr1 or wfm1 with password 'demo'."

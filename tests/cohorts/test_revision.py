@@ -1,0 +1,155 @@
+"""Every write that could change what a cohort's pages show renews the cohort's revision (the
+key of their cached parts), and leaves other cohorts' alone."""
+
+import datetime
+
+import pytest
+import time_machine
+
+from attendance.accountability import refresh_recommendations
+from attendance.models import AttendancePolicy, CorrectiveLevel, EscalationRule, Recommendation
+from attendance.services import Entry, Punch, import_timekeeping, mark_all_present, record_attendance
+from certifications.models import DailyNote
+from certifications.services import raise_red_flag, record_attempt, set_task_status
+from cohorts.models import Cohort, DaySignOff
+from cohorts.services import RosterRow, import_roster
+from tests.factories import AgentFactory
+from tickets.models import Ticket, TicketType
+
+pytestmark = pytest.mark.django_db
+
+MONDAY = datetime.date(2026, 11, 23)
+WEDNESDAY = datetime.date(2026, 11, 25)
+
+
+@pytest.fixture
+def week(cohort1, cohort2):
+    for cohort in (cohort1, cohort2):
+        cohort.start_date = MONDAY
+        cohort.save()
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 17, 0, tzinfo=datetime.UTC), tick=False):
+        yield
+
+
+def revisions() -> dict[int, object]:
+    return dict(Cohort.objects.values_list("pk", "revision"))
+
+
+def renewed(before: dict) -> set[int]:
+    return {pk for pk, value in revisions().items() if before.get(pk) != value}
+
+
+def write_status(agent, tl, tasks):
+    set_task_status(agent=agent, task=tasks["tbt"], status="in_progress", expected_version=0, by=tl)
+
+
+def write_attendance(agent, tl, tasks):
+    record_attendance(
+        agent=agent, day=WEDNESDAY, entry=Entry(arrival=datetime.time(9, 30)), expected_version=None, by=tl
+    )
+
+
+def write_note(agent, tl, tasks):
+    DailyNote.objects.create(agent=agent, day=WEDNESDAY, text="ok", updated_by=tl)
+
+
+def write_flag(agent, tl, tasks):
+    raise_red_flag(agent=agent, category="conduct", details="x", confidential=True, by=tl)
+
+
+def write_attempt(agent, tl, tasks):
+    record_attempt(agent=agent, task=tasks["ahip"], taken_on=MONDAY, score=50, passed=False, by=tl)
+
+
+def write_ticket(agent, tl, tasks):
+    Ticket.objects.create(
+        ticket_type=TicketType.objects.first(), cohort=agent.cohort, agent=agent, day=WEDNESDAY, created_by=tl
+    )
+
+
+def write_sign_off(agent, tl, tasks):
+    DaySignOff.objects.create(cohort=agent.cohort, day=WEDNESDAY, signed_by=tl)
+
+
+def write_agent(agent, tl, tasks):
+    agent.phone = "555-0199"
+    agent.save()
+
+
+def write_mark_all_present(agent, tl, tasks):
+    assert mark_all_present(cohort=agent.cohort, day=WEDNESDAY, by=tl) == 1
+
+
+def write_timekeeping(agent, tl, tasks):
+    punch = Punch(2, agent.pk, agent.employee_id, WEDNESDAY.isoformat(), "09:05:00", "17:30:00")
+    assert import_timekeeping(cohort=agent.cohort, punches=[punch], by=tl) == (1, 0)
+
+
+def write_roster(agent, tl, tasks):
+    row = RosterRow(2, "New", "Hire", "NEW00001", "new@example.com", "", "company")
+    import_roster(cohort=agent.cohort, rows=[row], by=tl)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [write_status, write_attendance, write_note, write_flag, write_attempt, write_ticket, write_sign_off,
+     write_agent, write_mark_all_present, write_timekeeping, write_roster],
+)  # fmt: skip
+def test_a_write_renews_its_cohort_only(write, tl1, cohort1, cohort2, tasks, week):
+    agent = AgentFactory(cohort=cohort1)
+    AgentFactory(cohort=cohort2)
+    before = revisions()
+    write(agent, tl1, tasks)
+    assert renewed(before) == {cohort1.pk}
+
+
+def test_dismissing_stale_recommendations_renews(tl1, cohort1, cohort2, week):
+    agent = AgentFactory(cohort=cohort1)
+    rule = EscalationRule.objects.first()
+    Recommendation.objects.create(
+        agent=agent, rule=rule, level=CorrectiveLevel.objects.first(), fingerprint="gone"
+    )
+    before = revisions()
+    refresh_recommendations(agent)  # the facts behind "gone" no longer hold: dismissed by update()
+    assert Recommendation.objects.get(fingerprint="gone").status == Recommendation.Status.DISMISSED
+    assert renewed(before) == {cohort1.pk}
+
+
+def test_an_agent_moved_to_another_cohort_renews_both(cohort1, cohort2, week):
+    agent = AgentFactory(cohort=cohort1)
+    before = revisions()
+    agent.cohort = cohort2
+    agent.save()
+    assert renewed(before) == {cohort1.pk, cohort2.pk}
+
+
+def test_configuration_renews_every_cohort(tl1, cohort1, cohort2, tasks):
+    before = revisions()
+    tasks["ahip"].attempt_limit = 4
+    tasks["ahip"].save()
+    assert renewed(before) == {cohort1.pk, cohort2.pk}
+    before = revisions()
+    AttendancePolicy.objects.create(
+        effective_from=datetime.date(2026, 12, 1), tardy_minutes=5, partial_day_minutes=240, created_by=tl1
+    )
+    assert renewed(before) == {cohort1.pk, cohort2.pk}
+    before = revisions()
+    tl1.first_name = "Renamed"
+    tl1.save()
+    assert renewed(before) == {cohort1.pk, cohort2.pk}
+
+
+def test_a_login_renews_nothing(client, tl1, cohort1, cohort2):
+    before = revisions()
+    client.force_login(tl1)  # stamps last_login only
+    assert renewed(before) == set()
+
+
+def test_a_cohort_edit_renews_it_without_a_history_entry(cohort1, cohort2):
+    before = revisions()
+    cohort1.meeting_main_url = "https://meet.example.com/east"
+    cohort1.save(update_fields=["meeting_main_url"])
+    assert renewed(before) == {cohort1.pk}
+    latest = cohort1.history.first()
+    assert not hasattr(latest, "revision")
+    assert latest.meeting_main_url == "https://meet.example.com/east"
