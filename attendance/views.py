@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 from django_tables2.export.export import TableExport
@@ -35,6 +36,7 @@ from attendance.tables import AttendanceMatrixTable, DayColumn
 from cohorts.access import Action, get_agent_for, get_cohort_for, is_admin
 from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.services import DayClosed
+from esp import fragments
 
 TIMEKEEPING_SALT = "attendance.timekeeping-import"
 PREVIEW_MAX_AGE = 60 * 60
@@ -89,7 +91,7 @@ def roll_call(request, pk: int):
     cohort = _cohort_for(request, pk, Action.EDIT)
     today = cohort.local_today()
     days = taken_days(cohort, today)
-    context = {"cohort": cohort, "days": days, "today": today, "rows": [], "day": None}
+    context = {"cohort": cohort, "days": days, "today": today, "day": None}
     requested = request.GET.get("day")
     if requested:
         day = _parse_day(requested)
@@ -104,19 +106,26 @@ def roll_call(request, pk: int):
         context["error"] = str(exc)
         return render(request, "attendance/roll_call.html", context, status=400 if requested else 200)
 
-    agents = list(Agent.objects.filter(cohort=cohort).select_related("cohort"))
+    vary = (cohort.pk, cohort.revision, day)
+    part = fragments.cached("roll-call", vary, lambda: _roll_call_part(cohort, day))
+    context.update(part, day=day, day_number=cohort.day_number(day))
+    return render(request, "attendance/roll_call.html", context)
+
+
+def _roll_call_part(cohort: Cohort, day: datetime.date) -> dict:
+    """The day's rows as HTML, with what the page says about them."""
+    agents = list(Agent.objects.filter(cohort=cohort))
+    for agent in agents:
+        agent.cohort = cohort  # for the shift times; loaded already
     records = {r.agent_id: r for r in AttendanceRecord.objects.filter(cohort=cohort, day=day)}
     rows = [RollCallRow(a, records.get(a.pk), _row_form(a, records.get(a.pk))) for a in agents]
-    policy = AttendancePolicy.in_force(day)
-    context.update(
-        sign_off=DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),
-        day=day,
-        day_number=cohort.day_number(day),
-        rows=rows,
-        policy=policy,
-        missing=sum(1 for r in rows if r.record is None and r.attending),
-    )
-    return render(request, "attendance/roll_call.html", context)
+    kit = RowKit(cohort, day)
+    return {
+        "rows_html": mark_safe("".join(render_row(row, cohort=cohort, kit=kit) for row in rows)),  # noqa: S308
+        "missing": sum(1 for r in rows if r.record is None and r.attending),
+        "policy": AttendancePolicy.in_force(day),
+        "sign_off": DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),
+    }
 
 
 @login_required

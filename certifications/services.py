@@ -362,12 +362,24 @@ class TrackerRow:
     open_flags: int = 0
 
     @property
+    def name(self) -> str:
+        return self.agent.full_name
+
+    @property
+    def employee_id(self) -> str:
+        return self.agent.employee_id
+
+    @property
     def done(self) -> int:
         return sum(1 for c in self.cells if c.value in TaskStatus.DONE)
 
     @property
     def overdue(self) -> int:
         return sum(1 for c in self.cells if c.overdue)
+
+    @property
+    def blocked(self) -> bool:
+        return any(c.value in (Status.BLOCKED, Status.FAILED) for c in self.cells)
 
 
 def tracker_rows(cohort: Cohort, tasks: list[Task], *, day: datetime.date, user) -> list[TrackerRow]:

@@ -1,4 +1,5 @@
 import datetime
+from typing import NamedTuple
 
 import tablib
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_POST
 
 from certifications.forms import (
@@ -20,7 +22,7 @@ from certifications.forms import (
     TaskStatusForm,
 )
 from certifications.models import DailyNote, ExamAttempt, Handoff, Proof, RedFlag, Task, TaskStatus
-from certifications.rendering import CellKit, render_cell, render_note_cell
+from certifications.rendering import CellKit, render_cell, render_note_cell, render_row
 from certifications.services import (
     Cell,
     StaleStatus,
@@ -40,8 +42,9 @@ from certifications.services import (
     tracker_rows,
     upload_proof,
 )
-from cohorts.access import Action, get_agent_for, get_cohort_for
+from cohorts.access import Action, get_agent_for, get_cohort_for, sees_confidential
 from cohorts.models import Agent, Cohort
+from esp import fragments
 from tickets.services import unsubmitted_count
 
 SHOW_CHOICES = {
@@ -66,49 +69,90 @@ def tracker(request, pk: int):
     cohort = get_cohort_for(
         request.user, pk, Action.RECORDS, queryset=Cohort.objects.select_related("tl", "pm")
     )
-    tasks = list(Task.objects.filter(active=True))
     today = cohort.local_today()
     note_day = today if cohort.day_number(today) else None
-    rows = tracker_rows(cohort, tasks, day=note_day or today, user=request.user)
-
-    query = request.GET.get("q", "").strip().lower()
-    if query:
-        rows = [r for r in rows if query in r.agent.full_name.lower() or query in r.agent.employee_id.lower()]
-    show = request.GET.get("show", "all")
-    if show == "overdue":
-        rows = [r for r in rows if r.overdue]
-    elif show == "blocked":
-        rows = [r for r in rows if any(c.value in ("blocked", "failed") for c in r.cells)]
-    elif show == "flagged":
-        rows = [r for r in rows if r.open_flags]
-    sort = request.GET.get("sort", "name")
-    if sort == "progress":
-        rows.sort(key=lambda r: (r.done, -r.overdue))
-    elif sort == "-progress":
-        rows.sort(key=lambda r: (-r.done, r.overdue))
-
     export = request.GET.get("_export")
     if export in ("csv", "xlsx"):
-        return _export(cohort, tasks, rows, note_day, export)
+        tasks = list(Task.objects.filter(active=True))
+        rows = tracker_rows(cohort, tasks, day=note_day or today, user=request.user)
+        return _export(cohort, tasks, _filtered(rows, request.GET), note_day, export)
+
+    can_edit = _may(request.user, Action.EDIT, cohort)
+    vary = (cohort.pk, cohort.revision, today, can_edit, sees_confidential(request.user))
+    grid = fragments.cached("tracker", vary, lambda: _grid(cohort, today, note_day, can_edit, request.user))
     return render(
         request,
         "certifications/tracker.html",
         {
             "cohort": cohort,
-            "tasks": tasks,
-            "rows": rows,
+            "tasks": grid.tasks,
+            "rows": _filtered(grid.rows, request.GET),
             "today": today,
             "note_day": note_day,
             "day_number": cohort.day_number(today),
-            "can_edit": _may(request.user, Action.EDIT, cohort),
-            "statuses": TaskStatus.Status.choices,
             "show_choices": SHOW_CHOICES,
-            "show": show,
-            "sort": sort,
+            "show": request.GET.get("show", "all"),
+            "sort": request.GET.get("sort", "name"),
             "q": request.GET.get("q", ""),
-            "unsubmitted": unsubmitted_count(cohort),
+            "unsubmitted": grid.unsubmitted,
         },
     )
+
+
+class GridRow(NamedTuple):
+    """A rendered tracker row, with what the filters and sorts read."""
+
+    name: str
+    employee_id: str
+    done: int
+    overdue: int
+    blocked: bool
+    open_flags: int
+    html: SafeString
+
+
+class Grid(NamedTuple):
+    tasks: list[tuple[str, int]]  # name and due day, for the header
+    rows: list[GridRow]
+    unsubmitted: int
+
+
+def _grid(cohort: Cohort, today: datetime.date, note_day, can_edit: bool, user) -> Grid:
+    tasks = list(Task.objects.filter(active=True))
+    kit = CellKit()
+    rows = [
+        GridRow(
+            name=row.name,
+            employee_id=row.employee_id,
+            done=row.done,
+            overdue=row.overdue,
+            blocked=row.blocked,
+            open_flags=row.open_flags,
+            html=render_row(row, can_edit=can_edit, note_day=note_day, kit=kit),
+        )
+        for row in tracker_rows(cohort, tasks, day=note_day or today, user=user)
+    ]
+    return Grid([(t.name, t.due_day) for t in tasks], rows, unsubmitted_count(cohort))
+
+
+def _filtered(rows: list, params) -> list:
+    """The rows the filter form asks for (agent or ID search, show, sort), in its order."""
+    query = params.get("q", "").strip().lower()
+    if query:
+        rows = [r for r in rows if query in r.name.lower() or query in r.employee_id.lower()]
+    show = params.get("show", "all")
+    if show == "overdue":
+        rows = [r for r in rows if r.overdue]
+    elif show == "blocked":
+        rows = [r for r in rows if r.blocked]
+    elif show == "flagged":
+        rows = [r for r in rows if r.open_flags]
+    sort = params.get("sort", "name")
+    if sort == "progress":
+        rows = sorted(rows, key=lambda r: (r.done, -r.overdue))
+    elif sort == "-progress":
+        rows = sorted(rows, key=lambda r: (-r.done, r.overdue))
+    return rows
 
 
 def _export(cohort, tasks, rows, note_day, fmt) -> HttpResponse:

@@ -19,12 +19,14 @@ from cohorts.access import (
     get_cohort_for,
     is_admin,
     roles_of,
+    sees_confidential,
 )
 from cohorts.filters import CohortFilter
 from cohorts.forms import AgentForm, CohortForm, RosterUploadForm
 from cohorts.models import Agent, Cohort
 from cohorts.services import import_roster, read_roster, rows_from_dicts
 from cohorts.tables import CohortTable, ReadOnlyRosterTable, RosterTable
+from esp import fragments
 from esp.history import history_entries
 from tickets.services import unsubmitted_count
 
@@ -53,7 +55,17 @@ def board(request):
     from esp.board import active_cohorts, collect
 
     cohorts = active_cohorts(Cohort.objects.visible_to(request.user, Action.EDIT).filter(tl=request.user))
-    return render(request, "cohorts/board.html", {"days": collect(cohorts, user=request.user)})
+    confidential = sees_confidential(request.user)
+
+    def build(missing: list[int]) -> dict[int, str]:
+        days = collect([c for c in cohorts if c.pk in missing], user=request.user)
+        return {d.cohort.pk: fragments.render_part("cohorts/_board_card.html", {"d": d}) for d in days}
+
+    vary = {c.pk: (c.pk, c.revision, c.local_today(), confidential) for c in cohorts}
+    cards = fragments.cached_many("board-card", vary, build)
+    return render(
+        request, "cohorts/board.html", {"cards": [fragments.with_csrf(cards[c.pk], request) for c in cohorts]}
+    )
 
 
 @login_required
@@ -91,32 +103,48 @@ def close_day(request, pk: int):
 @login_required
 def dashboard(request):
     """The PM's view of the active cohorts they manage (every cohort for ESP managers)."""
-    from esp.board import active_cohorts, collect, completion_by_day, occurrence_counts, past_outcomes
+    from esp.board import active_cohorts, recent_completed
 
     if not (is_admin(request.user) or roles_of(request.user) & {Role.PM, Role.ESP_MANAGER}):
         raise PermissionDenied("The dashboard is for program managers and ESP managers.")
     visible = Cohort.objects.visible_to(request.user, Action.RECORDS)
-    cohort_days = collect(active_cohorts(visible), user=request.user)
-    occurrences = occurrence_counts([d.cohort for d in cohort_days])
-    selected = next((d for d in cohort_days if str(d.cohort.pk) == request.GET.get("cohort")), None)
-    selected = selected or (cohort_days[0] if cohort_days else None)
-    return render(
-        request,
-        "cohorts/dashboard.html",
+    cohorts = active_cohorts(visible)
+    completed = recent_completed(visible)
+    selected = next((c for c in cohorts if str(c.pk) == request.GET.get("cohort")), None)
+    selected = selected or (cohorts[0] if cohorts else None)
+    vary = (
+        [(c.pk, c.revision, c.local_today()) for c in cohorts],
+        [(c.pk, c.revision) for c in completed],
+        selected and selected.pk,
+        sees_confidential(request.user),
+    )
+    content = fragments.cached(
+        "dashboard", vary, lambda: _dashboard_content(request.user, cohorts, completed, selected)
+    )
+    return render(request, "cohorts/dashboard.html", {"content": fragments.with_csrf(content, request)})
+
+
+def _dashboard_content(user, cohorts: list[Cohort], completed: list[Cohort], selected: Cohort | None) -> str:
+    from esp.board import collect, completion_by_day, occurrence_counts, past_outcomes
+
+    cohort_days = collect(cohorts, user=user)
+    selected_day = next((d for d in cohort_days if d.cohort == selected), None)
+    return fragments.render_part(
+        "cohorts/_dashboard.html",
         {
             "cohort_days": cohort_days,
-            "occurrences": occurrences,
+            "occurrences": occurrence_counts(cohorts),
             "at_risk": [(d, line) for d in cohort_days for line in d.lines if line.risks],
             "ready": [
                 (d, line) for d in cohort_days for line in d.lines if line.agent.status == Agent.Status.READY
             ],
-            "selected": selected,
+            "selected": selected_day,
             "by_day_bars": [
-                (f"Day {n} · {d:%a %-d %b}", v) for n, (d, v) in enumerate(completion_by_day(selected), 1)
+                (f"Day {n} · {d:%a %-d %b}", v) for n, (d, v) in enumerate(completion_by_day(selected_day), 1)
             ]
-            if selected
+            if selected_day
             else [],
-            "outcomes": past_outcomes(visible),
+            "outcomes": past_outcomes(completed),
         },
     )
 

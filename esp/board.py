@@ -323,15 +323,19 @@ class WeekOutcome:
         return round(100 * self.attrition / self.agents) if self.agents else 0
 
 
-def past_outcomes(cohorts_queryset, weeks: int = 12) -> list[WeekOutcome]:
-    """Finished on time, days to ready and attrition of the completed cohorts of the last
-    `weeks` start weeks: one query for the cohorts, one for their agents."""
+def recent_completed(cohorts_queryset, weeks: int = 12) -> list[Cohort]:
+    """The completed cohorts of the last `weeks` start weeks (counted back from the latest)."""
     completed = cohorts_queryset.filter(status=Cohort.Status.COMPLETED)
     latest = completed.order_by("-start_date").values_list("start_date", flat=True).first()
     if latest is None:
         return []
     since = latest - datetime.timedelta(weeks=weeks)
-    cohorts = {c.pk: c for c in completed.filter(start_date__gt=since).only("start_date", "day_count")}
+    return list(completed.filter(start_date__gt=since).only("start_date", "day_count", "revision"))
+
+
+def past_outcomes(completed: list[Cohort]) -> list[WeekOutcome]:
+    """Finished on time, days to ready and attrition of these cohorts by start week: one query."""
+    cohorts = {c.pk: c for c in completed}
     by_week: dict[datetime.date, list] = defaultdict(list)
     for cohort_id, status, ready_at in Agent.objects.filter(cohort_id__in=cohorts).values_list(
         "cohort_id", "status", "ready_at"

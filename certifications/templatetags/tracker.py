@@ -1,6 +1,6 @@
 from django import template
 
-from certifications.rendering import CellKit, render_cell, render_note_cell, render_row
+from certifications.rendering import CellKit, render_cell, render_note_cell
 
 register = template.Library()
 
@@ -17,11 +17,3 @@ def tracker_cell(context, agent, cell, can_edit):
 @register.simple_tag
 def note_cell(agent, note, note_day, can_edit):
     return render_note_cell(agent, note, note_day=note_day, can_edit=can_edit)
-
-
-@register.simple_tag(takes_context=True)
-def tracker_row(context, row, can_edit, note_day):
-    kit = context.render_context.get("cell_kit")
-    if kit is None:
-        kit = context.render_context["cell_kit"] = CellKit()
-    return render_row(row, can_edit=can_edit, note_day=note_day, kit=kit)

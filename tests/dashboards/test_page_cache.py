@@ -1,0 +1,112 @@
+"""The busiest pages serve what they rendered until a write renews a cohort's revision: a repeat
+read is cheaper, a read after a write shows the write, and no viewer gets another's view."""
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from attendance.services import Entry, record_attendance
+from certifications.models import DailyNote
+from certifications.services import raise_red_flag, set_task_status
+from tests.dashboards.conftest import WEDNESDAY
+from tests.factories import AgentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def board(cohort):
+    return reverse("cohorts:board")
+
+
+def grid(cohort):
+    return reverse("certifications:tracker", args=[cohort.pk])
+
+
+def roll_call(cohort):
+    return reverse("attendance:roll_call", args=[cohort.pk]) + f"?day={WEDNESDAY.isoformat()}"
+
+
+def dashboard(cohort):
+    return reverse("cohorts:dashboard")
+
+
+def write_note(agent, tl, tasks):
+    DailyNote.objects.create(agent=agent, day=WEDNESDAY, text="Shadowed two calls", updated_by=tl)
+
+
+def write_status(agent, tl, tasks):
+    set_task_status(agent=agent, task=tasks["equipment"], status="verified", expected_version=0, by=tl)
+
+
+def write_attendance(agent, tl, tasks):
+    record_attendance(
+        agent=agent, day=WEDNESDAY, entry=Entry(arrival=datetime.time(9, 40)), expected_version=None, by=tl
+    )
+
+
+def write_flag(agent, tl, tasks):
+    raise_red_flag(agent=agent, category="conduct", details="x", confidential=False, by=tl)
+
+
+def verified_equipment(agent, tasks):
+    return f'id="cell-{agent.pk}-{tasks["equipment"].pk}" class="table-success"'
+
+
+@pytest.mark.parametrize(
+    "url, viewer, write, shows",
+    [
+        (board, "tl1", write_note, lambda agent, tasks: "Today's notes: done"),
+        (grid, "tl1", write_status, verified_equipment),
+        (roll_call, "tl1", write_attendance, lambda agent, tasks: "Late"),
+        (dashboard, "pm1", write_flag, lambda agent, tasks: "1 open red flag"),
+    ],
+)
+def test_a_repeat_read_is_cached_and_a_write_shows_at_once(
+    request, client_for, count_queries, tl1, cohort1, tasks, week, url, viewer, write, shows
+):
+    agent = AgentFactory(cohort=cohort1)
+    client = client_for(request.getfixturevalue(viewer))
+    first = count_queries(lambda: client.get(url(cohort1)))
+    response = client.get(url(cohort1))
+    repeat = count_queries(lambda: client.get(url(cohort1)))
+    assert repeat < first  # served from the cache
+    assert shows(agent, tasks) not in response.content.decode()
+
+    write(agent, tl1, tasks)
+    assert shows(agent, tasks) in client.get(url(cohort1)).content.decode()
+
+
+def test_a_readers_view_is_not_served_to_an_editor(client_for, mgr1, pm1, tl1, cohort1, tasks, week):
+    agent = AgentFactory(cohort=cohort1)
+    raise_red_flag(agent=agent, category="conduct", details="private", confidential=True, by=pm1)
+    reader_html = client_for(mgr1).get(grid(cohort1)).content.decode()
+    cell_select = f'name="c{agent.pk}-{tasks["ahip"].pk}-status"'
+    assert "1 red flag" in reader_html and cell_select not in reader_html  # managers read everything
+    tl_html = client_for(tl1).get(grid(cohort1)).content.decode()
+    assert "red flag" not in tl_html and cell_select in tl_html  # the TL edits; confidential is hidden
+
+
+def test_a_cached_card_carries_each_sessions_own_csrf_token(tl1, cohort1, tasks, week):
+    AgentFactory(cohort=cohort1)
+    first = Client(enforce_csrf_checks=True)
+    first.force_login(tl1)
+    first.get(board(cohort1))  # renders and caches the card
+    second = Client(enforce_csrf_checks=True)
+    second.force_login(tl1)
+    html = second.get(board(cohort1)).content.decode()
+    close = reverse("cohorts:close_day", args=[cohort1.pk])
+    (token,) = re.findall(
+        rf'action="{close}"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"', html
+    )
+    response = second.post(close, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302  # accepted (the day is not green, so it only says why)
+
+
+def test_the_next_day_is_not_served_from_the_day_before(client_for, tl1, cohort1, week):
+    client = client_for(tl1)
+    assert "day 3 of 5" in client.get(board(cohort1)).content.decode()
+    week.shift(datetime.timedelta(days=1))
+    assert "day 4 of 5" in client_for(tl1).get(board(cohort1)).content.decode()
