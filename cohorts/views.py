@@ -144,7 +144,10 @@ def _dashboard_content(user, cohorts: list[Cohort], completed: list[Cohort], sel
             ]
             if selected_day
             else [],
-            "outcomes": past_outcomes(completed),
+            # Past cohorts change rarely: a write to an active cohort does not recount them.
+            "outcomes": fragments.cached(
+                "outcomes", [(c.pk, c.revision) for c in completed], lambda: past_outcomes(completed)
+            ),
         },
     )
 
