@@ -22,6 +22,7 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 SEQUENTIAL = int(os.environ.get("BENCH_REQUESTS", "60"))
 CONCURRENT_EACH = int(os.environ.get("BENCH_REQUESTS_EACH", "10"))
 CLIENTS = 16
+UNCACHED = int(os.environ.get("BENCH_REQUESTS_UNCACHED", "20"))
 
 
 def fresh_database() -> None:
@@ -64,10 +65,42 @@ def fetch(path: str, cookie: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def warm_up(path: str, cookie: str) -> None:
+    """A few requests from many clients at once, so that every worker has served the page."""
+    threads = [
+        threading.Thread(target=lambda: [fetch(path, cookie) for _ in range(3)]) for _ in range(CLIENTS)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def sequential(path: str, cookie: str) -> list[float]:
-    for _ in range(5):
-        fetch(path, cookie)  # warm up
+    warm_up(path, cookie)
     return [fetch(path, cookie) for _ in range(SEQUENTIAL)]
+
+
+def after_writes(path: str, cookie: str) -> list[float]:
+    """Each request right after a write: every cohort's revision renewed, nothing cached to serve."""
+    import psycopg2
+
+    url = urlparse(DB_URL)
+    conn = psycopg2.connect(
+        dbname=url.path.lstrip("/"),
+        user=url.username,
+        password=url.password,
+        host=url.hostname,
+        port=url.port or 5432,
+    )
+    conn.autocommit = True
+    samples = []
+    with conn.cursor() as cursor:
+        for _ in range(UNCACHED):
+            cursor.execute("UPDATE cohorts_cohort SET revision = gen_random_uuid()")
+            samples.append(fetch(path, cookie))
+    conn.close()
+    return samples
 
 
 def concurrent(path: str, cookie: str) -> list[float]:
@@ -152,8 +185,12 @@ def main() -> int:
         for name, path, cookie in pages:
             one = sequential(path, cookie)
             many = concurrent(path, cookie)
-            results.append((name, statistics.median(one), p95(one), statistics.median(many), p95(many)))
+            results.append([name, statistics.median(one), p95(one), statistics.median(many), p95(many)])
             print(f"   {name}: median {results[-1][1]:.1f} ms at 1 client, p95 {results[-1][4]:.1f} ms at 16")
+        # Last, so that the renewed revisions cannot slow the measurements above.
+        for result, (name, path, cookie) in zip(results, pages, strict=True):
+            result.append(statistics.median(after_writes(path, cookie)))
+            print(f"   {name}: median {result[-1]:.1f} ms right after a write")
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -176,15 +213,22 @@ def main() -> int:
         "(416 cohorts, 10,400 agents; 8 cohorts active this week). Latencies in milliseconds; "
         f"{SEQUENTIAL} requests at 1 client, {CLIENTS} clients x {CONCURRENT_EACH} requests at 16.",
         "",
-        "| page | median, 1 client | p95, 1 client | median, 16 clients | p95, 16 clients | median / baseline (target <= 3) | p95 at 16 / baseline (target <= 3) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "The pages cache what they render under the revisions of the cohorts they show (esp.fragments); "
+        "a write renews its cohort's revision. The last column is the median of "
+        f"{UNCACHED} requests at 1 client each made right after renewing every cohort's revision, as after "
+        "a write: the page built from the database. It is for information, not a target.",
+        "",
+        "| page | median, 1 client | p95, 1 client | median, 16 clients | p95, 16 clients | median / baseline (target <= 3) | p95 at 16 / baseline (target <= 3) | median right after a write |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     failures = []
-    for name, m1, p1, m16, p16 in results:
+    for name, m1, p1, m16, p16, cold in results:
         r1, r16 = m1 / base[1], p16 / base[4]
         if name != base[0] and (r1 > 3 or r16 > 3):
             failures.append(name)
-        lines.append(f"| {name} | {m1:.1f} | {p1:.1f} | {m16:.1f} | {p16:.1f} | {r1:.2f} | {r16:.2f} |")
+        lines.append(
+            f"| {name} | {m1:.1f} | {p1:.1f} | {m16:.1f} | {p16:.1f} | {r1:.2f} | {r16:.2f} | {cold:.1f} |"
+        )
     lines += [
         "",
         "| job | seconds | target |",

@@ -2,6 +2,7 @@
 read is cheaper, a read after a write shows the write, and no viewer gets another's view."""
 
 import datetime
+import os
 import re
 
 import pytest
@@ -15,6 +16,7 @@ from tests.dashboards.conftest import WEDNESDAY
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
+REDIS_URL = os.environ.get("CELERY_BROKER_URL", "")
 
 
 def board(cohort):
@@ -110,3 +112,26 @@ def test_the_next_day_is_not_served_from_the_day_before(client_for, tl1, cohort1
     assert "day 3 of 5" in client.get(board(cohort1)).content.decode()
     week.shift(datetime.timedelta(days=1))
     assert "day 4 of 5" in client_for(tl1).get(board(cohort1)).content.decode()
+
+
+@pytest.mark.skipif(not REDIS_URL.startswith("redis://"), reason="needs Redis (CELERY_BROKER_URL)")
+def test_a_shared_redis_cache_serves_the_parts_and_a_write_shows(
+    settings, client_for, count_queries, tl1, cohort1, tasks, week
+):
+    from django.core.cache import cache
+
+    location = REDIS_URL.rsplit("/", 1)[0] + "/13"  # a database of its own, emptied here
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
+    }
+    cache.clear()
+    try:
+        agent = AgentFactory(cohort=cohort1)
+        client = client_for(tl1)
+        for url in (board, grid, roll_call):
+            first = count_queries(lambda: client.get(url(cohort1)))  # noqa: B023 - called at once
+            assert count_queries(lambda: client.get(url(cohort1))) < first  # noqa: B023
+        write_status(agent, tl1, tasks)
+        assert verified_equipment(agent, tasks) in client.get(grid(cohort1)).content.decode()
+    finally:
+        cache.clear()
