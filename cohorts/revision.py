@@ -16,7 +16,8 @@ import uuid
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db import DatabaseError, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 
 APPS = ("cohorts", "attendance", "certifications", "tickets")
 # Job bookkeeping that no cached page shows, written for many cohorts at a time.
@@ -45,6 +46,18 @@ def touch_all() -> None:
     from cohorts.models import Cohort
 
     Cohort.objects.update(revision=uuid.uuid4())
+
+
+def touch_after_migrate(sender, using: str = "default", **kwargs) -> None:
+    """Every deploy runs migrate: renew every revision, so that no part rendered by the old
+    templates, or before a data migration (whose writes reach no receiver here), is served."""
+    from cohorts.models import Cohort
+
+    try:
+        with transaction.atomic(using=using):
+            Cohort.objects.using(using).update(revision=uuid.uuid4())
+    except DatabaseError:  # migrated back to before the column (or the table) existed
+        pass
 
 
 def _scope(model) -> str:
@@ -113,3 +126,6 @@ def connect() -> None:
         post_delete.connect(handler, sender=model, weak=False, dispatch_uid=uid)
     pre_save.connect(_agent_leaving, sender=Agent, dispatch_uid="cohorts.revision.agent-leaving")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="cohorts.revision.user")
+    post_migrate.connect(
+        touch_after_migrate, sender=apps.get_app_config("cohorts"), dispatch_uid="cohorts.revision.migrate"
+    )

@@ -153,3 +153,11 @@ def test_a_cohort_edit_renews_it_without_a_history_entry(cohort1, cohort2):
     latest = cohort1.history.first()
     assert not hasattr(latest, "revision")
     assert latest.meeting_main_url == "https://meet.example.com/east"
+
+
+def test_migrate_renews_every_cohort(cohort1, cohort2):
+    from django.core.management import call_command
+
+    before = revisions()
+    call_command("migrate", verbosity=0)  # nothing to apply: what a deploy with new templates runs
+    assert renewed(before) == {cohort1.pk, cohort2.pk}
