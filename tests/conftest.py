@@ -1,10 +1,28 @@
+import datetime
+
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cohorts.access import Role
 from tests.factories import AgentFactory, CohortFactory, UserFactory
+
+MONDAY = datetime.date(2026, 11, 23)
+WEDNESDAY = datetime.date(2026, 11, 25)
+
+
+@pytest.fixture
+def week(cohort1, cohort2):
+    """Both cohorts start on MONDAY and it is Wednesday 12:00 in New York (09:00 in Los Angeles);
+    the clock stands still unless the test moves it (`week.shift(...)`)."""
+    for cohort in (cohort1, cohort2):
+        cohort.start_date = MONDAY
+        cohort.save()
+    moment = datetime.datetime(2026, 11, 25, 17, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(moment, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

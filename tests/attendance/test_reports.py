@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from attendance.models import AttendanceRecord, Occurrence
 from attendance.services import Entry, mark_reported, occurrences_for_wfm, record_attendance
-from tests.attendance.conftest import MONDAY, WEDNESDAY
+from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from attendance.models import AttendanceRecord, Occurrence
 from attendance.services import Entry, record_attendance
-from tests.attendance.conftest import MONDAY, WEDNESDAY
+from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,6 @@ key of their cached parts), and leaves other cohorts' alone."""
 import datetime
 
 import pytest
-import time_machine
 
 from attendance.accountability import refresh_recommendations
 from attendance.models import AttendancePolicy, CorrectiveLevel, EscalationRule, Recommendation
@@ -13,22 +12,11 @@ from certifications.models import DailyNote
 from certifications.services import raise_red_flag, record_attempt, set_task_status
 from cohorts.models import Cohort, DaySignOff
 from cohorts.services import RosterRow, import_roster
+from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory
 from tickets.models import Ticket, TicketType
 
 pytestmark = pytest.mark.django_db
-
-MONDAY = datetime.date(2026, 11, 23)
-WEDNESDAY = datetime.date(2026, 11, 25)
-
-
-@pytest.fixture
-def week(cohort1, cohort2):
-    for cohort in (cohort1, cohort2):
-        cohort.start_date = MONDAY
-        cohort.save()
-    with time_machine.travel(datetime.datetime(2026, 11, 25, 17, 0, tzinfo=datetime.UTC), tick=False):
-        yield
 
 
 def revisions() -> dict[int, object]:

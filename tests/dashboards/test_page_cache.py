@@ -12,7 +12,7 @@ from django.urls import reverse
 from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote
 from certifications.services import raise_red_flag, set_task_status
-from tests.dashboards.conftest import WEDNESDAY
+from tests.conftest import WEDNESDAY
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db

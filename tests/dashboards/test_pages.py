@@ -7,7 +7,7 @@ from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote
 from certifications.services import raise_red_flag, record_attempt, set_task_status
 from cohorts.models import Agent, ClosedDayEdit, DaySignOff
-from tests.dashboards.conftest import MONDAY, WEDNESDAY
+from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory, CohortFactory
 
 pytestmark = pytest.mark.django_db
