@@ -1,6 +1,7 @@
 import datetime
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -106,8 +107,8 @@ def roll_call(request, pk: int):
         context["error"] = str(exc)
         return render(request, "attendance/roll_call.html", context, status=400 if requested else 200)
 
-    vary = (cohort.pk, cohort.revision, day)
-    part = fragments.cached("roll-call", vary, lambda: _roll_call_part(cohort, day))
+    build = partial(_roll_call_part, cohort, day)
+    part = fragments.cached("roll-call", (cohort.pk, day), cohort.revision, build)
     context.update(part, day=day, day_number=cohort.day_number(day))
     return render(request, "attendance/roll_call.html", context)
 

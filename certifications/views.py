@@ -78,8 +78,12 @@ def tracker(request, pk: int):
         return _export(cohort, tasks, _filtered(rows, request.GET), note_day, export)
 
     can_edit = _may(request.user, Action.EDIT, cohort)
-    vary = (cohort.pk, cohort.revision, today, can_edit, sees_confidential(request.user))
-    grid = fragments.cached("tracker", vary, lambda: _grid(cohort, today, note_day, can_edit, request.user))
+    grid = fragments.cached(
+        "tracker",
+        (cohort.pk, can_edit, sees_confidential(request.user)),
+        (cohort.revision, today),
+        lambda: _grid(cohort, today, note_day, can_edit, request.user),
+    )
     return render(
         request,
         "certifications/tracker.html",

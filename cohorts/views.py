@@ -61,8 +61,8 @@ def board(request):
         days = collect([c for c in cohorts if c.pk in missing], user=request.user)
         return {d.cohort.pk: fragments.render_part("cohorts/_board_card.html", {"d": d}) for d in days}
 
-    vary = {c.pk: (c.pk, c.revision, c.local_today(), confidential) for c in cohorts}
-    cards = fragments.cached_many("board-card", vary, build)
+    entries = {c.pk: ((c.pk, confidential), (c.revision, c.local_today())) for c in cohorts}
+    cards = fragments.cached_many("board-card", entries, build)
     return render(
         request, "cohorts/board.html", {"cards": [fragments.with_csrf(cards[c.pk], request) for c in cohorts]}
     )
@@ -112,14 +112,10 @@ def dashboard(request):
     completed = recent_completed(visible)
     selected = next((c for c in cohorts if str(c.pk) == request.GET.get("cohort")), None)
     selected = selected or (cohorts[0] if cohorts else None)
-    vary = (
-        [(c.pk, c.revision, c.local_today()) for c in cohorts],
-        [(c.pk, c.revision) for c in completed],
-        selected and selected.pk,
-        sees_confidential(request.user),
-    )
+    names = ([c.pk for c in cohorts], selected and selected.pk, sees_confidential(request.user))
+    version = ([(c.revision, c.local_today()) for c in cohorts], [(c.pk, c.revision) for c in completed])
     content = fragments.cached(
-        "dashboard", vary, lambda: _dashboard_content(request.user, cohorts, completed, selected)
+        "dashboard", names, version, lambda: _dashboard_content(request.user, cohorts, completed, selected)
     )
     return render(request, "cohorts/dashboard.html", {"content": fragments.with_csrf(content, request)})
 
@@ -146,7 +142,10 @@ def _dashboard_content(user, cohorts: list[Cohort], completed: list[Cohort], sel
             else [],
             # Past cohorts change rarely: a write to an active cohort does not recount them.
             "outcomes": fragments.cached(
-                "outcomes", [(c.pk, c.revision) for c in completed], lambda: past_outcomes(completed)
+                "outcomes",
+                (sorted(c.pk for c in completed),),
+                [c.revision for c in sorted(completed, key=lambda c: c.pk)],
+                lambda: past_outcomes(completed),
             ),
         },
     )

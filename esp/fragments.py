@@ -1,15 +1,17 @@
-"""What the busiest pages rendered, cached under the revisions of the cohorts they show.
+"""What the busiest pages rendered, cached with the revisions of the cohorts they show.
 
-A key names the page part, the cohorts' revisions (cohorts.revision renews them with every write
-that could change what the part shows), the day it was rendered for and whatever about the
-viewer changes it (may edit, sees confidential flags). A write therefore never has to find and
-delete cached parts: the next read asks under the new revision and renders afresh; old entries
-age out. Forms inside a cached part carry CSRF_SLOT where the token goes, and `with_csrf` puts
-the requesting session's token there on the way out.
+Each cached part has one entry, named by what it is for (the page part, the cohorts, the day
+asked for, whatever about the viewer changes it: may edit, sees confidential flags), holding
+the value together with its version: the revisions of the cohorts it was rendered from
+(cohorts.revision renews them with every write that could change what the part shows) and the
+cohorts' today. A read whose version differs renders afresh and replaces the entry, so a write
+never has to find and delete cached parts, and the cache holds one entry per part however many
+writes there are. Forms inside a cached part carry CSRF_SLOT where the token goes, and
+`with_csrf` puts the requesting session's token there on the way out.
 """
 
 import hashlib
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable
 from typing import TypeVar
 
 from django.conf import settings
@@ -25,32 +27,40 @@ CSRF_SLOT = "csrf-slot-5c1d0e7a"
 _SLOT_ATTRIBUTE = f'value="{CSRF_SLOT}"'
 
 
-def key(part: str, *vary: Hashable) -> str:
-    digest = hashlib.blake2b(repr(vary).encode(), digest_size=16).hexdigest()
+def key(part: str, *names: Hashable) -> str:
+    digest = hashlib.blake2b(repr(names).encode(), digest_size=16).hexdigest()
     return f"esp:{part}:{digest}"
 
 
-def cached(part: str, vary: tuple, build: Callable[[], T]) -> T:
-    """The cached value of `part` for `vary`, built and stored on a miss."""
-    name = key(part, *vary)
-    value = cache.get(name)
-    if value is None:
-        value = build()
-        cache.set(name, value, settings.PAGE_CACHE_SECONDS)
+def cached(part: str, names: tuple, version: Hashable, build: Callable[[], T]) -> T:
+    """The cached value of `part` for `names` if it is of `version`, else built and stored."""
+    name = key(part, *names)
+    entry = cache.get(name)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value = build()
+    cache.set(name, (version, value), settings.PAGE_CACHE_SECONDS)
     return value
 
 
 def cached_many(
-    part: str, vary: dict[int, tuple], build: Callable[[Iterable[int]], dict[int, T]]
+    part: str, entries: dict[int, tuple[tuple, Hashable]], build: Callable[[list[int]], dict[int, T]]
 ) -> dict[int, T]:
-    """Like `cached` for several ids at once: `build` gets the ids that missed, in one call."""
-    names = {pk: key(part, *parts) for pk, parts in vary.items()}
+    """Like `cached` for several ids at once, each with its (names, version): `build` gets the
+    ids whose entries are missing or of another version, in one call."""
+    names = {pk: key(part, *parts) for pk, (parts, _) in entries.items()}
     found = cache.get_many(names.values())
-    values = {pk: found[name] for pk, name in names.items() if name in found}
-    missing = [pk for pk in vary if pk not in values]
+    values = {}
+    for pk, (_, version) in entries.items():
+        entry = found.get(names[pk])
+        if entry is not None and entry[0] == version:
+            values[pk] = entry[1]
+    missing = [pk for pk in entries if pk not in values]
     if missing:
         built = build(missing)
-        cache.set_many({names[pk]: value for pk, value in built.items()}, settings.PAGE_CACHE_SECONDS)
+        cache.set_many(
+            {names[pk]: (entries[pk][1], value) for pk, value in built.items()}, settings.PAGE_CACHE_SECONDS
+        )
         values.update(built)
     return values
 

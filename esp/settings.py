@@ -106,8 +106,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
 # The rendered parts of the busiest pages (esp.fragments): each process's own memory unless
-# CACHE_URL names a shared cache (redis://127.0.0.1:6379/1). Their keys carry the revisions of
-# the cohorts shown, so nothing written is ever hidden behind an older copy.
+# CACHE_URL names a shared cache (redis://127.0.0.1:6379/1). Each entry carries the revisions of
+# the cohorts it shows, so nothing written is ever hidden behind an older copy.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=6 * 60 * 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

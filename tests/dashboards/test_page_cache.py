@@ -81,6 +81,21 @@ def test_a_repeat_read_is_cached_and_a_write_shows_at_once(
     assert shows(agent, tasks) in client.get(url(cohort1)).content.decode()
 
 
+def test_writes_replace_a_parts_entry_instead_of_adding_entries(client_for, tl1, cohort1, tasks, week):
+    from django.core.cache import cache
+
+    agent = AgentFactory(cohort=cohort1)
+    client = client_for(tl1)
+    cache.clear()
+    for status in ("in_progress", "complete", "verified"):
+        client.get(grid(cohort1))
+        version = agent.task_statuses.filter(task=tasks["tbt"]).values_list("version", flat=True).first() or 0
+        set_task_status(agent=agent, task=tasks["tbt"], status=status, expected_version=version, by=tl1)
+    html = client.get(grid(cohort1)).content.decode()
+    assert f'id="cell-{agent.pk}-{tasks["tbt"].pk}" class="table-success"' in html
+    assert len([k for k in cache._cache if ":esp:tracker:" in k]) == 1  # noqa: SLF001 - locmem's own store
+
+
 def test_a_readers_view_is_not_served_to_an_editor(client_for, mgr1, pm1, tl1, cohort1, tasks, week):
     agent = AgentFactory(cohort=cohort1)
     raise_red_flag(agent=agent, category="conduct", details="private", confidential=True, by=pm1)
