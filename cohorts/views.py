@@ -121,8 +121,15 @@ def dashboard(request):
 
 
 def _dashboard_content(user, cohorts: list[Cohort], completed: list[Cohort], selected: Cohort | None) -> str:
-    from esp.board import collect, completion_by_day, occurrence_counts, past_outcomes
+    from esp.board import collect, completion_by_day, occurrence_counts, outcome_charts, past_outcomes
 
+    # Past cohorts change rarely: a write to an active cohort does not recount them.
+    outcomes = fragments.cached(
+        "outcomes",
+        (sorted(c.pk for c in completed),),
+        [c.revision for c in sorted(completed, key=lambda c: c.pk)],
+        lambda: past_outcomes(completed),
+    )
     cohort_days = collect(cohorts, user=user)
     selected_day = next((d for d in cohort_days if d.cohort == selected), None)
     return fragments.render_part(
@@ -140,13 +147,8 @@ def _dashboard_content(user, cohorts: list[Cohort], completed: list[Cohort], sel
             ]
             if selected_day
             else [],
-            # Past cohorts change rarely: a write to an active cohort does not recount them.
-            "outcomes": fragments.cached(
-                "outcomes",
-                (sorted(c.pk for c in completed),),
-                [c.revision for c in sorted(completed, key=lambda c: c.pk)],
-                lambda: past_outcomes(completed),
-            ),
+            "outcome_charts": outcome_charts(outcomes),
+            "outcomes": outcomes,
         },
     )
 

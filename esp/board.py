@@ -363,6 +363,61 @@ def past_outcomes(completed: list[Cohort]) -> list[WeekOutcome]:
     return outcomes
 
 
+@dataclass
+class Column:
+    label: str  # the week and the value, for the column's tooltip
+    x: float
+    y: float
+    height: float
+
+
+@dataclass
+class Series:
+    title: str
+    columns: list[Column]
+    latest: str
+    color: str
+    column_width: float
+
+
+CHART_WIDTH, CHART_HEIGHT = 360, 60
+
+
+def outcome_charts(outcomes: list[WeekOutcome]) -> list[Series]:
+    """Past weeks as three small column charts, each on its own scale: finished on time,
+    average days to ready and attrition (server-side SVG geometry, no script)."""
+    if not outcomes:
+        return []
+    step = CHART_WIDTH / len(outcomes)
+
+    def series(title: str, values: list[float | None], unit: str, top: float, color: str) -> Series:
+        top = top or 1
+        columns = []
+        for i, (outcome, value) in enumerate(zip(outcomes, values, strict=True)):
+            height = 0 if value is None else round(CHART_HEIGHT * min(value, top) / top, 1)
+            shown = "no agent ready" if value is None else f"{value:g}{unit}"
+            columns.append(
+                Column(
+                    f"Week of {outcome.week:%-d %b}: {shown}",
+                    round(i * step, 1),
+                    CHART_HEIGHT - height,
+                    height,
+                )
+            )
+        latest = values[-1]
+        return Series(
+            title, columns, "—" if latest is None else f"{latest:g}{unit}", color, round(step * 0.7, 1)
+        )
+
+    days = [o.days_to_ready for o in outcomes]
+    longest = max((d for d in days if d is not None), default=0)
+    return [
+        series("Finished on time", [o.on_time_percent for o in outcomes], "%", 100, "#198754"),
+        series("Average days to ready", days, " days", longest, "#0d6efd"),
+        series("Attrition", [o.attrition_percent for o in outcomes], "%", 100, "#b02a37"),
+    ]
+
+
 def occurrence_counts(cohorts: list[Cohort]) -> dict[int, int]:
     """Occurrences in each cohort's ESP week."""
     q = Q(absent=True) | ~Q(arrival_occurrence="") | ~Q(departure_occurrence="")
