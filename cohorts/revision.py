@@ -1,12 +1,13 @@
 """A cohort's revision: a new value whenever anything its pages show may have changed.
 
 The busiest pages (the TL's day board, the tracker grid, the roll call, the PM dashboard) cache
-what they render under the revisions of the cohorts they show (esp.fragments), so a page read
-after a write can never be served from before it. Saves and deletes of every model of the four
-apps touch the cohorts they belong to: through the row's cohort, else its agent's cohort; a
-model that belongs to no cohort (tasks, policies, ticket types, users) is configuration that
-every page may show, so it touches every cohort. Bulk writes send no signals: the services that
-make them call `touch_cohorts` / `touch_agents` themselves.
+what they render together with the revisions of the cohorts they show (esp.fragments) and
+render afresh when those differ, so a page read after a write is never served from before it.
+Saves and deletes of every model of the four apps touch the cohorts they belong to: through the
+row's cohort, else its agent's cohort; a model that belongs to no cohort (tasks, policies,
+ticket types, users) is configuration that every page may show, so it touches every cohort.
+Bulk writes send no signals: the services that make them call `touch_cohorts` / `touch_agents`
+themselves.
 
 The touch runs in the writer's transaction: readers see the new revision together with the new
 data, never one without the other.

@@ -137,7 +137,10 @@ def _dashboard_content(user, cohorts: list[Cohort], completed: list[Cohort], sel
         {
             "cohort_days": cohort_days,
             "occurrences": occurrence_counts(cohorts),
-            "at_risk": [(d, line) for d in cohort_days for line in d.lines if line.risks],
+            "at_risk": sorted(  # the most reasons first
+                ((d, line) for d in cohort_days for line in d.lines if line.risks),
+                key=lambda pair: -len(pair[1].risks),
+            ),
             "ready": [
                 (d, line) for d in cohort_days for line in d.lines if line.agent.status == Agent.Status.READY
             ],
