@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8199"))
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://esp:esp@127.0.0.1:5432/esp_bench")
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
-SEQUENTIAL = int(os.environ.get("BENCH_REQUESTS", "60"))
-CONCURRENT_EACH = int(os.environ.get("BENCH_REQUESTS_EACH", "10"))
+SEQUENTIAL = int(os.environ.get("BENCH_REQUESTS", "100"))
+CONCURRENT_EACH = int(os.environ.get("BENCH_REQUESTS_EACH", "25"))
 CLIENTS = 16
 UNCACHED = int(os.environ.get("BENCH_REQUESTS_UNCACHED", "20"))
 
