@@ -213,8 +213,8 @@ def main() -> int:
         "(416 cohorts, 10,400 agents; 8 cohorts active this week). Latencies in milliseconds; "
         f"{SEQUENTIAL} requests at 1 client, {CLIENTS} clients x {CONCURRENT_EACH} requests at 16.",
         "",
-        "The pages cache what they render under the revisions of the cohorts they show (esp.fragments); "
-        "a write renews its cohort's revision. The last column is the median of "
+        "The pages cache what they render with the revisions of the cohorts they show (esp.fragments) and "
+        "render afresh once a write has renewed one. The last column is the median of "
         f"{UNCACHED} requests at 1 client each made right after renewing every cohort's revision, as after "
         "a write: the page built from the database. It is for information, not a target.",
         "",
