@@ -74,8 +74,8 @@ class Cohort(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # A new value whenever anything the cohort's pages show may have changed: the key under
-    # which those pages cache what they rendered (cohorts.revision). Not edited, not history.
+    # A new value whenever anything the cohort's pages show may have changed: what they cached
+    # is served only while it matches (cohorts.revision, esp.fragments). Not edited, no history.
     revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
     history = HistoricalRecords(excluded_fields=["revision"])

@@ -32,7 +32,7 @@ def key(part: str, *names: Hashable) -> str:
     return f"esp:{part}:{digest}"
 
 
-def cached(part: str, names: tuple, version: Hashable, build: Callable[[], T]) -> T:
+def cached(part: str, names: tuple, version: object, build: Callable[[], T]) -> T:
     """The cached value of `part` for `names` if it is of `version`, else built and stored."""
     name = key(part, *names)
     entry = cache.get(name)
@@ -44,7 +44,7 @@ def cached(part: str, names: tuple, version: Hashable, build: Callable[[], T]) -
 
 
 def cached_many(
-    part: str, entries: dict[int, tuple[tuple, Hashable]], build: Callable[[list[int]], dict[int, T]]
+    part: str, entries: dict[int, tuple[tuple, object]], build: Callable[[list[int]], dict[int, T]]
 ) -> dict[int, T]:
     """Like `cached` for several ids at once, each with its (names, version): `build` gets the
     ids whose entries are missing or of another version, in one call."""
