@@ -192,6 +192,16 @@ class AttendanceRecord(models.Model):
         self.arrival_occurrence = result.arrival
         self.departure_occurrence = result.departure
 
+    # What touch() sets, for bulk updates that must write all of it (updated_at is auto_now).
+    TOUCHED_FIELDS = [
+        "arrival_occurrence",
+        "departure_occurrence",
+        "version",
+        "updated_by",
+        "wfm_pending",
+        "updated_at",
+    ]
+
     def touch(self, by) -> None:
         """Reclassify after a change, bump the version, and note what WFM must hear of."""
         self.classify()

@@ -331,17 +331,7 @@ def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int
             bulk_update_with_history(
                 updated,
                 AttendanceRecord,
-                [
-                    "absent",
-                    "arrived_at",
-                    "departed_at",
-                    "arrival_occurrence",
-                    "departure_occurrence",
-                    "version",
-                    "updated_by",
-                    "wfm_pending",
-                    "updated_at",
-                ],
+                ["absent", "arrived_at", "departed_at", *AttendanceRecord.TOUCHED_FIELDS],
                 default_user=by,
                 default_change_reason="Timekeeping import",
             )
@@ -378,15 +368,7 @@ def reclassify(
             bulk_update_with_history(
                 changed,
                 AttendanceRecord,
-                [
-                    "policy",
-                    "arrival_occurrence",
-                    "departure_occurrence",
-                    "version",
-                    "updated_by",
-                    "wfm_pending",
-                    "updated_at",
-                ],
+                ["policy", *AttendanceRecord.TOUCHED_FIELDS],
                 default_user=by,
                 default_change_reason=f"Reclassified: {reason}",
             )
