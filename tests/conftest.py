@@ -9,8 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from cohorts.access import Role
 from tests.factories import AgentFactory, CohortFactory, UserFactory
 
+# The ESP week most tests run in: Monday 23 to Friday 27 November 2026.
 MONDAY = datetime.date(2026, 11, 23)
+TUESDAY = datetime.date(2026, 11, 24)
 WEDNESDAY = datetime.date(2026, 11, 25)
+
+
+def utc(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=datetime.UTC)
 
 
 @pytest.fixture

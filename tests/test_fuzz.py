@@ -17,12 +17,12 @@ from certifications.models import DailyNote, ExamAttempt, Proof, RedFlag, TaskSt
 from certifications.services import raise_red_flag, upload_proof
 from cohorts.models import Agent, Cohort
 from tests.certifications.conftest import PNG
+from tests.conftest import MONDAY
 from tickets.models import Ticket
 from tickets.services import draft
 
 pytestmark = pytest.mark.django_db
 
-MONDAY = datetime.date(2026, 11, 23)
 
 junk = st.one_of(
     st.text(max_size=40),

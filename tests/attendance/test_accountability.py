@@ -24,11 +24,9 @@ from attendance.models import (
 from attendance.services import new_record
 from certifications.services import record_attempt, set_task_status
 from cohorts.models import Agent
+from tests.conftest import MONDAY, WEDNESDAY
 
 pytestmark = pytest.mark.django_db
-
-MONDAY = datetime.date(2026, 11, 23)
-WEDNESDAY = datetime.date(2026, 11, 25)
 
 
 @pytest.fixture

@@ -9,12 +9,10 @@ from openpyxl import load_workbook
 
 from attendance.models import AttendanceRecord, Occurrence
 from attendance.services import Entry, mark_reported, occurrences_for_wfm, record_attendance
-from tests.conftest import MONDAY, WEDNESDAY
+from tests.conftest import MONDAY, TUESDAY, WEDNESDAY
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
-
-TUESDAY = datetime.date(2026, 11, 24)
 
 
 def enter(agent, day, by, version=None, **entry):

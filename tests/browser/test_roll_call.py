@@ -5,11 +5,10 @@ import time_machine
 from playwright.sync_api import expect
 
 from attendance.models import AttendanceRecord, Occurrence
+from tests.conftest import MONDAY
 from tests.factories import AgentFactory, CohortFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-MONDAY = datetime.date(2026, 11, 23)
 
 
 class Counter:

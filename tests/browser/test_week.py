@@ -20,14 +20,13 @@ from certifications.services import review_proof, set_task_status, upload_proof
 from cohorts.models import Agent, DaySignOff, Schedule
 from esp.scheduled import run_end_of_day_checks, send_attendance_digest
 from tests.certifications.conftest import PNG
+from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory, CohortFactory, UserFactory
 from tickets.models import Ticket
 from tickets.services import submit_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MONDAY = datetime.date(2026, 11, 23)
-WEDNESDAY = datetime.date(2026, 11, 25)
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / "var" / "screenshots"
 
 

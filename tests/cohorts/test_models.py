@@ -4,12 +4,10 @@ import pytest
 
 from cohorts.models import Cohort
 from cohorts.services import refresh_cohort_statuses
+from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import CohortFactory
 
 pytestmark = pytest.mark.django_db
-
-MONDAY = datetime.date(2026, 11, 23)
-WEDNESDAY = datetime.date(2026, 11, 25)
 
 
 def test_esp_days_are_five_business_days_from_the_start():

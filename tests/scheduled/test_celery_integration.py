@@ -16,6 +16,7 @@ from django.db import connection
 from attendance.models import AttendancePolicy
 from attendance.services import new_record
 from cohorts.models import EndOfDayCheck, Notice, Schedule
+from tests.conftest import MONDAY, TUESDAY
 from tests.factories import AgentFactory, CohortFactory, UserFactory
 
 REDIS_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -27,8 +28,6 @@ pytestmark = [
     ),
 ]
 
-MONDAY = datetime.date(2026, 11, 23)
-TUESDAY = datetime.date(2026, 11, 24)
 NOW = "2026-11-25T06:00:00+00:00"  # Tuesday is over in New York (01:00) and Los Angeles (22:00)
 
 

@@ -12,20 +12,15 @@ from attendance.services import Entry, record_attendance
 from cohorts.models import Notice, Schedule
 from esp import emails
 from esp.scheduled import resend_stuck_notices, run_scheduled_jobs, send_attendance_digest
+from tests.conftest import MONDAY, TUESDAY, utc
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
-MONDAY = datetime.date(2026, 11, 23)
-TUESDAY = datetime.date(2026, 11, 24)
-
-
-def utc(day, hour, minute=0):
-    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=datetime.UTC)
-
 
 @pytest.fixture
-def week(cohort1, cohort2):
+def digest_week(cohort1, cohort2):
+    """The week's cohorts, two WFM addresses and the digest at 23:00; Wednesday 06:00 UTC."""
     for cohort in (cohort1, cohort2):
         cohort.start_date = MONDAY
         cohort.save()
@@ -42,7 +37,7 @@ def enter(agent, day, by, version=None, **entry):
 
 class TestDigest:
     def test_it_lists_each_cohorts_occurrences_with_a_csv_once_per_day(
-        self, week, tl1, tl2, agent1, agent2, django_capture_on_commit_callbacks
+        self, digest_week, tl1, tl2, agent1, agent2, django_capture_on_commit_callbacks
     ):
         enter(agent1, TUESDAY, tl1, arrival=datetime.time(9, 20))
         enter(agent2, TUESDAY, tl2, absent=True, excused=True, excused_reason="Jury duty")
@@ -66,7 +61,7 @@ class TestDigest:
         ]
 
     def test_corrections_since_the_last_digest_have_their_own_section(
-        self, week, tl1, agent1, django_capture_on_commit_callbacks
+        self, digest_week, tl1, agent1, django_capture_on_commit_callbacks
     ):
         record = enter(agent1, MONDAY, tl1, arrival=datetime.time(9, 30))
         with django_capture_on_commit_callbacks(execute=True):
@@ -81,12 +76,14 @@ class TestDigest:
         rows = list(csv.reader(io.StringIO(tuesday.attachments[0][1])))
         assert rows[1][1:3] == ["Correction", "2026-11-23"]
 
-    def test_a_day_without_occurrences_still_gets_a_digest(self, week, django_capture_on_commit_callbacks):
+    def test_a_day_without_occurrences_still_gets_a_digest(
+        self, digest_week, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             send_attendance_digest(day=TUESDAY)
         assert "No occurrences and no corrections today." in mail.outbox[0].body
 
-    def test_the_scheduled_digest_waits_for_its_time(self, week):
+    def test_the_scheduled_digest_waits_for_its_time(self, digest_week):
         # 22:59 in New York on Tuesday is 03:59 UTC on Wednesday: Monday's digest is the one due.
         assert (
             send_attendance_digest(now=utc(datetime.date(2026, 11, 25), 3, 59)).key == "wfm-digest:2026-11-23"
@@ -95,7 +92,7 @@ class TestDigest:
         assert notice.key == "wfm-digest:2026-11-24"
         assert send_attendance_digest(now=utc(datetime.date(2026, 11, 25), 5, 0)) is None
 
-    def test_the_command_sends_a_days_digest_once(self, week, capsys):
+    def test_the_command_sends_a_days_digest_once(self, digest_week, capsys):
         call_command("send_attendance_digest", "--date", "2026-11-24")
         call_command("send_attendance_digest", "--date", "2026-11-24")
         out = capsys.readouterr().out
@@ -164,7 +161,7 @@ class TestNotices:
         assert f"https://esp.example.com/cohorts/agents/{agent1.pk}/" in mail.outbox[0].body
 
 
-def test_the_scheduled_jobs_run_together_and_say_what_they_did(week, caplog):
+def test_the_scheduled_jobs_run_together_and_say_what_they_did(digest_week, caplog):
     caplog.set_level("INFO", logger="esp.scheduled")
     result = run_scheduled_jobs(now=utc(datetime.date(2026, 11, 25), 6, 0))
     assert result["end_of_day_checks"] == 2 and result["digest_sent"] is True

@@ -12,18 +12,12 @@ from certifications.models import DailyNote, TaskStatus
 from certifications.services import set_task_status
 from cohorts.models import EndOfDayCheck, Notice, Schedule
 from esp.scheduled import end_of_day_items, escalate_open_items, run_end_of_day_checks
+from tests.conftest import MONDAY, TUESDAY, utc
 from tests.factories import AgentFactory
 from tickets.models import Ticket
 from tickets.services import draft
 
 pytestmark = pytest.mark.django_db
-
-MONDAY = datetime.date(2026, 11, 23)
-TUESDAY = datetime.date(2026, 11, 24)
-
-
-def utc(day, hour, minute=0):
-    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=datetime.UTC)
 
 
 @pytest.fixture
