@@ -1,15 +1,23 @@
-"""Coaching and CAPs: rules that recommend a level with the facts behind it, the ladder that
-must not skip a step, terms, voids, and issues reported to the PM."""
+"""Coaching and CAPs: rules that recommend the next step of the ladder with the facts behind it,
+the ladder that never skips a step, approvals, terms, voids, and issues reported to the PM.
+
+The rules read facts from attendance (occurrences, absences in a row) and from the tracker
+(overdue tasks, exam attempt limits). They run again, once per agent, whenever those facts
+change, however the change arrived (roll call, login report, reclassification, tracker), through
+the receivers in attendance.receivers.
+"""
 
 import datetime
 import hashlib
 import json
+import logging
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import timezone
 
+from attendance.events import AgentIssueReported, ApprovalRequested, CorrectiveActionIssued, TermIssued
 from attendance.models import (
     AgentIssue,
     AttendanceRecord,
@@ -19,12 +27,18 @@ from attendance.models import (
     Occurrence,
     Recommendation,
 )
-from cohorts.access import Action, is_admin
+from certifications.models import Task
+from certifications.selectors import task_cells
 from cohorts.models import Agent, Cohort
-from cohorts.revision import touch_cohorts
+from cohorts.selectors import ATTENDING
+from cohorts.services import set_agent_status
+from core.events import emit, unit
+
+logger = logging.getLogger(__name__)
 
 # Agents still in ESP are held to the rules; others (moved, withdrawn, terminated) are not.
-HELD = [Agent.Status.IN_ESP, Agent.Status.READY]
+HELD = ATTENDING
+IN_FORCE = CorrectiveAction.Status.ACTIVE
 
 
 class LadderError(ValueError):
@@ -55,9 +69,7 @@ def _occurrence_facts(records, kinds: list[str]) -> list[Fact]:
     return facts
 
 
-def evaluate(
-    rule: EscalationRule, agent: Agent, *, records, overdue, exhausted, today: datetime.date
-) -> list[Fact]:
+def evaluate(rule: EscalationRule, agent: Agent, *, records, cells, today: datetime.date) -> list[Fact]:
     """The facts that trigger `rule` for the agent, or [] when it is not triggered."""
     cohort = agent.cohort
     if rule.kind == EscalationRule.Kind.OCCURRENCES:
@@ -78,83 +90,150 @@ def evaluate(
         facts = [
             Fact(
                 "overdue",
-                task.due_date(cohort).isoformat(),
-                f"{task.name}: due {task.due_date(cohort):%a %-d %b}, {label}",
+                cell.task.due_date(cohort).isoformat(),
+                f"{cell.task.name}: due {cell.task.due_date(cohort):%a %-d %b}, {cell.label.lower()}",
             )
-            for task, label in overdue
+            for cell in cells
+            if cell.overdue
         ]
     else:
         facts = [
-            Fact("attempt_limit", "", f"{task.name}: {failed} failed attempts (limit {task.attempt_limit})")
-            for task, failed in exhausted
+            Fact(
+                "attempt_limit",
+                "",
+                f"{cell.task.name}: {cell.failed} failed attempts (limit {cell.task.attempt_limit})",
+            )
+            for cell in cells
+            if cell.limit_reached and not cell.done
         ]
     return facts if len(facts) >= rule.threshold else []
 
 
-def _fingerprint(rule: EscalationRule, facts: list[Fact]) -> str:
-    return hashlib.sha256(json.dumps([rule.pk, sorted(f.key for f in facts)]).encode()).hexdigest()
+def _fingerprint(level: CorrectiveLevel, facts: list[Fact]) -> str:
+    return hashlib.sha256(json.dumps([level.pk, sorted(f.key for f in facts)]).encode()).hexdigest()
 
 
-def refresh_recommendations(agent: Agent, today: datetime.date | None = None) -> list[Recommendation]:
-    """Apply the active rules to the agent; each rule recommends once for the same facts."""
-    from certifications.models import ExamAttempt, Task, TaskStatus
+@dataclass
+class Standing:
+    """Where an agent stands on the ladder: the highest level in force, the facts already acted
+    on, and whether a step is waiting for approval."""
 
-    agent = Agent.objects.select_related("cohort").get(pk=agent.pk)
-    if agent.status not in HELD:
-        return []
-    cohort = agent.cohort
-    today = today or cohort.local_today()
-    records = list(AttendanceRecord.objects.filter(agent=agent))
-    statuses = {s.task_id: s for s in TaskStatus.objects.filter(agent=agent)}
-    overdue = []
-    exhausted = []
-    failures = dict(
-        ExamAttempt.objects.filter(agent=agent, passed=False).values_list("task_id").annotate(n=Count("id"))
-    )
-    for task in Task.objects.filter(active=True, required=True):
-        status = statuses.get(task.pk)
-        value = status.status if status else TaskStatus.Status.NOT_STARTED
-        if value not in TaskStatus.DONE and today > task.due_date(cohort):
-            overdue.append((task, status.get_status_display().lower() if status else "not started"))
-        if task.attempt_limit and failures.get(task.pk, 0) >= task.attempt_limit:
-            exhausted.append((task, failures[task.pk]))
-    made = []
-    current = []
-    for rule in EscalationRule.objects.filter(active=True).select_related("level"):
-        facts = evaluate(rule, agent, records=records, overdue=overdue, exhausted=exhausted, today=today)
-        if not facts:
+    rank: int = 0
+    used: frozenset = frozenset()
+    awaiting_approval: bool = False
+
+
+def standings(agent_ids) -> dict[int, Standing]:
+    """The ladder standing of each agent, in one query."""
+    result: dict[int, Standing] = defaultdict(Standing)
+    actions = CorrectiveAction.objects.filter(
+        agent_id__in=agent_ids, status__in=[IN_FORCE, CorrectiveAction.Status.PENDING_APPROVAL]
+    ).values_list("agent_id", "status", "level__rank", "facts")
+    for agent_id, status, rank, facts in actions:
+        standing = result[agent_id]
+        if status == CorrectiveAction.Status.PENDING_APPROVAL:
+            standing.awaiting_approval = True
             continue
-        current.append((rule.pk, _fingerprint(rule, facts)))
+        keys = {Fact(**f).key for f in facts or []}
+        result[agent_id] = Standing(
+            max(standing.rank, rank), standing.used | keys, standing.awaiting_approval
+        )
+    return result
+
+
+def refresh_recommendations(agents, *, now: datetime.datetime | None = None) -> list[Recommendation]:
+    """Apply the active rules to these agents (or ids): each recommends at most the next step.
+
+    An agent has at most one pending recommendation: the step after the highest level in force,
+    made only when a rule whose level is above that is triggered by at least one fact that no
+    action in force has cited (the same facts never escalate twice). A pending recommendation
+    whose facts no longer hold (the task got done, an absence was excused) is withdrawn.
+    """
+    now = now or timezone.now()
+    ids = [a.pk if isinstance(a, Agent) else a for a in agents]
+    agents = list(Agent.objects.filter(pk__in=ids, status__in=HELD).select_related("cohort"))
+    if not agents:
+        return []
+    ids = [a.pk for a in agents]
+    rules = list(EscalationRule.objects.filter(active=True).select_related("level"))
+    kinds = {r.kind for r in rules}
+    records: dict[int, list[AttendanceRecord]] = defaultdict(list)
+    if kinds & {EscalationRule.Kind.OCCURRENCES, EscalationRule.Kind.CONSECUTIVE_ABSENCES}:
+        for record in AttendanceRecord.objects.filter(agent_id__in=ids):
+            records[record.agent_id].append(record)
+    cells = {}
+    if kinds & {EscalationRule.Kind.OVERDUE_TASK, EscalationRule.Kind.ATTEMPT_LIMIT}:
+        cells = task_cells(agents, list(Task.objects.filter(active=True, required=True)), now=now)
+    ladder = {level.rank: level for level in CorrectiveLevel.objects.all()}
+    standing = standings(ids)
+    pending = {
+        r.agent_id: r
+        for r in Recommendation.objects.filter(agent_id__in=ids, status=Recommendation.Status.PENDING)
+    }
+    made = []
+    for agent in agents:
+        today = now.astimezone(agent.cohort.tzinfo).date()
+        wanted = _next_step(
+            agent,
+            rules,
+            ladder,
+            standing[agent.pk],
+            records=records[agent.pk],
+            cells=cells.get(agent.pk, []),
+            today=today,
+        )
+        current = pending.get(agent.pk)
+        if current is not None and (wanted is None or current.fingerprint != wanted[2]):
+            _withdraw(current)
+            current = None
+        if wanted is None or current is not None:
+            continue
+        rule, level, fingerprint, facts = wanted
         try:
             with transaction.atomic():
                 recommendation, created = Recommendation.objects.get_or_create(
                     agent=agent,
                     rule=rule,
-                    fingerprint=_fingerprint(rule, facts),
-                    defaults={"level": rule.level, "facts": [asdict(f) for f in facts]},
+                    fingerprint=fingerprint,
+                    defaults={"level": level, "facts": [asdict(f) for f in facts]},
                 )
-        except IntegrityError:
+        except IntegrityError:  # made by a concurrent run
             continue
         if created:
             made.append(recommendation)
-    # A pending recommendation whose facts no longer hold (the task got done, an absence was
-    # excused) is withdrawn, with that reason, rather than left for the TL to dismiss.
-    stale = Recommendation.objects.filter(agent=agent, status=Recommendation.Status.PENDING)
-    for rule_id, fingerprint in current:
-        stale = stale.exclude(rule_id=rule_id, fingerprint=fingerprint)
-    if stale.update(
-        status=Recommendation.Status.DISMISSED,
-        dismiss_reason="No longer applies: the facts changed.",
-        decided_at=timezone.now(),
-    ):
-        touch_cohorts([agent.cohort_id])  # an update() sends no signals
     return made
 
 
+def _next_step(agent, rules, ladder, standing: Standing, *, records, cells, today):
+    """(rule, level, fingerprint, facts) of the step to recommend, or None."""
+    if standing.awaiting_approval:
+        return None  # a step is already on its way
+    fresh = []
+    for rule in rules:
+        facts = evaluate(rule, agent, records=records, cells=cells, today=today)
+        if facts and any(f.key not in standing.used for f in facts):
+            fresh.append((rule, facts))
+    if not fresh:
+        return None
+    top_rule, _ = max(fresh, key=lambda pair: pair[0].level.rank)
+    level = ladder.get(standing.rank + 1)
+    if level is None or top_rule.level.rank <= standing.rank:
+        return None
+    facts = sorted({f.key: f for _, fs in fresh for f in fs}.values(), key=lambda f: (f.day, f.kind, f.text))
+    return top_rule, level, _fingerprint(level, facts), facts
+
+
+def _withdraw(recommendation: Recommendation) -> None:
+    recommendation.status = Recommendation.Status.DISMISSED
+    recommendation.dismiss_reason = "No longer applies: the facts changed."
+    recommendation.decided_at = timezone.now()
+    recommendation.save(update_fields=["status", "dismiss_reason", "decided_at"])
+
+
 def current_level(agent: Agent) -> CorrectiveLevel | None:
-    """The highest level among the agent's active (not voided) actions."""
+    """The highest level among the agent's actions in force."""
     action = (
-        CorrectiveAction.objects.filter(agent=agent, status=CorrectiveAction.Status.ACTIVE)
+        CorrectiveAction.objects.filter(agent=agent, status=IN_FORCE)
         .select_related("level")
         .order_by("-level__rank")
         .first()
@@ -162,9 +241,9 @@ def current_level(agent: Agent) -> CorrectiveLevel | None:
     return action.level if action else None
 
 
-def may_override(user, cohort: Cohort) -> bool:
-    """A PM of the cohort or an admin may let a level skip a step."""
-    return is_admin(user) or Cohort.objects.visible_to(user, Action.MANAGE).filter(pk=cohort.pk).exists()
+def may_override(caps) -> bool:
+    """A PM of the cohort or an admin may let a level skip a step, and approves levels that need it."""
+    return caps.approve
 
 
 def issue_action(
@@ -179,13 +258,20 @@ def issue_action(
     witness: str = "",
     recommendation: Recommendation | None = None,
     override_reason: str = "",
+    approver: bool = False,
     by,
 ) -> CorrectiveAction:
-    """Issue coaching or a CAP; the ladder holds unless a PM or admin overrides with a reason."""
-    from esp import emails
+    """Issue coaching or a CAP; the ladder holds unless a PM or admin overrides with a reason.
 
-    with transaction.atomic():
-        agent = Agent.objects.select_for_update().select_related("cohort__pm").get(pk=agent.pk)
+    `approver` says the issuer may approve (the cohort's PM, an admin): a level that needs
+    approval is then in force at once; from anyone else it waits for the PM's approval.
+    """
+    with unit():
+        agent = Agent.objects.select_for_update(of=("self",)).select_related("cohort__pm").get(pk=agent.pk)
+        if CorrectiveAction.objects.filter(
+            agent=agent, status=CorrectiveAction.Status.PENDING_APPROVAL
+        ).exists():
+            raise LadderError(f"A step for {agent} is waiting for the PM's approval; it is decided first.")
         current = current_level(agent)
         current_rank = current.rank if current else 0
         override_by = None
@@ -196,9 +282,10 @@ def issue_action(
                     f"{agent} has no {previous} yet, so a {level} would skip a step. Issue the "
                     f"{previous} first, or a PM or admin can override with a reason."
                 )
-            if not may_override(by, agent.cohort):
+            if not approver:
                 raise LadderError(f"Only the cohort's PM or an admin can let a {level} skip a step.")
             override_by = by
+        waits = level.needs_approval and not approver
         action = CorrectiveAction.objects.create(
             agent=agent,
             level=level,
@@ -213,16 +300,48 @@ def issue_action(
             recommendation=recommendation,
             override_by=override_by,
             override_reason=override_reason.strip() if override_by else "",
+            status=CorrectiveAction.Status.PENDING_APPROVAL if waits else IN_FORCE,
+            approved_by=None if waits or not level.needs_approval else by,
+            approved_at=None if waits or not level.needs_approval else timezone.now(),
         )
         if recommendation is not None:
             recommendation.status, recommendation.decided_by = Recommendation.Status.ISSUED, by
             recommendation.decided_at = timezone.now()
             recommendation.save(update_fields=["status", "decided_by", "decided_at"])
-        if level.is_term:
-            agent.status = Agent.Status.TERMINATED
-            agent._change_reason = f"{level} issued"
-            agent.save(update_fields=["status", "updated_at"])
-            emails.term_issued(action)
+        if waits:
+            emit(ApprovalRequested(action=action))
+        else:
+            _in_force(action, by)
+    return action
+
+
+def _in_force(action: CorrectiveAction, by) -> None:
+    emit(CorrectiveActionIssued(action=action))
+    if action.level.is_term:
+        set_agent_status(
+            agent=action.agent, status=Agent.Status.TERMINATED, reason=f"{action.level} issued", by=by
+        )
+        emit(TermIssued(action=action))
+
+
+def approve_action(*, action: CorrectiveAction, approve: bool, reason: str = "", by) -> CorrectiveAction:
+    """The PM (or an admin) decides a step that waits for approval: in force, or declined (voided)."""
+    if action.status != CorrectiveAction.Status.PENDING_APPROVAL:
+        raise LadderError("This action is not waiting for approval.")
+    if not approve and not reason.strip():
+        raise LadderError("Say why the step is declined.")
+    with unit():
+        if approve:
+            action.status, action.approved_by, action.approved_at = IN_FORCE, by, timezone.now()
+            action.save(update_fields=["status", "approved_by", "approved_at"])
+            _in_force(action, by)
+        else:
+            action.status, action.void_reason = (
+                CorrectiveAction.Status.VOIDED,
+                f"Not approved: {reason.strip()}",
+            )
+            action.voided_by, action.voided_at = by, timezone.now()
+            action.save(update_fields=["status", "void_reason", "voided_by", "voided_at"])
     return action
 
 
@@ -231,9 +350,10 @@ def dismiss_recommendation(*, recommendation: Recommendation, reason: str, by) -
         raise LadderError("This recommendation was already decided.")
     if not reason.strip():
         raise LadderError("Say why the recommendation is dismissed.")
-    recommendation.status, recommendation.dismiss_reason = Recommendation.Status.DISMISSED, reason.strip()
-    recommendation.decided_by, recommendation.decided_at = by, timezone.now()
-    recommendation.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at"])
+    with unit():
+        recommendation.status, recommendation.dismiss_reason = Recommendation.Status.DISMISSED, reason.strip()
+        recommendation.decided_by, recommendation.decided_at = by, timezone.now()
+        recommendation.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at"])
     return recommendation
 
 
@@ -243,25 +363,31 @@ def void_action(*, action: CorrectiveAction, reason: str, by) -> CorrectiveActio
         raise LadderError("This action is already voided.")
     if not reason.strip():
         raise LadderError("Say why the action is voided.")
-    action.status, action.void_reason = CorrectiveAction.Status.VOIDED, reason.strip()
-    action.voided_by, action.voided_at = by, timezone.now()
-    action.save(update_fields=["status", "void_reason", "voided_by", "voided_at"])
+    with unit():
+        action.status, action.void_reason = CorrectiveAction.Status.VOIDED, reason.strip()
+        action.voided_by, action.voided_at = by, timezone.now()
+        action.save(update_fields=["status", "void_reason", "voided_by", "voided_at"])
     return action
 
 
 def acknowledge(*, action: CorrectiveAction, on: datetime.date, comments: str = "", by) -> CorrectiveAction:
-    action.acknowledged_on, action.agent_comments = on, comments.strip()
-    action.save(update_fields=["acknowledged_on", "agent_comments"])
+    with unit():
+        action.acknowledged_on, action.agent_comments = on, comments.strip()
+        action.save(update_fields=["acknowledged_on", "agent_comments"])
     return action
 
 
 def report_issue(*, agent: Agent, details: str, by) -> AgentIssue:
-    """Record an issue with the agent and email the PM at once."""
-    from esp import emails
-
+    """Record an issue with the agent; the PM is told at once (notifications.receivers)."""
     if not details.strip():
         raise LadderError("Describe the issue.")
-    with transaction.atomic():
+    with unit():
         issue = AgentIssue.objects.create(agent=agent, details=details.strip(), reported_by=by)
-        emails.agent_issue(issue)
+        emit(AgentIssueReported(issue=issue))
     return issue
+
+
+def refresh_cohort(cohort: Cohort, *, now: datetime.datetime | None = None) -> int:
+    """Apply the rules to every held agent of a cohort (time passing makes tasks overdue)."""
+    ids = list(Agent.objects.filter(cohort=cohort, status__in=HELD).values_list("pk", flat=True))
+    return len(refresh_recommendations(ids, now=now))

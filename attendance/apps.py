@@ -6,6 +6,4 @@ class AttendanceConfig(AppConfig):
     verbose_name = "Attendance and accountability"
 
     def ready(self) -> None:
-        from attendance import signals
-
-        signals.connect_tracker_signals()
+        from attendance import receivers  # noqa: F401 - subscribes the rules to the apps' events

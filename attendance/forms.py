@@ -3,8 +3,9 @@ import datetime
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from cohorts.forms import check_table_upload
+from attendance.models import CorrectiveLevel
 from cohorts.models import Cohort
+from core.uploads import check_table_upload
 
 TIME_ERRORS = {"invalid": "Enter a time such as 09:05."}
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}, format="%H:%M")
@@ -115,8 +116,6 @@ class CorrectiveActionForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from attendance.models import CorrectiveLevel
-
         super().__init__(*args, **kwargs)
         self.fields["level"].queryset = CorrectiveLevel.objects.all()
         self.helper = FormHelper()
@@ -158,3 +157,19 @@ class AgentIssueForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The PM is emailed at once.",
     )
+
+
+class ApprovalForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Why it is declined",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the step is declined.")
+        return data

@@ -8,7 +8,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from cohorts.models import Agent, Cohort
-from esp.history import user_who_saved
+from core.history import user_who_saved
 
 
 class AttendancePolicy(models.Model):
@@ -218,6 +218,9 @@ class AttendanceRecord(models.Model):
     def occurrence_labels(self) -> list[str]:
         return [Occurrence(k).label for k in self.occurrences]
 
+    def occurrence_pairs(self) -> list[tuple[str, str]]:
+        return [(k, Occurrence(k).label) for k in self.occurrences]
+
 
 class Reclassification(models.Model):
     """An admin's deliberate re-run of the policy over a range of days: what, by whom, and when."""
@@ -227,7 +230,12 @@ class Reclassification(models.Model):
     cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, null=True, blank=True)
     reason = models.CharField(max_length=200)
     records_checked = models.PositiveIntegerField(default=0)
-    records_changed = models.PositiveIntegerField(default=0)
+    records_changed = models.PositiveIntegerField(
+        default=0, help_text="Records whose occurrences changed (only these go to WFM as corrections)."
+    )
+    changes = models.JSONField(
+        default=list, blank=True, help_text="[{record, agent, day, before, after}] of each changed record."
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
@@ -251,6 +259,11 @@ class CorrectiveLevel(models.Model):
     )
     is_term = models.BooleanField(default=False, help_text="Issuing it terminates the agent.")
     printable = models.BooleanField(default=True, help_text="Printed and signed as a CAP document.")
+    needs_approval = models.BooleanField(
+        default=False,
+        help_text="A TL's issue of this level waits for the PM's (or an admin's) approval before it is "
+        "in force.",
+    )
 
     class Meta:
         ordering = ["rank"]
@@ -353,6 +366,7 @@ class CorrectiveAction(models.Model):
     """Documented coaching or a CAP: never deleted, voided with a reason instead."""
 
     class Status(models.TextChoices):
+        PENDING_APPROVAL = "pending_approval", "Waiting for approval"
         ACTIVE = "active", "Active"
         VOIDED = "voided", "Voided"
 
@@ -375,7 +389,11 @@ class CorrectiveAction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     override_reason = models.CharField(max_length=300, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=300, blank=True)
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

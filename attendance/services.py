@@ -6,17 +6,18 @@ import operator
 import re
 from dataclasses import asdict, dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F, Q
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from attendance.models import AttendancePolicy, AttendanceRecord, Reclassification
+from attendance.events import AttendanceChanged
+from attendance.models import AttendancePolicy, AttendanceRecord, Occurrence, Reclassification
 from cohorts.models import Agent, Cohort
 from cohorts.revision import touch_cohorts
-from cohorts.services import NotATable, as_sentence, check_closed_day, read_table
-
-# Agents who still take part in the ESP week; others are shown but not marked present in bulk.
-ATTENDING = [Agent.Status.IN_ESP, Agent.Status.READY]
+from cohorts.selectors import ATTENDING
+from cohorts.services import check_closed_day
+from core.events import emit, unit
+from core.uploads import NotATable, as_sentence, read_table
 
 
 class DayNotAllowed(ValueError):
@@ -98,7 +99,7 @@ def record_attendance(
     cohort = agent.cohort
     check_day(cohort, day)
     try:
-        with transaction.atomic():
+        with unit():
             record = AttendanceRecord.objects.select_for_update().filter(agent=agent, day=day).first()
             if record is None:
                 record = new_record(agent, day, AttendancePolicy.in_force(day))
@@ -117,6 +118,7 @@ def record_attendance(
             record.excused_reason = entry.excused_reason if entry.excused else ""
             record.touch(by)
             record.save()
+            emit(AttendanceChanged(agent_ids=frozenset([agent.pk]), source="roll call"))
     except IntegrityError:
         # Another editor created the record between our read and our insert.
         raise StaleRecord(AttendanceRecord.objects.get(agent=agent, day=day)) from None
@@ -140,9 +142,10 @@ def mark_all_present(*, cohort: Cohort, day: datetime.date, by, reason: str = ""
         record.touch(by)
         records.append(record)
     if records:
-        with transaction.atomic():
+        with unit():
             bulk_create_with_history(records, AttendanceRecord, default_user=by)
             touch_cohorts([cohort.pk])  # bulk writes send no signals
+            emit(AttendanceChanged(agent_ids=frozenset(r.agent_id for r in records), source="roll call"))
     return len(records)
 
 
@@ -300,7 +303,7 @@ def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int
     for day in days:
         check_day(cohort, day)
     policies = {day: AttendancePolicy.in_force(day) for day in days}
-    with transaction.atomic():
+    with unit():
         existing = {
             (r.agent_id, r.day): r
             for r in AttendanceRecord.objects.select_for_update().filter(agent_id__in=agents, day__in=days)
@@ -336,34 +339,58 @@ def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int
                 default_change_reason="Timekeeping import",
             )
         touch_cohorts([cohort.pk])  # bulk writes send no signals
+        emit(AttendanceChanged(agent_ids=frozenset(agents), source="login report"))
     return len(created), len(updated)
 
 
 # --- Reclassification -------------------------------------------------------------------------
 
 
+def _classes(record: AttendanceRecord) -> list[str]:
+    return [Occurrence(k).label for k in record.occurrences] or ["none"]
+
+
 def reclassify(
     *, start: datetime.date, end: datetime.date, reason: str, by, cohort: Cohort | None = None
 ) -> Reclassification:
-    """Re-run the policy in force on each day over a range, on purpose, and log it."""
+    """Re-run the policy in force on each day over a range, on purpose, and log it.
+
+    A record whose occurrences change takes the version in force, is listed before -> after and
+    goes to WFM as a correction; a record the version in force classifies the same is left as it
+    is, with the version that classified it.
+    """
     policies = list(AttendancePolicy.objects.order_by("-effective_from"))
 
     def in_force(day):
         return next(p for p in policies if p.effective_from <= day)
 
-    with transaction.atomic():
+    with unit():
         records = AttendanceRecord.objects.select_for_update().filter(day__range=(start, end))
         if cohort is not None:
             records = records.filter(cohort=cohort)
-        records = list(records)
-        changed = []
+        records = list(records.select_related("agent", "policy"))
+        changed, changes = [], []
         for record in records:
-            before = (record.policy_id, record.arrival_occurrence, record.departure_occurrence)
+            before_policy, before = record.policy, (record.arrival_occurrence, record.departure_occurrence)
+            before_labels = _classes(record)
             record.policy = in_force(record.day)
             record.classify()
-            if (record.policy_id, record.arrival_occurrence, record.departure_occurrence) != before:
+            if (record.arrival_occurrence, record.departure_occurrence) == before:
+                record.policy = before_policy
+            else:
                 record.touch(by)
                 changed.append(record)
+                changes.append(
+                    {
+                        "record": record.pk,
+                        "agent": record.agent.full_name,
+                        "day": record.day.isoformat(),
+                        "before": before_labels,
+                        "after": _classes(record),
+                        "policy_before": str(before_policy),
+                        "policy_after": str(record.policy),
+                    }
+                )
         if changed:
             bulk_update_with_history(
                 changed,
@@ -372,6 +399,11 @@ def reclassify(
                 default_user=by,
                 default_change_reason=f"Reclassified: {reason}",
             )
+        touch_cohorts({r.cohort_id for r in changed})
+        if changed:
+            emit(
+                AttendanceChanged(agent_ids=frozenset(r.agent_id for r in changed), source="reclassification")
+            )
         return Reclassification.objects.create(
             start=start,
             end=end,
@@ -379,6 +411,7 @@ def reclassify(
             reason=reason,
             records_checked=len(records),
             records_changed=len(changed),
+            changes=changes,
             by=by,
         )
 

@@ -1,12 +1,12 @@
 import django_tables2 as tables
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.template.loader import get_template
 
-from attendance.rendering import occurrences_html
+BADGES = "attendance/_occurrence_badges.html"
 
 
 def occurrence_badges(record) -> str:
-    return mark_safe(occurrences_html(record))  # noqa: S308 - built from escaped labels
+    """The day's occurrences as badges: the roll call, the matrix and the WFM page share them."""
+    return get_template(BADGES).render({"record": record})
 
 
 def occurrence_text(record) -> str:
@@ -33,23 +33,17 @@ class DayColumn(tables.Column):
 class AttendanceMatrixTable(tables.Table):
     """Agents by ESP days; the day columns are added per cohort."""
 
-    name = tables.Column(verbose_name="Agent", order_by=("last_name", "first_name"))
+    name = tables.Column(
+        verbose_name="Agent",
+        order_by=("last_name", "first_name"),
+        linkify=lambda record: record["url"] or None,
+    )
     employee_id = tables.Column(verbose_name="Employee ID")
     occurrences = tables.Column(verbose_name="Occurrences")
 
     class Meta:
         attrs = {"class": "table table-sm table-bordered align-middle"}
         orderable = True
-
-    def render_name(self, record):
-        return (
-            format_html('<a href="{}">{}</a>', record["url"], record["name"])
-            if record["url"]
-            else record["name"]
-        )
-
-    def value_name(self, record):
-        return record["name"]
 
 
 class WfmAttendanceTable(tables.Table):

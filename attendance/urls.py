@@ -1,21 +1,7 @@
-import datetime
+from django.urls import path
 
-from django.urls import path, register_converter
-
+import core.converters  # noqa: F401 - registers the isodate converter
 from attendance import views
-
-
-class IsoDateConverter:
-    regex = r"\d{4}-\d{2}-\d{2}"
-
-    def to_python(self, value: str) -> datetime.date:
-        return datetime.date.fromisoformat(value)  # ValueError → no match → 404
-
-    def to_url(self, value: datetime.date) -> str:
-        return value.isoformat()
-
-
-register_converter(IsoDateConverter, "isodate")
 
 app_name = "attendance"
 
@@ -41,6 +27,7 @@ urlpatterns = [
     path("agents/<int:agent_pk>/issues/", views.issue_report, name="issue_report"),
     path("caps/<int:pk>/", views.cap_detail, name="cap"),
     path("caps/<int:pk>/void/", views.cap_void, name="cap_void"),
+    path("caps/<int:pk>/approve/", views.cap_approve, name="cap_approve"),
     path("caps/<int:pk>/acknowledge/", views.cap_acknowledge, name="cap_acknowledge"),
     path("recommendations/<int:pk>/dismiss/", views.recommendation_dismiss, name="recommendation_dismiss"),
 ]

@@ -1,26 +1,48 @@
-import datetime
-from collections import Counter
-from dataclasses import dataclass
-from functools import partial
+"""Attendance pages: the roll call (rows save in place), the matrix and each agent's days with
+exports, the login-report import, reclassification, WFM's view; coaching and CAPs."""
 
+import datetime
+import functools
+from collections import Counter
+from dataclasses import dataclass, field
+
+import weasyprint
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 from django_tables2.export.export import TableExport
 
-from attendance.forms import ReclassifyForm, RollCallRowForm, TimekeepingUploadForm
-from attendance.models import AttendancePolicy, AttendanceRecord, Occurrence
-from attendance.rendering import RowKit, render_row
+from attendance.accountability import (
+    LadderError,
+    acknowledge,
+    approve_action,
+    dismiss_recommendation,
+    issue_action,
+    report_issue,
+    void_action,
+)
+from attendance.forms import (
+    AcknowledgeForm,
+    AgentIssueForm,
+    ApprovalForm,
+    CorrectiveActionForm,
+    ReasonForm,
+    ReclassifyForm,
+    RollCallRowForm,
+    TimekeepingUploadForm,
+)
+from attendance.models import AttendancePolicy, AttendanceRecord, CorrectiveAction, Occurrence, Recommendation
 from attendance.services import (
-    ATTENDING,
     DayNotAllowed,
     Entry,
     Punch,
@@ -33,32 +55,49 @@ from attendance.services import (
     record_attendance,
     taken_days,
 )
-from attendance.tables import AttendanceMatrixTable, DayColumn
-from cohorts.access import Action, get_agent_for, get_cohort_for, is_admin
+from attendance.tables import AttendanceMatrixTable, DayColumn, WfmAttendanceTable
+from cohorts.access import Action, agent_filter, capabilities, cohort_filter, is_admin
 from cohorts.models import Agent, Cohort, DaySignOff
+from cohorts.selectors import ATTENDING, agent_for, agent_in, cohort_for
 from cohorts.services import DayClosed
-from esp import fragments
+from core.exports import BadExport, bad_export, export_format
+from core.urls import DAY, ID, ID2, UrlPattern
 
 TIMEKEEPING_SALT = "attendance.timekeeping-import"
 PREVIEW_MAX_AGE = 60 * 60
-
-
-def _cohort_for(request, pk: int, action: str) -> Cohort:
-    """The cohort with its TL and PM if the user may perform `action` on it, else 404."""
-    return get_cohort_for(request.user, pk, action, queryset=Cohort.objects.select_related("tl", "pm"))
+FIELDS = ("arrival", "departure", "absent", "excused", "excused_reason")
 
 
 @dataclass
 class RollCallRow:
+    """One agent's row of the roll call, as the template shows it."""
+
     agent: Agent
     record: AttendanceRecord | None
-    form: RollCallRowForm
+    values: dict = field(default_factory=dict)  # field -> the text its input shows
+    errors: dict = field(default_factory=dict)  # field -> messages
     message: str = ""
     level: str = ""  # "success", "danger" or "warning"
+    save_url: str = ""
 
     @property
     def attending(self) -> bool:
         return self.agent.status in ATTENDING
+
+    @property
+    def version(self) -> int:
+        return self.record.version if self.record else 0
+
+    @property
+    def shift(self) -> str:
+        tz = self.agent.cohort.tzinfo
+        if self.record:
+            start, end = (
+                self.record.scheduled_start_at.astimezone(tz),
+                self.record.scheduled_end_at.astimezone(tz),
+            )
+            return f"{start:%H:%M}–{end:%H:%M}"
+        return "–".join(t.strftime("%H:%M") for t in self.agent.scheduled_shift())
 
 
 def _local_time(record: AttendanceRecord | None, attr: str, cohort: Cohort):
@@ -66,17 +105,21 @@ def _local_time(record: AttendanceRecord | None, attr: str, cohort: Cohort):
     return value.astimezone(cohort.tzinfo).time().replace(second=0, microsecond=0) if value else None
 
 
-def _row_form(agent: Agent, record: AttendanceRecord | None, data=None) -> RollCallRowForm:
-    cohort = agent.cohort
-    initial = {
-        "arrival": _local_time(record, "arrived_at", cohort),
-        "departure": _local_time(record, "departed_at", cohort),
-        "absent": record.absent if record else False,
-        "excused": record.excused if record else False,
+def _values(record: AttendanceRecord | None, cohort: Cohort) -> dict:
+    arrival, departure = _local_time(record, "arrived_at", cohort), _local_time(record, "departed_at", cohort)
+    return {
+        "arrival": arrival.strftime("%H:%M") if arrival else "",
+        "departure": departure.strftime("%H:%M") if departure else "",
+        "absent": bool(record and record.absent),
+        "excused": bool(record and record.excused),
         "excused_reason": record.excused_reason if record else "",
-        "version": record.version if record else 0,
     }
-    return RollCallRowForm(data, initial=initial, prefix=f"a{agent.pk}")
+
+
+def _row(agent: Agent, record: AttendanceRecord | None, url: UrlPattern, day) -> RollCallRow:
+    return RollCallRow(
+        agent, record, _values(record, agent.cohort), save_url=url(agent.cohort_id, day, agent.pk)
+    )
 
 
 def _parse_day(text: str) -> datetime.date | None:
@@ -89,10 +132,11 @@ def _parse_day(text: str) -> datetime.date | None:
 @login_required
 def roll_call(request, pk: int):
     """Every agent of the cohort on one ESP day (the cohort's today by default)."""
-    cohort = _cohort_for(request, pk, Action.EDIT)
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
+    timezone.activate(cohort.tzinfo)
     today = cohort.local_today()
     days = taken_days(cohort, today)
-    context = {"cohort": cohort, "days": days, "today": today, "day": None}
+    context = {"cohort": cohort, "caps": caps, "days": days, "today": today, "day": None}
     requested = request.GET.get("day")
     if requested:
         day = _parse_day(requested)
@@ -107,46 +151,50 @@ def roll_call(request, pk: int):
         context["error"] = str(exc)
         return render(request, "attendance/roll_call.html", context, status=400 if requested else 200)
 
-    build = partial(_roll_call_part, cohort, day)
-    part = fragments.cached("roll-call", (cohort.pk, day), cohort.revision, build)
-    context.update(part, day=day, day_number=cohort.day_number(day))
+    @functools.cache
+    def rows() -> list[RollCallRow]:
+        """Built only when the cached rows miss."""
+        agents = list(Agent.objects.filter(cohort=cohort))
+        for agent in agents:
+            agent.cohort = cohort  # for the shift times; loaded already
+        records = {r.agent_id: r for r in AttendanceRecord.objects.filter(cohort=cohort, day=day)}
+        url = UrlPattern("attendance:roll_call_save", ID, DAY, ID2)
+        return [_row(a, records.get(a.pk), url, day) for a in agents]
+
+    missing = (
+        Agent.objects.filter(cohort=cohort, status__in=ATTENDING).exclude(attendance_records__day=day).count()
+    )
+    context.update(
+        day=day,
+        day_number=cohort.day_number(day),
+        rows=rows,
+        missing=missing,
+        policy=AttendancePolicy.in_force(day),
+        sign_off=DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),
+        timeout=settings.PAGE_CACHE_SECONDS,
+    )
     return render(request, "attendance/roll_call.html", context)
-
-
-def _roll_call_part(cohort: Cohort, day: datetime.date) -> dict:
-    """The day's rows as HTML, with what the page says about them."""
-    agents = list(Agent.objects.filter(cohort=cohort))
-    for agent in agents:
-        agent.cohort = cohort  # for the shift times; loaded already
-    records = {r.agent_id: r for r in AttendanceRecord.objects.filter(cohort=cohort, day=day)}
-    rows = [RollCallRow(a, records.get(a.pk), _row_form(a, records.get(a.pk))) for a in agents]
-    kit = RowKit(cohort, day)
-    return {
-        "rows_html": mark_safe("".join(render_row(row, cohort=cohort, kit=kit) for row in rows)),  # noqa: S308
-        "missing": sum(1 for r in rows if r.record is None and r.attending),
-        "policy": AttendancePolicy.in_force(day),
-        "sign_off": DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),
-    }
 
 
 @login_required
 @require_POST
 def roll_call_save(request, pk: int, day: datetime.date, agent_pk: int):
     """Save one row; answers with the row, its occurrences and a status message."""
-    cohort = _cohort_for(request, pk, Action.EDIT)
-    agent = Agent.objects.filter(cohort=cohort, pk=agent_pk).select_related("cohort").first()
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
+    timezone.activate(cohort.tzinfo)
+    agent = agent_in(cohort, agent_pk)
     if agent is None:
-        return render(
-            request,
-            "attendance/_roll_call_error.html",
-            {"message": "That agent is not in this cohort; nothing was saved."},
-            status=400,
-        )
-    form = _row_form(agent, None, request.POST)
-    row = RollCallRow(agent, None, form)
+        context = {"message": "That agent is not in this cohort; nothing was saved."}
+        return render(request, "attendance/roll_call.html#roll-call-error", context, status=400)
+    form = RollCallRowForm(request.POST, prefix=f"a{agent.pk}")
+    url = UrlPattern("attendance:roll_call_save", ID, DAY, ID2)
     status = 200
     if not form.is_valid():
-        row.record = AttendanceRecord.objects.filter(agent=agent, day=day).first()
+        row = _row(agent, AttendanceRecord.objects.filter(agent=agent, day=day).first(), url, day)
+        row.values.update({name: form[name].value() or "" for name in FIELDS})
+        row.errors = {
+            ("all" if name == "__all__" else name): list(errors) for name, errors in form.errors.items()
+        }
         row.message, row.level, status = "Not saved: fix the highlighted field.", "danger", 400
     else:
         data = form.cleaned_data
@@ -158,7 +206,7 @@ def roll_call_save(request, pk: int, day: datetime.date, agent_pk: int):
             excused_reason=data["excused_reason"].strip(),
         )
         try:
-            row.record = record_attendance(
+            record = record_attendance(
                 agent=agent,
                 day=day,
                 entry=entry,
@@ -166,29 +214,33 @@ def roll_call_save(request, pk: int, day: datetime.date, agent_pk: int):
                 by=request.user,
                 reason=request.POST.get("closed_reason", ""),
             )
-            row.form = _row_form(agent, row.record)
-            row.message, row.level = f"Saved {timezone.localtime(timezone=cohort.tzinfo):%H:%M}", "success"
+            row = _row(agent, record, url, day)
+            row.message, row.level = f"Saved {timezone.localtime():%H:%M}", "success"
         except StaleRecord as exc:
-            row.record = exc.current
-            row.form = _row_form(agent, exc.current)
+            row = _row(agent, exc.current, url, day)
             who = exc.current.updated_by
+            name = (who.get_full_name() or who.username) if who else "someone"
             row.message = (
-                f"Not saved: {who.get_full_name() or who.username if who else 'someone'} changed this "
-                "record while you were editing. Here is what they saved; enter your change again."
+                f"Not saved: {name} changed this record while you were editing. Here is what they "
+                "saved; enter your change again."
             )
             row.level, status = "warning", 409
         except (DayNotAllowed, DayClosed) as exc:
+            row = _row(agent, AttendanceRecord.objects.filter(agent=agent, day=day).first(), url, day)
+            row.values.update({name: form[name].value() or "" for name in FIELDS})
             row.message, row.level, status = str(exc), "danger", 400
     if not request.htmx:
         (messages.success if status == 200 else messages.error)(request, f"{agent}: {row.message}")
         return redirect(f"{reverse('attendance:roll_call', args=[cohort.pk])}?day={day.isoformat()}")
-    return HttpResponse(render_row(row, cohort=cohort, kit=RowKit(cohort, day)), status=status)
+    return render(
+        request, "attendance/roll_call.html#roll-call-row", {"row": row, "caps": caps}, status=status
+    )
 
 
 @login_required
 @require_POST
 def roll_call_mark_all_present(request, pk: int, day: datetime.date):
-    cohort = _cohort_for(request, pk, Action.EDIT)
+    cohort, _ = cohort_for(request.user, pk, Action.EDIT)
     url = f"{reverse('attendance:roll_call', args=[cohort.pk])}?day={day.isoformat()}"
     try:
         count = mark_all_present(
@@ -209,11 +261,13 @@ def roll_call_mark_all_present(request, pk: int, day: datetime.date):
 @login_required
 def matrix(request, pk: int):
     """Agents by ESP days with their occurrences; exports to CSV and XLSX."""
-    cohort = _cohort_for(request, pk, Action.ATTENDANCE)
+    cohort, caps = cohort_for(request.user, pk, Action.ATTENDANCE)
+    timezone.activate(cohort.tzinfo)
     agents = list(Agent.objects.filter(cohort=cohort))
     records: dict[int, dict] = {}
     for record in AttendanceRecord.objects.filter(cohort=cohort):
         records.setdefault(record.agent_id, {})[record.day] = record
+    url = UrlPattern("attendance:agent")
     data = []
     for agent in agents:
         days = records.get(agent.pk, {})
@@ -224,7 +278,7 @@ def matrix(request, pk: int):
                 "last_name": agent.last_name,
                 "employee_id": agent.employee_id,
                 # Whoever reads a cohort's attendance reads each of its agents' attendance.
-                "url": reverse("attendance:agent", args=[agent.pk]),
+                "url": url(agent.pk),
                 # Every day has a key: a missing key makes django-tables2 format an error message
                 # with the repr of the other records, which costs a query each.
                 "days": {day.isoformat(): days.get(day) for day in cohort.esp_days},
@@ -237,19 +291,21 @@ def matrix(request, pk: int):
     ]
     table = AttendanceMatrixTable(data, extra_columns=day_columns, order_by=("name",))
     RequestConfig(request, paginate=False).configure(table)
-    export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format):
-        return TableExport(export_format, table).response(f"attendance-{cohort.pk}.{export_format}")
-    return render(request, "attendance/matrix.html", {"cohort": cohort, "table": table})
+    try:
+        fmt = export_format(request)
+    except BadExport:
+        return bad_export()
+    if fmt:
+        return TableExport(fmt, table).response(f"attendance-{cohort.pk}.{fmt}")
+    return render(request, "attendance/matrix.html", {"cohort": cohort, "caps": caps, "table": table})
 
 
 @login_required
 def agent_attendance(request, pk: int):
     """One agent's ESP days: times, occurrences and totals."""
-    agent = get_agent_for(
-        request.user, pk, Action.ATTENDANCE, queryset=Agent.objects.select_related("cohort")
-    )
+    agent, caps = agent_for(request.user, pk, Action.ATTENDANCE)
     cohort = agent.cohort
+    timezone.activate(cohort.tzinfo)
     records = {
         r.day: r for r in AttendanceRecord.objects.filter(agent=agent).select_related("policy", "updated_by")
     }
@@ -270,10 +326,11 @@ def agent_attendance(request, pk: int):
         {
             "agent": agent,
             "cohort": cohort,
+            "caps": caps,
             "days": days,
             "totals": [(Occurrence(k).label, totals.get(k, 0)) for k in Occurrence.values],
             "excused_count": sum(1 for r in records.values() if r.excused and r.occurrences),
-            "can_view_agent": Agent.objects.visible_to(request.user).filter(pk=agent.pk).exists(),
+            "can_view_agent": caps.reads_agent,
         },
     )
 
@@ -282,10 +339,10 @@ def agent_attendance(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def timekeeping_import(request, pk: int):
     """Upload a login report, see it checked; nothing is written until it is confirmed."""
-    cohort = _cohort_for(request, pk, Action.EDIT)
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
     initial = {"start": cohort.esp_days[0], "end": min(cohort.end_date, cohort.local_today())}
     form = TimekeepingUploadForm(request.POST or None, request.FILES or None, initial=initial)
-    context = {"cohort": cohort, "form": form}
+    context = {"cohort": cohort, "caps": caps, "form": form}
     if request.method == "GET":
         return render(request, "attendance/timekeeping_import.html", context)
     if not form.is_valid():
@@ -304,17 +361,13 @@ def timekeeping_import(request, pk: int):
 @login_required
 @require_POST
 def timekeeping_confirm(request, pk: int):
-    cohort = _cohort_for(request, pk, Action.EDIT)
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
     try:
         data = signing.loads(request.POST.get("payload", ""), salt=TIMEKEEPING_SALT, max_age=PREVIEW_MAX_AGE)
     except signing.BadSignature:
         messages.error(request, "That preview has expired or was altered. Upload the report again.")
-        return render(
-            request,
-            "attendance/timekeeping_import.html",
-            {"cohort": cohort, "form": TimekeepingUploadForm()},
-            status=400,
-        )
+        context = {"cohort": cohort, "caps": caps, "form": TimekeepingUploadForm()}
+        return render(request, "attendance/timekeeping_import.html", context, status=400)
     if data.get("cohort") != cohort.pk:
         raise PermissionDenied("That preview belongs to another cohort.")
     punches = [Punch(**row) for row in data["rows"]]
@@ -346,10 +399,11 @@ def reclassify_view(request):
             )
             messages.success(
                 request,
-                f"Checked {log.records_checked} records from {log.start} to {log.end}; "
-                f"{log.records_changed} changed under the policy in force on their day.",
+                f"Checked {log.records_checked} records from {log.start} to {log.end}: "
+                f"{log.records_changed} changed their occurrences under the policy in force on their "
+                "day; only those go to WFM as corrections.",
             )
-            return redirect(reverse("attendance:reclassify"))
+            return render(request, "attendance/reclassify.html", {"form": ReclassifyForm(), "log": log})
         return render(request, "attendance/reclassify.html", {"form": form}, status=400)
     return render(request, "attendance/reclassify.html", {"form": form})
 
@@ -358,51 +412,33 @@ def reclassify_view(request):
 
 
 def _action_for(request, pk: int, action: str = Action.VIEW):
-    """A corrective action of an agent the user may read (or edit), else 404."""
-    from attendance.models import CorrectiveAction
-    from cohorts.access import agent_filter
-
+    """A corrective action of an agent the user may read (or edit), and the user's capabilities."""
     queryset = CorrectiveAction.objects.select_related(
-        "agent__cohort__tl", "agent__cohort__pm", "level", "issued_by", "override_by", "voided_by"
+        "agent__cohort__tl",
+        "agent__cohort__pm",
+        "level",
+        "issued_by",
+        "override_by",
+        "voided_by",
+        "approved_by",
     )
-    return get_object_or_404(
+    item = get_object_or_404(
         queryset.filter(agent__in=Agent.objects.filter(agent_filter(request.user, action))), pk=pk
     )
-
-
-def accountability_context(request, agent: Agent, forms: dict | None = None) -> dict:
-    """What the agent page shows of coaching and CAPs (readers of the agent only)."""
-    from attendance.accountability import current_level
-    from attendance.forms import AgentIssueForm
-    from attendance.models import AgentIssue, CorrectiveAction, Recommendation
-
-    forms = forms or {}
-    return {
-        "recommendations": list(
-            Recommendation.objects.filter(agent=agent, status=Recommendation.Status.PENDING).select_related(
-                "rule", "level"
-            )
-        ),
-        "actions": list(CorrectiveAction.objects.filter(agent=agent).select_related("level", "issued_by")),
-        "current_level": current_level(agent),
-        "issues": list(AgentIssue.objects.filter(agent=agent).select_related("reported_by")),
-        "issue_form": forms.get("issue") or AgentIssueForm(),
-    }
+    timezone.activate(item.agent.cohort.tzinfo)
+    return item, capabilities(request.user, item.agent.cohort, item.agent)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def cap_new(request, agent_pk: int):
     """Issue coaching or a CAP, from a recommendation (its facts become the reasons) or not."""
-    from attendance.accountability import LadderError, issue_action, may_override
-    from attendance.forms import CorrectiveActionForm
-    from attendance.models import Recommendation
-
-    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
+    agent, caps = agent_for(request.user, agent_pk, Action.EDIT)
+    timezone.activate(agent.cohort.tzinfo)
     recommendation = None
     recommendation_id = request.GET.get("recommendation") or request.POST.get("recommendation")
     if recommendation_id:
-        if not recommendation_id.isdigit():
+        if not recommendation_id.isascii() or not recommendation_id.isdigit():
             raise Http404("No such recommendation.")
         recommendation = get_object_or_404(
             Recommendation.objects.select_related("rule", "level"),
@@ -434,12 +470,16 @@ def cap_new(request, agent_pk: int):
                     witness=data["witness"],
                     recommendation=recommendation,
                     override_reason=data["override_reason"],
+                    approver=caps.approve,
                     by=request.user,
                 )
             except LadderError as exc:
                 form.add_error("level", str(exc))
             else:
-                messages.success(request, f"{action.level} issued to {agent}.")
+                if action.status == CorrectiveAction.Status.PENDING_APPROVAL:
+                    messages.success(request, f"{action.level} for {agent} sent to the PM for approval.")
+                else:
+                    messages.success(request, f"{action.level} issued to {agent}.")
                 return redirect(reverse("attendance:cap", args=[action.pk]))
         status = 400
     return render(
@@ -448,9 +488,10 @@ def cap_new(request, agent_pk: int):
         {
             "agent": agent,
             "cohort": agent.cohort,
+            "caps": caps,
             "form": form,
             "recommendation": recommendation,
-            "may_override": may_override(request.user, agent.cohort),
+            "may_override": caps.approve,
         },
         status=status,
     )
@@ -460,20 +501,18 @@ def cap_new(request, agent_pk: int):
 @require_GET
 def cap_detail(request, pk: int):
     """A coaching record or CAP: printable, and as a PDF with ?format=pdf."""
-    from attendance.forms import AcknowledgeForm, ReasonForm
-
-    action = _action_for(request, pk)
+    action, caps = _action_for(request, pk)
     context = {
         "action": action,
         "agent": action.agent,
         "cohort": action.agent.cohort,
-        "can_edit": Agent.objects.visible_to(request.user, Action.EDIT).filter(pk=action.agent_id).exists(),
+        "caps": caps,
+        "can_edit": caps.edit,
         "void_form": ReasonForm(),
+        "approval_form": ApprovalForm(),
         "ack_form": AcknowledgeForm(initial={"acknowledged_on": action.agent.cohort.local_today()}),
     }
     if request.GET.get("format") == "pdf":
-        import weasyprint
-
         html = render(request, "attendance/cap_document.html", context).content.decode()
         pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
         response = HttpResponse(pdf, content_type="application/pdf")
@@ -486,10 +525,7 @@ def cap_detail(request, pk: int):
 @login_required
 @require_POST
 def cap_void(request, pk: int):
-    from attendance.accountability import LadderError, void_action
-    from attendance.forms import ReasonForm
-
-    action = _action_for(request, pk, Action.EDIT)
+    action, _ = _action_for(request, pk, Action.EDIT)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
@@ -503,11 +539,32 @@ def cap_void(request, pk: int):
 
 @login_required
 @require_POST
-def cap_acknowledge(request, pk: int):
-    from attendance.accountability import acknowledge
-    from attendance.forms import AcknowledgeForm
+def cap_approve(request, pk: int):
+    """The cohort's PM (or an admin) approves or declines a step that waits for approval."""
+    action, caps = _action_for(request, pk, Action.MANAGE)
+    if not caps.approve:
+        raise PermissionDenied("Only the cohort's PM or an admin approves a step of the ladder.")
+    form = ApprovalForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise LadderError("Approve or decline the step.")
+        data = form.cleaned_data
+        approve_action(
+            action=action, approve=data["decision"] == "approve", reason=data["reason"], by=request.user
+        )
+        messages.success(
+            request,
+            f"{action.level} {'approved: it is in force' if data['decision'] == 'approve' else 'declined'}.",
+        )
+    except LadderError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("attendance:cap", args=[action.pk]))
 
-    action = _action_for(request, pk, Action.EDIT)
+
+@login_required
+@require_POST
+def cap_acknowledge(request, pk: int):
+    action, _ = _action_for(request, pk, Action.EDIT)
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         acknowledge(
@@ -525,12 +582,8 @@ def cap_acknowledge(request, pk: int):
 @login_required
 @require_POST
 def recommendation_dismiss(request, pk: int):
-    from attendance.accountability import LadderError, dismiss_recommendation
-    from attendance.forms import ReasonForm
-    from attendance.models import Recommendation
-
     recommendation = get_object_or_404(Recommendation.objects.select_related("agent"), pk=pk)
-    agent = get_agent_for(request.user, recommendation.agent_id, Action.EDIT)
+    agent, _ = agent_for(request.user, recommendation.agent_id, Action.EDIT)
     form = ReasonForm(request.POST)
     try:
         if not form.is_valid():
@@ -547,28 +600,27 @@ def recommendation_dismiss(request, pk: int):
 @login_required
 @require_POST
 def issue_report(request, agent_pk: int):
-    from attendance.accountability import report_issue
-    from attendance.forms import AgentIssueForm
-    from cohorts.views import render_agent_page
-
-    agent = get_agent_for(request.user, agent_pk, Action.EDIT)
+    agent, caps = agent_for(request.user, agent_pk, Action.EDIT)
     form = AgentIssueForm(request.POST)
-    if not form.is_valid():
-        return render_agent_page(request, agent, status=400, forms={"issue": form})
-    report_issue(agent=agent, details=form.cleaned_data["details"], by=request.user)
-    messages.success(request, "Issue recorded; the PM is being emailed.")
-    return redirect(agent)
+    if form.is_valid():
+        report_issue(agent=agent, details=form.cleaned_data["details"], by=request.user)
+        messages.success(request, "Issue recorded; the PM is being emailed.")
+        return HttpResponseClientRedirect(agent.get_absolute_url()) if request.htmx else redirect(agent)
+    context = {"agent": agent, "cohort": agent.cohort, "caps": caps, "issue_form": form}
+    if request.htmx:
+        return render(request, "attendance/agent_forms.html#issue-form", context, status=400)
+    return render(
+        request,
+        "certifications/agent_form_page.html",
+        {**context, "part": "attendance/agent_forms.html#issue-form"},
+        status=400,
+    )
 
 
 @login_required
 @require_GET
 def wfm_attendance(request):
     """Read-only attendance across the active cohorts: every occurrence of their ESP weeks."""
-    from django.db.models import Q
-
-    from attendance.tables import WfmAttendanceTable
-    from cohorts.access import cohort_filter
-
     cohorts = Cohort.objects.filter(cohort_filter(request.user, Action.ATTENDANCE)).filter(
         status=Cohort.Status.ACTIVE
     )
@@ -581,13 +633,16 @@ def wfm_attendance(request):
     if day:
         records = records.filter(day=day)
     cohort_id = request.GET.get("cohort", "")
-    if cohort_id.isdigit():
+    if cohort_id.isascii() and cohort_id.isdigit():
         records = records.filter(cohort_id=int(cohort_id))
     table = WfmAttendanceTable(records)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
-    export_format = request.GET.get("_export")
-    if TableExport.is_valid_format(export_format):
-        return TableExport(export_format, table).response(f"attendance-occurrences.{export_format}")
+    try:
+        fmt = export_format(request)
+    except BadExport:
+        return bad_export()
+    if fmt:
+        return TableExport(fmt, table).response(f"attendance-occurrences.{fmt}")
     return render(
         request,
         "attendance/wfm.html",

@@ -151,7 +151,8 @@ def main() -> int:
     django.setup()
     from attendance.services import occurrences_for_wfm
     from cohorts.models import Cohort
-    from esp.scheduled import digest_csv, run_end_of_day_checks
+    from desk.endofday import run_end_of_day_checks
+    from notifications.digest import digest_csv
 
     active = list(Cohort.objects.filter(status=Cohort.Status.ACTIVE).order_by("pk"))
     tl_cohort = next(c for c in active if c.tl.username == "benchtl1")

@@ -1,9 +1,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.contrib.auth import get_user_model
 
 from certifications.models import RedFlag, Task, TaskStatus
-from cohorts.access import Role
 
 
 class CrispyForm(forms.Form):
@@ -98,10 +96,7 @@ class ResolveRedFlagForm(forms.Form):
     resolution = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class MoveToProductionForm(CrispyForm):
-    id_prefix = "move"
-    production_tl = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(groups__name=Role.TL, is_active=True).order_by("username"),
-        label="Production team lead",
+class ClearDuplicateForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200, label="Why the same file for another agent is fine", help_text="Kept with the proof."
     )
-    note = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -8,7 +8,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from cohorts.models import Agent, Cohort
-from esp.history import user_who_saved
+from core.history import user_who_saved
 
 
 class Task(models.Model):
@@ -54,6 +54,57 @@ class Task(models.Model):
         """The calendar date of the due ESP day (the last ESP day if the week is shorter)."""
         return cohort.esp_days[min(self.due_day, cohort.day_count) - 1]
 
+    def attempts_left(self, failed: int) -> int | None:
+        """Failed attempts still allowed by the Failed Cert Exams Guide; None for a task without a limit."""
+        return max(self.attempt_limit - failed, 0) if self.attempt_limit else None
+
+    def limit_reached(self, failed: int) -> bool:
+        return bool(self.attempt_limit) and failed >= self.attempt_limit
+
+    def state(
+        self, status: str, cohort: Cohort, now: datetime.datetime, carried_until: datetime.date | None = None
+    ) -> "TaskState":
+        """The task's state for an agent at `now`, the one rule every page, email and job uses.
+
+        Overdue means not done by the end of its due day: the cohort's end of day, in its zone.
+        On the due day before then it is due today. A task carried over (with a reason) is due
+        on the ESP day after the one it was carried from: carried over until then.
+        """
+        if status in TaskStatus.DONE:
+            return TaskState.DONE
+        due = self.due_date(cohort)
+        if carried_until is not None and carried_until > due:
+            due = carried_until
+            carried = True
+        else:
+            carried = False
+        local = now.astimezone(cohort.tzinfo)
+        today = local.date()
+        if today < due:
+            return TaskState.CARRIED_OVER if carried else TaskState.UPCOMING
+        if today == due and local.time() < cohort.end_of_day_time:
+            return TaskState.DUE_TODAY
+        return TaskState.OVERDUE
+
+
+class TaskState(models.TextChoices):
+    DONE = "done", "Done"
+    UPCOMING = "upcoming", "Not due yet"
+    DUE_TODAY = "due_today", "Due today"
+    OVERDUE = "overdue", "Overdue"
+    CARRIED_OVER = "carried_over", "Carried over"
+
+
+# The states the TL must act on before logging off.
+OPEN_STATES = (TaskState.DUE_TODAY, TaskState.OVERDUE)
+
+
+class TaskStatusQuerySet(models.QuerySet):
+    def of(self, agent_ids) -> "TaskStatusQuerySet":
+        # Filter on the agents' ids, not on a join through the cohort: the (agent, task) index
+        # then serves a year of history without scanning it.
+        return self.filter(agent_id__in=agent_ids)
+
 
 class TaskStatus(models.Model):
     """One agent's status on one task: one cell of the tracker."""
@@ -79,6 +130,7 @@ class TaskStatus(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(get_user=user_who_saved)
+    objects = TaskStatusQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["agent", "task"], name="one_status_per_agent_task")]
@@ -94,6 +146,17 @@ class TaskStatus(models.Model):
     @property
     def done(self) -> bool:
         return self.status in self.DONE
+
+
+class ExamAttemptQuerySet(models.QuerySet):
+    def failures(self, agent_ids) -> dict[tuple[int, int], int]:
+        """Failed attempts per (agent, exam): the one count the grid, the limits and the rules read."""
+        rows = (
+            self.filter(agent_id__in=agent_ids, passed=False)
+            .values_list("agent_id", "task_id")
+            .annotate(n=models.Count("id"))
+        )
+        return {(agent_id, task_id): n for agent_id, task_id, n in rows}
 
 
 class ExamAttempt(models.Model):
@@ -113,6 +176,7 @@ class ExamAttempt(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
+    objects = ExamAttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["taken_on", "recorded_at"]
@@ -153,6 +217,17 @@ class Proof(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    duplicate_cleared_reason = models.CharField(
+        "why the same file elsewhere is fine",
+        max_length=200,
+        blank=True,
+        help_text="A proof whose file was also uploaded for another agent is verified only once "
+        "someone says why that is fine.",
+    )
+    duplicate_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    duplicate_cleared_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["file"])
 
@@ -182,6 +257,49 @@ class DailyNote(models.Model):
         return f"Note on {self.day} for {self.agent_id}"
 
 
+class Carryover(models.Model):
+    """An open task the TL carried over from one ESP day to the next, with why.
+
+    Closing the day never needs a status that is not true: an agent absent all day, or a task
+    that cannot be finished today, is carried over instead. The task is then due on the next ESP
+    day (or, from the last day, left for the production TL with the reason).
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="carryovers")
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="carryovers")
+    day = models.DateField(help_text="The ESP day the task was carried over from.")
+    reason = models.CharField(max_length=300)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["day", "task__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "task", "day"], name="one_carryover_per_agent_task_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} carried over from {self.day} for {self.agent_id}"
+
+    def until(self, cohort: Cohort) -> datetime.date:
+        """The ESP day the task is due after this carry-over (date.max after the last ESP day)."""
+        later = [d for d in cohort.esp_days if d > self.day]
+        return later[0] if later else datetime.date.max
+
+
+class RedFlagQuerySet(models.QuerySet):
+    def visible_to(self, user, sees_confidential: bool) -> "RedFlagQuerySet":
+        """Confidential red flags are for PMs, ESP managers and admins, and for whoever raised one."""
+        if sees_confidential:
+            return self
+        return self.filter(models.Q(confidential=False) | models.Q(raised_by=user))
+
+    def open(self) -> "RedFlagQuerySet":
+        return self.filter(resolved_at__isnull=True)
+
+
 class RedFlag(models.Model):
     class Category(models.TextChoices):
         BACKGROUND_CHECK = "background_check", "Background check"
@@ -205,6 +323,7 @@ class RedFlag(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
+    objects = RedFlagQuerySet.as_manager()
 
     class Meta:
         ordering = ["-raised_at"]

@@ -1,9 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from attendance.urls import IsoDateConverter
+import core.converters  # noqa: F401 - registers the isodate converter
 from certifications import views
-
-register_converter(IsoDateConverter, "isodate")
 
 app_name = "certifications"
 
@@ -14,10 +12,8 @@ urlpatterns = [
     path("agents/<int:agent_pk>/attempts/", views.attempt_add, name="attempt_add"),
     path("agents/<int:agent_pk>/proofs/", views.proof_upload, name="proof_upload"),
     path("agents/<int:agent_pk>/red-flags/", views.red_flag_raise, name="red_flag_raise"),
-    path("agents/<int:agent_pk>/move/", views.move, name="move"),
-    path("agents/<int:agent_pk>/handoff/", views.handoff, name="handoff"),
-    path("agents/<int:agent_pk>/handoff/acknowledge/", views.handoff_acknowledge, name="handoff_acknowledge"),
     path("proofs/<int:pk>/file/", views.proof_file, name="proof_file"),
     path("proofs/<int:pk>/review/", views.proof_review, name="proof_review"),
+    path("proofs/<int:pk>/duplicate/", views.proof_clear_duplicate, name="proof_clear_duplicate"),
     path("red-flags/<int:pk>/resolve/", views.red_flag_resolve, name="red_flag_resolve"),
 ]

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
-from cohorts.models import Agent, Cohort, EndOfDayCheck, Notice, Schedule
+from cohorts.models import Agent, Cohort, Schedule
 
 
 class AgentInline(admin.TabularInline):
@@ -39,22 +39,3 @@ class ScheduleAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return not Schedule.objects.exists()
-
-
-@admin.register(EndOfDayCheck)
-class EndOfDayCheckAdmin(admin.ModelAdmin):
-    list_display = ("cohort", "day", "open_count", "checked_at", "pm_checked_at")
-    list_filter = ("cohort",)
-    date_hierarchy = "day"
-    readonly_fields = ("cohort", "day", "checked_at", "items", "open_count", "pm_checked_at")
-
-
-@admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
-    list_display = ("subject", "kind", "created_at", "sent_at", "attempts")
-    list_filter = ("kind", "sent_at")
-    search_fields = ("subject", "key")
-    readonly_fields = [f.name for f in Notice._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

@@ -3,21 +3,19 @@ import zoneinfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import models
 
 from cohorts.access import Role, is_admin
 from cohorts.models import Agent, Cohort
+from cohorts.selectors import users_in_role
+from core.uploads import check_table_upload
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
-def users_in_role(role: Role):
-    return get_user_model().objects.filter(groups__name=role, is_active=True).order_by("username")
-
-
 class UserChoiceField(forms.ModelChoiceField):
+    """People by full name, never by user name."""
+
     def label_from_instance(self, obj) -> str:
         return obj.get_full_name() or obj.username
 
@@ -131,20 +129,6 @@ class AgentForm(forms.ModelForm):
 
     def clean_employee_id(self):
         return self.cleaned_data["employee_id"].strip()
-
-
-def check_table_upload(upload, *, what: str):
-    """A CSV or XLSX upload within the size limit, or a message saying what to do instead."""
-    limit = settings.ROSTER_UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise forms.ValidationError(
-            f"The file is {upload.size // 1024} KB; {what} may be at most {limit // 1024} KB."
-        )
-    if not upload.name.lower().endswith((".csv", ".xlsx", ".txt")):
-        raise forms.ValidationError(
-            "Upload a CSV file or an Excel (.xlsx) workbook; save older .xls files as .xlsx."
-        )
-    return upload
 
 
 class RosterUploadForm(forms.Form):

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from cohorts.access import agent_filter, cohort_filter
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -20,8 +22,6 @@ def validate_time_zone(value: str) -> None:
 class CohortQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view") -> "CohortQuerySet":
         """The cohorts `user` may act on; the rules live in cohorts.access."""
-        from cohorts.access import cohort_filter
-
         return self.filter(cohort_filter(user, action))
 
 
@@ -75,7 +75,7 @@ class Cohort(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # A new value whenever anything the cohort's pages show may have changed: what they cached
-    # is served only while it matches (cohorts.revision, esp.fragments). Not edited, no history.
+    # is served only while it matches (cohorts.revision and the page caches). Not edited, no history.
     revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
     history = HistoricalRecords(excluded_fields=["revision"])
@@ -98,7 +98,7 @@ class Cohort(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("cohorts:detail", args=[self.pk])
+        return reverse("desk:cohort", args=[self.pk])
 
     def clean(self) -> None:
         if self.shift_start and self.shift_end and self.shift_end <= self.shift_start:
@@ -149,6 +149,12 @@ class Cohort(models.Model):
     def end_of_day_time(self) -> datetime.time:
         return self.end_of_day or self.shift_end
 
+    def phase(self, now: datetime.datetime | None = None) -> tuple[datetime.date, bool]:
+        """The cohort's date and whether its end of day has passed: what cached parts of its
+        pages depend on besides its revision (tasks turn overdue at the end of day)."""
+        local = (now or timezone.now()).astimezone(self.tzinfo)
+        return local.date(), local.time() >= self.end_of_day_time
+
     def local_datetime(self, day: datetime.date, at: datetime.time) -> datetime.datetime:
         """An aware datetime for a local wall-clock time on `day` in the cohort's zone."""
         return datetime.datetime.combine(day, at, tzinfo=self.tzinfo)
@@ -157,8 +163,6 @@ class Cohort(models.Model):
 class AgentQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view") -> "AgentQuerySet":
         """The agents `user` may act on; the rules live in cohorts.access."""
-        from cohorts.access import agent_filter
-
         return self.filter(agent_filter(user, action))
 
 
@@ -219,7 +223,7 @@ class Agent(models.Model):
         return self.full_name
 
     def get_absolute_url(self) -> str:
-        return reverse("cohorts:agent_detail", args=[self.pk])
+        return reverse("desk:agent", args=[self.pk])
 
     @property
     def full_name(self) -> str:
@@ -236,49 +240,6 @@ class Agent(models.Model):
         if self.shift_start and self.shift_end:
             return self.shift_start, self.shift_end
         return self.cohort.shift_start, self.cohort.shift_end
-
-
-class Notice(models.Model):
-    """An immediate email (red flag, agent issue, agent ready, term), kept so it is sent once.
-
-    The unique key names the event; rendering happens when the notice is made, so a retry sends
-    exactly what was decided then.
-    """
-
-    class Kind(models.TextChoices):
-        RED_FLAG = "red_flag", "Red flag raised"
-        AGENT_ISSUE = "agent_issue", "Agent issue reported"
-        AGENT_READY = "agent_ready", "Agent ready for production"
-        TERM = "term", "Term issued"
-        TICKET = "ticket", "Ticket submitted"
-        END_OF_DAY_TL = "eod_tl", "End-of-day summary to the TL"
-        END_OF_DAY_PM = "eod_pm", "End-of-day items still open, to the PM"
-        WFM_DIGEST = "wfm_digest", "WFM attendance digest"
-
-    key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, null=True, blank=True, related_name="notices")
-    recipients = models.JSONField(default=list)
-    subject = models.CharField(max_length=250)
-    body_text = models.TextField()
-    body_html = models.TextField()
-    attachment_name = models.CharField(max_length=100, blank=True)
-    attachment = models.TextField(blank=True, help_text="A text attachment (the digest's CSV).")
-    created_at = models.DateTimeField(auto_now_add=True)
-    sending_until = models.DateTimeField(null=True, blank=True, help_text="Claimed by a worker until then.")
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [
-            # Dashboards list an agent's notices; the resend job looks for unsent ones.
-            models.Index(fields=["sent_at", "created_at"]),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.subject}"
 
 
 class Schedule(models.Model):
@@ -312,26 +273,6 @@ class Schedule(models.Model):
     @property
     def wfm_addresses(self) -> list[str]:
         return [line.strip() for line in self.wfm_emails.replace(",", "\n").splitlines() if line.strip()]
-
-
-class EndOfDayCheck(models.Model):
-    """One cohort's end-of-day check of one day: made once, whoever runs it."""
-
-    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="end_of_day_checks")
-    day = models.DateField()
-    checked_at = models.DateTimeField(default=timezone.now)
-    items = models.JSONField(default=dict)
-    open_count = models.PositiveIntegerField(default=0)
-    pm_checked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-day"]
-        constraints = [
-            models.UniqueConstraint(fields=["cohort", "day"], name="one_end_of_day_check_per_cohort_day")
-        ]
-
-    def __str__(self) -> str:
-        return f"End of day {self.day} for {self.cohort_id}"
 
 
 class DaySignOff(models.Model):

@@ -1,16 +1,17 @@
 """A cohort's revision: a new value whenever anything its pages show may have changed.
 
 The busiest pages (the TL's day board, the tracker grid, the roll call, the PM dashboard) cache
-what they render together with the revisions of the cohorts they show (esp.fragments) and
-render afresh when those differ, so a page read after a write is never served from before it.
-Saves and deletes of every model of the four apps touch the cohorts they belong to: through the
-row's cohort, else its agent's cohort; a model that belongs to no cohort (tasks, policies,
-ticket types, users) is configuration that every page may show, so it touches every cohort.
-Bulk writes send no signals: the services that make them call `touch_cohorts` / `touch_agents`
-themselves.
+what they render under keys that include the revisions of the cohorts they show, so a page read
+after a write is never served from before it, and nothing ever has to find and delete old
+entries (they expire). Saves and deletes of every model of the domain apps touch the cohorts
+they belong to: through the row's cohort, else its agent's cohort; a model that belongs to no
+cohort (tasks, policies, ticket types, users) is configuration that every page may show, so it
+touches every cohort. Bulk writes send no signals: the services that make them call
+`touch_cohorts` / `touch_agents` themselves.
 
-The touch runs in the writer's transaction: readers see the new revision together with the new
-data, never one without the other.
+Inside a service's unit of work (core.events.unit) the touches are collected and renewed in one
+UPDATE just before the commit: one renewal per write however many rows it saved, and readers
+see the new revision together with the new data, never one without the other.
 """
 
 import uuid
@@ -18,42 +19,46 @@ import uuid
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
+from simple_history.models import HistoricalChanges
 
-APPS = ("cohorts", "attendance", "certifications", "tickets")
-# Job bookkeeping that no cached page shows, written for many cohorts at a time.
-IGNORED = {"cohorts.Notice", "cohorts.EndOfDayCheck"}
+from cohorts.models import Agent, Cohort
+from core.events import collect
+
+APPS = ("cohorts", "certifications", "attendance", "tickets")
+RENEW_LAST = 1000  # after every other reaction of the unit, which may write too
+EVERY_COHORT = ("all", None)
+
+
+def _renew(keys: set) -> None:
+    if EVERY_COHORT in keys:
+        Cohort.objects.update(revision=uuid.uuid4())
+        return
+    cohort_ids = {pk for kind, pk in keys if kind == "cohort"}
+    agent_ids = {pk for kind, pk in keys if kind == "agent"}
+    where = Q(pk__in=cohort_ids) if cohort_ids else Q(pk__in=[])
+    if agent_ids:
+        where |= Q(pk__in=Agent.objects.filter(pk__in=agent_ids).values("cohort_id"))
+    Cohort.objects.filter(where).update(revision=uuid.uuid4())
 
 
 def touch_cohorts(cohort_ids) -> None:
-    from cohorts.models import Cohort
-
-    ids = {pk for pk in cohort_ids if pk is not None}
-    if ids:
-        Cohort.objects.filter(pk__in=ids).update(revision=uuid.uuid4())
+    collect("revision", {("cohort", pk) for pk in cohort_ids if pk is not None}, _renew, order=RENEW_LAST)
 
 
 def touch_agents(agent_ids) -> None:
     """Touch the cohorts of these agents."""
-    from cohorts.models import Agent, Cohort
-
-    ids = {pk for pk in agent_ids if pk is not None}
-    if ids:
-        cohorts = Agent.objects.filter(pk__in=ids).values("cohort_id")
-        Cohort.objects.filter(pk__in=cohorts).update(revision=uuid.uuid4())
+    collect("revision", {("agent", pk) for pk in agent_ids if pk is not None}, _renew, order=RENEW_LAST)
 
 
 def touch_all() -> None:
-    from cohorts.models import Cohort
-
-    Cohort.objects.update(revision=uuid.uuid4())
+    collect("revision", {EVERY_COHORT}, _renew, order=RENEW_LAST)
 
 
 def touch_after_migrate(sender, using: str = "default", **kwargs) -> None:
     """Every deploy runs migrate: renew every revision, so that no part rendered by the old
     templates, or before a data migration (whose writes reach no receiver here), is served."""
-    from cohorts.models import Cohort
-
     try:
         with transaction.atomic(using=using):
             Cohort.objects.using(using).update(revision=uuid.uuid4())
@@ -63,8 +68,6 @@ def touch_after_migrate(sender, using: str = "default", **kwargs) -> None:
 
 def _scope(model) -> str:
     """How a row of `model` finds its cohort: "cohort", "agent" or "all"."""
-    from cohorts.models import Agent, Cohort
-
     related = {f.name: f.related_model for f in model._meta.concrete_fields if f.is_relation}
     if related.get("cohort") is Cohort:
         return "cohort"
@@ -83,17 +86,28 @@ def _toucher(scope: str):
             else:
                 touch_cohorts([instance.cohort_id])
         elif scope == "agent":
-            touch_agents([instance.agent_id])
+            agent = instance._state.fields_cache.get("agent")  # loaded already: no query
+            if agent is not None and agent.cohort_id is not None:
+                touch_cohorts([agent.cohort_id])
+            else:
+                touch_agents([instance.agent_id])
         else:
             touch_all()
 
     return changed
 
 
-def _agent_leaving(sender, instance, raw=False, **kwargs):
-    """An agent saved into another cohort leaves the old one too: touch the cohort it is in now."""
-    if not raw and instance.pk is not None:
-        touch_agents([instance.pk])
+def _agent_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    touch_cohorts([instance.cohort_id])
+
+
+def _agent_leaving(sender, instance, raw=False, update_fields=None, **kwargs):
+    """An agent saved into another cohort leaves the old one too: touch the one it is in now."""
+    if raw or instance.pk is None or (update_fields is not None and "cohort" not in update_fields):
+        return
+    old = Agent.objects.filter(pk=instance.pk).values_list("cohort_id", flat=True).first()
+    if old != instance.cohort_id:
+        touch_cohorts([old])
 
 
 def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
@@ -104,27 +118,23 @@ def _user_saved(sender, instance, raw=False, update_fields=None, **kwargs):
 
 def watched_models() -> dict:
     """Every model whose rows the cached pages may show, with how it finds its cohorts."""
-    from simple_history.models import HistoricalChanges
-
-    from cohorts.models import Cohort
-
     watched = {}
     for label in APPS:
         for model in apps.get_app_config(label).get_models():
-            if model is Cohort or issubclass(model, HistoricalChanges) or model._meta.label in IGNORED:
+            if model in (Cohort, Agent) or issubclass(model, HistoricalChanges):
                 continue  # Cohort.save() renews its own revision; history rows follow a save
             watched[model] = _scope(model)
     return watched
 
 
 def connect() -> None:
-    from cohorts.models import Agent
-
     for model, scope in watched_models().items():
         handler = _toucher(scope)
         uid = f"cohorts.revision.{model._meta.label}"
         post_save.connect(handler, sender=model, weak=False, dispatch_uid=uid)
         post_delete.connect(handler, sender=model, weak=False, dispatch_uid=uid)
+    post_save.connect(_agent_saved, sender=Agent, dispatch_uid="cohorts.revision.agent")
+    post_delete.connect(_agent_saved, sender=Agent, dispatch_uid="cohorts.revision.agent")
     pre_save.connect(_agent_leaving, sender=Agent, dispatch_uid="cohorts.revision.agent-leaving")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="cohorts.revision.user")
     post_migrate.connect(

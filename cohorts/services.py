@@ -1,20 +1,21 @@
-"""Use cases that change several rows: roster import and the cohort status refresh."""
+"""The cohorts app's writers: cohorts and agents, roster import, the status refresh by the calendar,
+agents' status changes, and the day's sign-off."""
 
-import csv
 import datetime
-import io
 import logging
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from cohorts.models import Agent, Cohort
+from cohorts.events import AgentStatusChanged, DaySignedOff
+from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
 from cohorts.revision import touch_cohorts
+from core.events import emit, unit
+from core.uploads import NotATable, as_sentence, read_table
 
 logger = logging.getLogger(__name__)
 
@@ -77,58 +78,8 @@ class RosterResult:
         return [asdict(r) for r in self.rows]
 
 
-class NotATable(Exception):
-    pass
-
-
 def _normalise_header(value) -> str:
     return " ".join(str(value or "").replace("_", " ").strip().lower().split())
-
-
-def as_sentence(problems: list[str]) -> str:
-    """A row's problems as one sentence: "Email … is not valid; equipment … must be …"."""
-    text = "; ".join(problems)
-    return text[0].upper() + text[1:] + "."
-
-
-def read_table(content: bytes) -> list[list[str]]:
-    """The cells of a CSV or XLSX file as text, or NotATable."""
-    if content.startswith(b"PK\x03\x04"):
-        from openpyxl import load_workbook
-
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several kinds for a zip that is not a workbook
-            raise NotATable from exc
-        sheet = workbook.worksheets[0]
-        table = []
-        for values in sheet.iter_rows(values_only=True):
-            table.append([_cell_text(v) for v in values])
-        workbook.close()
-        return table
-    if b"\x00" in content[:4096]:
-        raise NotATable
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise NotATable from exc
-    try:
-        return list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise NotATable from exc
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # employee IDs typed as numbers come back as 1234.0
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return str(value).strip()
 
 
 def read_roster(content: bytes) -> RosterResult:
@@ -264,7 +215,7 @@ def import_roster(*, cohort: Cohort, rows: list[RosterRow], by) -> list[Agent]:
         )
         for r in rows
     ]
-    with transaction.atomic():
+    with unit():
         created = bulk_create_with_history(
             agents, Agent, default_user=by, default_change_reason="Roster import"
         )
@@ -303,15 +254,52 @@ class DayClosed(ValueError):
 
 def check_closed_day(*, cohort: Cohort, day: datetime.date, reason: str, what: str, by) -> None:
     """After the TL closed the day, a change needs a reason, and the change is logged."""
-    from cohorts.models import ClosedDayEdit, DaySignOff
-
     sign_off = DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first()
     if sign_off is None:
         return
     if not reason.strip():
         who = sign_off.signed_by.get_full_name() or sign_off.signed_by.username
-        raise DayClosed(
-            f"{who} closed {day:%a %-d %b} at {timezone.localtime(sign_off.signed_at, cohort.tzinfo):%H:%M}; "
-            "give a reason for changing it."
-        )
+        at = timezone.localtime(sign_off.signed_at, cohort.tzinfo)
+        raise DayClosed(f"{who} closed {day:%a %-d %b} at {at:%H:%M %Z}; give a reason for changing it.")
     ClosedDayEdit.objects.create(cohort=cohort, day=day, what=what[:200], reason=reason.strip()[:300], by=by)
+
+
+def save_cohort(*, cohort: Cohort, by) -> Cohort:
+    """Create or change a cohort (from its form); its status follows the calendar at once, so a
+    cohort starting today is active the moment it is made."""
+    with unit():
+        if cohort.status != Cohort.Status.CANCELLED:
+            cohort.status = cohort.status_on(cohort.local_today())
+        cohort.save()
+    return cohort
+
+
+def save_agent(*, agent: Agent, by) -> Agent:
+    with unit():
+        agent.save()
+    return agent
+
+
+def set_agent_status(*, agent: Agent, status: str, reason: str, by=None, **fields) -> Agent:
+    """Move an agent to `status` (with any fields that go with it), keeping why in history."""
+    old = agent.status
+    with unit():
+        agent.status = status
+        for name, value in fields.items():
+            setattr(agent, name, value)
+        agent._change_reason = reason
+        agent.save(update_fields=["status", *fields, "updated_at"])
+        if old != status:
+            emit(AgentStatusChanged(agent=agent, old=old, new=status, reason=reason, by=by))
+    return agent
+
+
+def sign_off_day(*, cohort: Cohort, day: datetime.date, by) -> tuple[DaySignOff, bool]:
+    """Record that the TL closed the day; (the sign-off, whether it is new)."""
+    with unit():
+        sign_off, created = DaySignOff.objects.get_or_create(
+            cohort=cohort, day=day, defaults={"signed_by": by}
+        )
+        if created:
+            emit(DaySignedOff(cohort=cohort, day=day, by=by))
+    return sign_off, created

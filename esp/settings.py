@@ -44,10 +44,14 @@ INSTALLED_APPS = [
     "simple_history",
     "bootstrap",  # Bootstrap 5 static files (django-bootstrap-static)
     "axes",
+    "template_partials.apps.SimpleAppConfig",
+    "core",
     "cohorts",
-    "attendance",
     "certifications",
+    "attendance",
     "tickets",
+    "notifications",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -61,7 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "esp.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.TimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -84,8 +89,23 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # django-template-partials: "template.html#part" renders one {% partialdef %} (htmx swaps).
+            "builtins": ["template_partials.templatetags.partials"],
+            "loaders": [
+                (
+                    "template_partials.loader.Loader",
+                    [
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -105,7 +125,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the Celery worker share the file: wait for a lock instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
 
-# The rendered parts of the busiest pages (esp.fragments): each process's own memory unless
+# The rendered parts of the busiest pages (template fragment caching): each process's own memory unless
 # CACHE_URL names a shared cache (redis://127.0.0.1:6379/1). Each entry carries the revisions of
 # the cohorts it shows, so nothing written is ever hidden behind an older copy.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -213,7 +233,7 @@ CELERY_BEAT_SCHEDULE = {
     # their own zone, PM escalations, the WFM digest once its time has passed, stuck notices.
     # Every job claims its work, so the minute cadence never repeats anything.
     "run-scheduled-jobs": {
-        "task": "cohorts.tasks.run_scheduled_jobs_task",
+        "task": "desk.tasks.run_scheduled_jobs_task",
         "schedule": crontab(minute="*"),
     },
 }
@@ -252,4 +272,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # weasyprint narrates every PDF at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -18,3 +18,4 @@ CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 SECURE_SSL_REDIRECT = False
 CELERY_TASK_ALWAYS_EAGER = True
+LOGGING = {**LOGGING, "loggers": {"axes": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}}}  # noqa: F405

@@ -2,31 +2,23 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cohorts import views as cohort_views
-from esp.views import about, healthz
+from core.views import healthz
+from desk import views as desk_views
 
 admin.site.site_header = "ESP Tracker administration"
 admin.site.site_title = "ESP Tracker admin"
 
 urlpatterns = [
-    path("", cohort_views.home, name="home"),
+    path("", desk_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
-        name="password_change",
-    ),
-    path(
-        "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
-        name="password_change_done",
-    ),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("", include("desk.urls")),
     path("cohorts/", include("cohorts.urls")),
     path("attendance/", include("attendance.urls")),
     path("tracker/", include("certifications.urls")),
     path("tickets/", include("tickets.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
-    path("about/", about, name="about"),
 ]

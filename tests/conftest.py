@@ -128,6 +128,8 @@ SEEDING_MIGRATIONS = [
     ("cohorts.migrations.0002_roles", "create_roles"),
     ("cohorts.migrations.0007_default_schedule", "seed_schedule"),
     ("attendance.migrations.0002_default_policy", "seed_default_policy"),
+    ("attendance.migrations.0004_default_ladder_and_rules", "seed"),
+    ("attendance.migrations.0006_final_and_term_need_approval", "seed"),
     ("certifications.migrations.0002_default_tasks", "seed_tasks"),
     ("tickets.migrations.0002_default_types_and_playbooks", "seed"),
 ]

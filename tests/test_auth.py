@@ -15,7 +15,7 @@ def test_the_login_page_renders_with_labelled_fields(client):
 
 def test_a_user_logs_in_with_the_password_and_lands_on_their_cohorts(client, tl1, cohort1):
     response = client.post(reverse("login"), {"username": "tl1", "password": "pw"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("cohorts:board")
+    assert response.redirect_chain[-1][0] == reverse("desk:board")
     assert b"East" in response.content
 
 
@@ -46,7 +46,7 @@ def test_password_change_needs_login_and_works(client, tl1):
 
 def test_pages_load_nothing_from_another_host(client, tl1, cohort1):
     client.force_login(tl1)
-    html = client.get(reverse("cohorts:detail", args=[cohort1.pk])).content.decode()
+    html = client.get(reverse("desk:cohort", args=[cohort1.pk])).content.decode()
     for attribute in ('src="http', "src='http", 'href="//', 'src="//'):
         assert attribute not in html
     assert "/static/bootstrap/css/bootstrap.min.css" in html

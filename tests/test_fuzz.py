@@ -213,8 +213,8 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
             ["resolution"],
             None,
         ),
-        "move": (reverse("certifications:move", args=[a]), pm1, ["production_tl", "note"], None),
-        "handoff ack": (reverse("certifications:handoff_acknowledge", args=[a]), tl1, [], None),
+        "move": (reverse("desk:move", args=[a]), pm1, ["production_tl", "note"], None),
+        "handoff ack": (reverse("desk:handoff_acknowledge", args=[a]), tl1, [], None),
         "ticket": (
             reverse("tickets:detail", args=[ticket.pk]),
             tl1,
@@ -229,7 +229,7 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
             ["carrier", "issue", "steps", "token"],
             None,
         ),
-        "close day": (reverse("cohorts:close_day", args=[c]), tl1, [], None),
+        "close day": (reverse("desk:close_day", args=[c]), tl1, [], None),
         "password": (
             reverse("password_change"),
             tl1,

@@ -18,7 +18,7 @@ def test_pages_send_a_content_security_policy(client, tl1):
 
 def test_pages_have_no_inline_scripts_or_handlers(client, tl1, agent1):
     client.force_login(tl1)
-    for url in (reverse("cohorts:detail", args=[agent1.cohort.pk]), agent1.get_absolute_url()):
+    for url in (reverse("desk:cohort", args=[agent1.cohort.pk]), agent1.get_absolute_url()):
         html = client.get(url).content.decode()
         assert "<script>" not in html and "onclick=" not in html and ' style="' not in html
 

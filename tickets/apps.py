@@ -5,4 +5,4 @@ class TicketsConfig(AppConfig):
     name = "tickets"
 
     def ready(self) -> None:
-        from tickets import signals  # noqa: F401 - connects the event receivers
+        from tickets import receivers  # noqa: F401 - drafts forms for the tracker's events

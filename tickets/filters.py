@@ -1,7 +1,7 @@
 import django_filters
 from django import forms
 
-from cohorts.filters import BootstrapFilterSet
+from core.filters import BootstrapFilterSet
 from tickets.models import Ticket, TicketType
 
 

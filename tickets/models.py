@@ -66,11 +66,19 @@ class TicketField(models.Model):
         return self.label
 
 
+class TicketQuerySet(models.QuerySet):
+    def unsubmitted(self, on=None) -> "TicketQuerySet":
+        """Drafts (up to the cohort day `on`): what must be submitted before the TL logs off."""
+        drafts = self.filter(status=Ticket.Status.DRAFT)
+        return drafts if on is None else drafts.filter(day__lte=on)
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
         RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="tickets")
     cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="tickets")
@@ -102,8 +110,10 @@ class Ticket(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    withdrawn_reason = models.CharField(max_length=200, blank=True)
 
     history = HistoricalRecords()
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["-day", "-created_at"]

@@ -3,10 +3,12 @@
 import datetime
 import logging
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from cohorts.models import Agent, Cohort
+from core.events import emit, unit
+from tickets.events import TicketDrafted, TicketSubmitted, TicketWithdrawn
 from tickets.models import Ticket, TicketField, TicketType
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ def draft(*, type_code: str, agent: Agent, values: dict, source_key: str | None,
     facts = {**agent_facts(agent), **{k: "" if v is None else str(v) for k, v in values.items()}}
     names = TicketField.objects.filter(ticket_type=ticket_type).values_list("name", flat=True)
     try:
-        with transaction.atomic():
+        with unit():
             ticket = Ticket.objects.create(
                 ticket_type=ticket_type,
                 cohort=agent.cohort,
@@ -57,20 +59,17 @@ def draft(*, type_code: str, agent: Agent, values: dict, source_key: str | None,
                 source_key=source_key,
                 created_by=by,
             )
+            emit(TicketDrafted(ticket=ticket))
     except IntegrityError:  # the same event processed at the same moment elsewhere
         return None
-    _recompute_readiness(agent)
     return ticket
 
 
-def _recompute_readiness(agent: Agent) -> None:
-    from certifications.services import recompute_readiness
-
-    recompute_readiness(agent)
-
-
 def draft_from_attempt(attempt) -> Ticket | None:
-    number = attempt.agent.exam_attempts.filter(task=attempt.task, pk__lte=attempt.pk).count()
+    number = (
+        getattr(attempt, "number", None)
+        or attempt.agent.exam_attempts.filter(task=attempt.task, pk__lte=attempt.pk).count()
+    )
     return draft(
         type_code="carrier-cert-completion" if attempt.passed else "failed-carrier-cert-exams",
         agent=attempt.agent,
@@ -86,25 +85,28 @@ def draft_from_attempt(attempt) -> Ticket | None:
     )
 
 
+def proof_source_key(proof) -> str:
+    return f"proof:{proof.pk}"
+
+
 def draft_from_proof(proof) -> Ticket | None:
     return draft(
         type_code="esp-tracker-form",
         agent=proof.agent,
         values={"carrier": proof.task.name, "file_name": proof.original_name},
-        source_key=f"proof:{proof.pk}",
+        source_key=proof_source_key(proof),
         by=proof.uploaded_by,
     )
 
 
-def draft_from_call_certification(status) -> Ticket | None:
+def draft_from_call_certification(*, agent: Agent, by) -> Ticket | None:
     """The call certification was recorded done: one Call Certification Form per agent."""
-    agent = status.agent
     return draft(
         type_code="call-certification",
         agent=agent,
         values={"certification_date": agent.cohort.local_today().isoformat(), "result": "Passed"},
         source_key=f"call-cert:{agent.pk}",
-        by=status.updated_by,
+        by=by,
     )
 
 
@@ -132,12 +134,29 @@ def _clean(ticket: Ticket, data: dict) -> dict:
     return {k: ("" if v is None else str(v)).strip() for k, v in data.items() if k in names}
 
 
+def withdraw_draft(*, source_key: str, reason: str, by=None) -> Ticket | None:
+    """Withdraw the draft an event made, when the event is undone (a rejected proof, say)."""
+    with unit():
+        ticket = (
+            Ticket.objects.select_for_update()
+            .filter(source_key=source_key, status=Ticket.Status.DRAFT)
+            .first()
+        )
+        if ticket is None:
+            return None
+        ticket.status, ticket.withdrawn_reason = Ticket.Status.WITHDRAWN, reason[:200]
+        ticket._change_reason = reason[:100]
+        ticket.save(update_fields=["status", "withdrawn_reason", "updated_at"])
+        emit(TicketWithdrawn(ticket=ticket))
+    return ticket
+
+
 def save_ticket(*, ticket: Ticket, data: dict, by) -> Ticket:
     """Save a draft, or correct a submitted ticket (history keeps the earlier values; the
     correction is emailed like the submission)."""
-    if ticket.status == Ticket.Status.RESOLVED:
-        raise TicketError("A resolved ticket cannot be changed.")
-    with transaction.atomic():
+    if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.WITHDRAWN):
+        raise TicketError(f"A {ticket.get_status_display().lower()} ticket cannot be changed.")
+    with unit():
         ticket.data = {**ticket.data, **_clean(ticket, data)}
         if ticket.status == Ticket.Status.SUBMITTED:
             missing = _missing(ticket)
@@ -147,7 +166,7 @@ def save_ticket(*, ticket: Ticket, data: dict, by) -> Ticket:
             ticket._change_reason = "Correction"
         ticket.save()
         if ticket.status == Ticket.Status.SUBMITTED:
-            _email(ticket)
+            emit(TicketSubmitted(ticket=ticket))
     return ticket
 
 
@@ -160,13 +179,14 @@ def _missing(ticket: Ticket) -> dict[str, str]:
 
 
 def submit_ticket(*, ticket: Ticket, data: dict | None, by) -> Ticket:
-    with transaction.atomic():
-        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    with unit():
+        locked = Ticket.objects.select_for_update(of=("self",)).select_related("submitted_by").get(pk=ticket.pk)
+        if locked.status == Ticket.Status.WITHDRAWN:
+            raise TicketError(f"This draft was withdrawn: {locked.withdrawn_reason}")
         if locked.status != Ticket.Status.DRAFT:
-            raise TicketError(
-                f"This ticket was already submitted by {locked.submitted_by} on "
-                f"{locked.submitted_at:%a %-d %b %H:%M} UTC."
-            )
+            who = locked.submitted_by.get_full_name() or locked.submitted_by.username
+            at = timezone.localtime(locked.submitted_at, ticket.cohort.tzinfo)
+            raise TicketError(f"This ticket was already submitted by {who} on {at:%a %-d %b %H:%M %Z}.")
         ticket.data = {**locked.data, **_clean(locked, data or {})}
         missing = _missing(ticket)
         if missing:
@@ -175,8 +195,7 @@ def submit_ticket(*, ticket: Ticket, data: dict | None, by) -> Ticket:
         ticket.submitted_by, ticket.submitted_at = by, timezone.now()
         ticket.submissions = 1
         ticket.save()
-        _email(ticket)
-        _recompute_readiness(ticket.agent)
+        emit(TicketSubmitted(ticket=ticket))
     return ticket
 
 
@@ -187,23 +206,13 @@ def resolve_ticket(*, ticket: Ticket, resolution: str, by) -> Ticket:
         raise TicketError("Only a submitted ticket can be resolved.")
     if not resolution.strip():
         raise TicketError("Say how it was resolved.")
-    ticket.status, ticket.resolution = Ticket.Status.RESOLVED, resolution.strip()
-    ticket.resolved_by, ticket.resolved_at = by, timezone.now()
-    ticket.save()
+    with unit():
+        ticket.status, ticket.resolution = Ticket.Status.RESOLVED, resolution.strip()
+        ticket.resolved_by, ticket.resolved_at = by, timezone.now()
+        ticket.save()
     return ticket
-
-
-def _email(ticket: Ticket) -> None:
-    from esp import emails
-
-    emails.ticket_submitted(ticket)
-
-
-def unsubmitted_for_agent(agent: Agent) -> int:
-    return Ticket.objects.filter(agent=agent, status=Ticket.Status.DRAFT).count()
 
 
 def unsubmitted_count(cohort: Cohort, day: datetime.date | None = None) -> int:
     """Drafts of the cohort up to `day` (default: its today): what must go before logging off."""
-    day = day or cohort.local_today()
-    return Ticket.objects.filter(cohort=cohort, status=Ticket.Status.DRAFT, day__lte=day).count()
+    return Ticket.objects.filter(cohort=cohort).unsubmitted(on=day or cohort.local_today()).count()

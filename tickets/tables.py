@@ -7,6 +7,7 @@ class TicketTable(tables.Table):
     ticket_type = tables.Column(verbose_name="Form", linkify=("tickets:detail", {"pk": tables.A("pk")}))
     agent = tables.Column(order_by=("agent__last_name", "agent__first_name"))
     submitted_by = tables.Column(verbose_name="Submitted by")
+    submitted_at = tables.DateTimeColumn(format="D j M H:i T", verbose_name="Submitted at")
 
     class Meta:
         model = Ticket

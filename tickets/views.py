@@ -2,14 +2,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
 
-from cohorts.access import Action, cohort_filter, get_agent_for, get_cohort_for
+from cohorts.access import Action, capabilities, cohort_filter
 from cohorts.models import Agent, Cohort
+from cohorts.selectors import agent_for, cohort_for
 from tickets.filters import TicketFilter
 from tickets.forms import CarrierTicketForm, NewTicketForm, ResolveForm, TicketForm
 from tickets.models import Ticket
+from tickets.selectors import agent_tickets
 from tickets.services import (
     TicketError,
     TicketIncomplete,
@@ -23,22 +27,24 @@ from tickets.services import (
 from tickets.tables import TicketTable
 
 
-def _may(user, action, cohort) -> bool:
-    return Cohort.objects.visible_to(user, action).filter(pk=cohort.pk).exists()
-
-
-def _ticket_for(request, pk: int, action: str = Action.RECORDS) -> Ticket:
-    """The ticket with its type, agent and cohort if the user may act on its cohort, else 404."""
-    queryset = Ticket.objects.select_related("ticket_type", "agent__cohort", "submitted_by", "resolved_by")
-    return get_object_or_404(
+def _ticket_for(request, pk: int, action: str = Action.RECORDS):
+    """The ticket with its type, agent and cohort if the user may act on its cohort, else 404;
+    and the user's capabilities there."""
+    queryset = Ticket.objects.select_related(
+        "ticket_type", "cohort", "agent__cohort", "submitted_by", "resolved_by"
+    )
+    ticket = get_object_or_404(
         queryset.filter(cohort__in=Cohort.objects.filter(cohort_filter(request.user, action))), pk=pk
     )
+    timezone.activate(ticket.cohort.tzinfo)
+    return ticket, capabilities(request.user, ticket.cohort)
 
 
 @login_required
 def ticket_list(request, pk: int):
     """A cohort's tickets, by day (today by default), form, status and agent."""
-    cohort = get_cohort_for(request.user, pk, Action.RECORDS)
+    cohort, caps = cohort_for(request.user, pk, Action.RECORDS)
+    timezone.activate(cohort.tzinfo)
     params = request.GET.copy()
     params.setdefault("day", cohort.local_today().isoformat())
     agents = Agent.objects.filter(cohort=cohort)
@@ -49,16 +55,16 @@ def ticket_list(request, pk: int):
     )
     table = TicketTable(ticket_filter.qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
-    can_edit = _may(request.user, Action.EDIT, cohort)
     return render(
         request,
         "tickets/ticket_list.html",
         {
             "cohort": cohort,
+            "caps": caps,
             "filter": ticket_filter,
             "table": table,
             "unsubmitted": unsubmitted_count(cohort),
-            "new_form": NewTicketForm(agents=agents) if can_edit else None,
+            "new_form": NewTicketForm(agents=agents) if caps.edit else None,
         },
     )
 
@@ -66,7 +72,7 @@ def ticket_list(request, pk: int):
 @login_required
 @require_POST
 def ticket_create(request, pk: int):
-    cohort = get_cohort_for(request.user, pk, Action.EDIT)
+    cohort, _ = cohort_for(request.user, pk, Action.EDIT)
     form = NewTicketForm(request.POST, agents=Agent.objects.filter(cohort=cohort))
     if not form.is_valid():
         messages.error(request, "Choose a form and an agent of this cohort.")
@@ -85,8 +91,8 @@ def ticket_create(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def ticket_detail(request, pk: int):
     """Read, fill in, submit, correct or resolve one ticket."""
-    ticket = _ticket_for(request, pk)
-    can_edit = _may(request.user, Action.EDIT, ticket.cohort)
+    ticket, caps = _ticket_for(request, pk)
+    can_edit = caps.edit
     fields = list(ticket.ticket_type.fields.all())
     form = TicketForm(
         request.POST or None, ticket_type=ticket.ticket_type, fields=fields, initial=ticket.data
@@ -124,8 +130,9 @@ def ticket_detail(request, pk: int):
         "tickets/ticket_detail.html",
         {
             "ticket": ticket,
+            "caps": caps,
             "form": form,
-            "can_edit": can_edit and ticket.status != Ticket.Status.RESOLVED,
+            "can_edit": can_edit and ticket.status in (Ticket.Status.DRAFT, Ticket.Status.SUBMITTED),
             "resolve_form": ResolveForm() if ticket.ticket_type.resolvable else None,
             "history": ticket.history.select_related("history_user")[:20],
         },
@@ -136,7 +143,7 @@ def ticket_detail(request, pk: int):
 @login_required
 @require_POST
 def ticket_resolve(request, pk: int):
-    ticket = _ticket_for(request, pk, Action.EDIT)
+    ticket, _ = _ticket_for(request, pk, Action.EDIT)
     form = ResolveForm(request.POST)
     try:
         if not form.is_valid():
@@ -153,9 +160,7 @@ def ticket_resolve(request, pk: int):
 @require_POST
 def carrier_ticket(request, agent_pk: int):
     """'Create Carrier Ticket' from the playbooks: a draft with the steps already tried."""
-    agent = get_agent_for(
-        request.user, agent_pk, Action.EDIT, queryset=Agent.objects.select_related("cohort__tl")
-    )
+    agent, caps = agent_for(request.user, agent_pk, Action.EDIT)
     form = CarrierTicketForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -172,19 +177,19 @@ def carrier_ticket(request, agent_pk: int):
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Carrier Ticket drafted with the steps tried; check it and submit it.")
-            return redirect(reverse("tickets:detail", args=[ticket.pk]))
-    from cohorts.views import render_agent_page
-
-    return render_agent_page(request, agent, status=400, forms={"carrier": form})
-
-
-def agent_tickets_context(request, agent: Agent, forms: dict | None = None) -> dict:
-    """What the agent page shows of tickets: the agent's tickets and the playbooks."""
-    from tickets.models import Playbook
-
-    forms = forms or {}
-    return {
-        "tickets": list(Ticket.objects.filter(agent=agent).select_related("ticket_type")),
-        "playbooks": list(Playbook.objects.all()),
-        "carrier_form": forms.get("carrier") or CarrierTicketForm(),
+            url = reverse("tickets:detail", args=[ticket.pk])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = {
+        "agent": agent,
+        "cohort": agent.cohort,
+        "caps": caps,
+        **agent_tickets(agent, {"carrier": form}),
     }
+    if request.htmx:
+        return render(request, "tickets/agent_forms.html#carrier-form", context, status=400)
+    return render(
+        request,
+        "certifications/agent_form_page.html",
+        {**context, "part": "tickets/agent_forms.html#carrier-form"},
+        status=400,
+    )

@@ -1,5 +1,6 @@
 import datetime
 import io
+import zoneinfo
 
 import pytest
 from django.core import mail
@@ -8,6 +9,8 @@ from pypdf import PdfReader
 
 from attendance.accountability import (
     LadderError,
+    approve_action,
+    current_level,
     dismiss_recommendation,
     issue_action,
     refresh_recommendations,
@@ -57,9 +60,19 @@ def day(agent, d, by, *, late=0, early=0, absent=False, excused=False):
     return record
 
 
+def noon(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=zoneinfo.ZoneInfo("America/New_York"))
+
+
+def refresh(agent, today=WEDNESDAY):
+    return refresh_recommendations([agent], now=noon(today))
+
+
 def recommended(agent, today=WEDNESDAY):
-    refresh_recommendations(agent, today=today)
-    return [(r.rule.name, r.level.code, len(r.facts)) for r in Recommendation.objects.filter(agent=agent)]
+    """Each recommendation still pending: (rule, level, number of facts)."""
+    refresh(agent, today)
+    pending = Recommendation.objects.filter(agent=agent, status="pending")
+    return [(r.rule.name, r.level.code, len(r.facts)) for r in pending]
 
 
 @pytest.fixture
@@ -94,7 +107,8 @@ class TestRules:
         assert recommended(esp_week, today=WEDNESDAY) == []
         old.day = datetime.date(2026, 10, 27)  # 30 days before, inside the window
         old.save()
-        assert recommended(esp_week, today=WEDNESDAY) == [(rule.name, "written", 4)]
+        # The rule asks for a Written CAP; the ladder recommends its next step, with the facts.
+        assert recommended(esp_week, today=WEDNESDAY) == [(rule.name, "coaching", 4)]
 
     def test_consecutive_absences_at_their_threshold(self, esp_week, tl1, only):
         only("Consecutive absences")  # 2 in a row → final
@@ -104,7 +118,7 @@ class TestRules:
         assert recommended(esp_week) == []
         day(esp_week, datetime.date(2026, 11, 26), tl1, absent=True)
         assert recommended(esp_week, today=datetime.date(2026, 11, 26)) == [
-            ("Consecutive absences", "final", 2)
+            ("Consecutive absences", "coaching", 2)
         ]
 
     def test_an_overdue_task_after_its_due_day(self, esp_week, tl1, tasks, only):
@@ -125,15 +139,15 @@ class TestRules:
             )
         assert recommended(esp_week) == []
         record_attempt(agent=esp_week, task=tasks["aetna"], taken_on=MONDAY, score=50, passed=False, by=tl1)
-        assert recommended(esp_week) == [("Exam attempt limit reached", "written", 1)]
+        assert recommended(esp_week) == [("Exam attempt limit reached", "coaching", 1)]
 
     def test_a_recommendation_whose_facts_no_longer_hold_is_withdrawn(self, esp_week, tl1, tasks, only):
         only("Task past its due day")
-        refresh_recommendations(esp_week, today=WEDNESDAY)  # nothing is done: tasks are overdue
+        refresh(esp_week)  # nothing is done: tasks are overdue
         (rec,) = Recommendation.objects.filter(status="pending")
         for task in tasks.values():
             set_task_status(agent=esp_week, task=task, status="complete", expected_version=0, by=tl1)
-        refresh_recommendations(esp_week, today=WEDNESDAY)
+        refresh(esp_week)
         rec.refresh_from_db()
         assert rec.status == "dismissed" and rec.dismiss_reason == "No longer applies: the facts changed."
         assert not Recommendation.objects.filter(status="pending").exists()
@@ -143,17 +157,18 @@ class TestRules:
         day(esp_week, MONDAY, tl1, absent=True)
         day(esp_week, WEDNESDAY, tl1, absent=True)
         for _ in range(3):
-            refresh_recommendations(esp_week, today=WEDNESDAY)
+            refresh(esp_week)
         assert Recommendation.objects.count() == 1
 
-    def test_a_new_rule_version_applies_and_the_old_recommendation_keeps_its_version(
+    def test_a_new_rule_version_applies_and_a_recommendation_keeps_the_version_that_made_it(
         self, esp_week, tl1, only, levels
     ):
         only("Late or left early in the ESP week")
         v1 = EscalationRule.objects.get(name="Late or left early in the ESP week")
         day(esp_week, MONDAY, tl1, late=15)
         day(esp_week, WEDNESDAY, tl1, late=15)
-        refresh_recommendations(esp_week, today=WEDNESDAY)
+        (first,) = refresh(esp_week)
+        assert (first.rule.version, first.level.code) == (1, "coaching")
         v1.active = False
         v1.save()
         v2 = EscalationRule.objects.create(
@@ -162,17 +177,34 @@ class TestRules:
             kind=v1.kind,
             occurrence_kinds=v1.occurrence_kinds,
             threshold=3,
-            level=levels["written"],
+            level=levels["coaching"],
         )
-        refresh_recommendations(esp_week, today=WEDNESDAY)
-        assert [(r.rule.version, r.level.code) for r in Recommendation.objects.all()] == [(1, "coaching")]
+        assert refresh(esp_week) == []  # two occurrences no longer meet the rule in force
+        first.refresh_from_db()
+        assert first.status == "dismissed" and first.rule == v1
         day(esp_week, datetime.date(2026, 11, 24), tl1, early=30)
-        refresh_recommendations(esp_week, today=WEDNESDAY)
-        assert sorted((r.rule.version, r.level.code) for r in Recommendation.objects.all()) == [
-            (1, "coaching"),
-            (2, "written"),
-        ]
-        assert v2.recommendations.get().facts[0]["text"] == "Mon 23 Nov: Late"
+        (second,) = refresh(esp_week)
+        assert (second.rule, second.level.code, len(second.facts)) == (v2, "coaching", 3)
+        assert second.facts[0]["text"] == "Mon 23 Nov: Late"
+
+    def test_the_ladder_recommends_exactly_the_next_step_and_the_same_facts_never_twice(
+        self, esp_week, tl1, levels
+    ):
+        """Every default rule at once: absent Monday and Tuesday (a Final CAP by the rules),
+        late on Wednesday. One recommendation: the next step, Verbal coaching, with every fact."""
+        day(esp_week, MONDAY, tl1, absent=True)
+        day(esp_week, datetime.date(2026, 11, 24), tl1, absent=True)
+        day(esp_week, WEDNESDAY, tl1, late=20)
+        (rec,) = refresh(esp_week)
+        assert rec.level.code == "coaching" and rec.rule.level.code == "final"
+        assert {f["text"] for f in rec.facts} >= {"Mon 23 Nov: Absent all day", "Tue 24 Nov: Absent all day"}
+        cap(esp_week, levels["coaching"], tl1, recommendation=rec)
+        assert refresh(esp_week) == []  # those facts were acted on
+        day(esp_week, datetime.date(2026, 11, 26), tl1, late=30)
+        (written,) = refresh(esp_week, datetime.date(2026, 11, 26))
+        assert written.level.code == "written"
+        # Issuing it is allowed: it is exactly the next step.
+        cap(esp_week, levels["written"], tl1, recommendation=written)
 
 
 def cap(agent, level, by, **kw):
@@ -197,13 +229,45 @@ class TestLadder:
             cap(agent1, levels["written"], tl1, override_reason="serious")
 
     def test_the_pm_overrides_with_a_reason(self, agent1, pm1, levels):
-        action = cap(agent1, levels["final"], pm1, override_reason="Falsified a form")
+        action = cap(agent1, levels["final"], pm1, override_reason="Falsified a form", approver=True)
         assert action.override_by == pm1 and action.override_reason == "Falsified a form"
 
     def test_each_step_in_order_is_allowed(self, agent1, tl1, levels):
         for code in ("coaching", "written", "final"):
             cap(agent1, levels[code], tl1)
-        assert CorrectiveAction.objects.count() == 3
+        assert list(CorrectiveAction.objects.order_by("level__rank").values_list("status", flat=True)) == [
+            "active",
+            "active",
+            "pending_approval",
+        ]
+
+    def test_a_final_cap_by_a_tl_waits_for_the_pms_approval(
+        self, agent1, tl1, pm1, levels, django_capture_on_commit_callbacks
+    ):
+        pm1.email = "pm1@example.com"
+        pm1.save()
+        cap(agent1, levels["coaching"], tl1)
+        cap(agent1, levels["written"], tl1)
+        with django_capture_on_commit_callbacks(execute=True):
+            final = cap(agent1, levels["final"], tl1)
+        assert final.status == "pending_approval" and current_level(agent1).code == "written"
+        (message,) = mail.outbox
+        assert message.to == ["pm1@example.com"] and message.subject.startswith("Approval needed: Final CAP")
+        with pytest.raises(LadderError, match="waiting for the PM's approval"):
+            cap(agent1, levels["term"], tl1)
+        approve_action(action=final, approve=True, by=pm1)
+        final.refresh_from_db()
+        assert final.status == "active" and final.approved_by == pm1 and current_level(agent1).code == "final"
+
+    def test_a_declined_step_is_voided_with_the_reason(self, agent1, tl1, pm1, levels):
+        for code in ("coaching", "written"):
+            cap(agent1, levels[code], tl1)
+        final = cap(agent1, levels["final"], tl1)
+        with pytest.raises(LadderError, match="Say why"):
+            approve_action(action=final, approve=False, by=pm1)
+        approve_action(action=final, approve=False, reason="Talk to HR first", by=pm1)
+        final.refresh_from_db()
+        assert final.status == "voided" and final.void_reason == "Not approved: Talk to HR first"
 
     def test_a_voided_action_no_longer_counts_but_stays(self, agent1, tl1, levels):
         coaching = cap(agent1, levels["coaching"], tl1)
@@ -215,23 +279,30 @@ class TestLadder:
     def test_a_term_terminates_and_notifies_the_pm(
         self, agent1, tl1, pm1, levels, django_capture_on_commit_callbacks
     ):
-        pm1.email = "pm1@example.com"
+        pm1.email, tl1.email = "pm1@example.com", "tl1@example.com"
         pm1.save()
-        for code in ("coaching", "written", "final"):
+        tl1.save()
+        for code in ("coaching", "written"):
             cap(agent1, levels[code], tl1)
+        cap(agent1, levels["final"], pm1, approver=True)
+        term = cap(agent1, levels["term"], tl1, reasons="No call, no show")
+        agent1.refresh_from_db()
+        assert term.status == "pending_approval" and agent1.status == Agent.Status.IN_ESP
+        mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
-            cap(agent1, levels["term"], tl1, reasons="No call, no show")
+            approve_action(action=term, approve=True, by=pm1)
         agent1.refresh_from_db()
         assert agent1.status == Agent.Status.TERMINATED
-        (message,) = mail.outbox
-        assert message.to == ["pm1@example.com"] and message.subject == "Term issued: Alice Archer, East"
-        assert "No call, no show" in message.body
+        (message,) = [m for m in mail.outbox if m.subject.startswith("Term issued")]
+        # The PM approved it: she is not told what she did; the TL who issued it is.
+        assert message.to == ["tl1@example.com"] and message.subject == "Term issued: Alice Archer, East"
+        assert "No call, no show" in message.body and "approved by" in message.body
 
     def test_issuing_a_recommendation_records_the_decision(self, esp_week, tl1, only, levels):
         only("Absences in the ESP week")
         day(esp_week, MONDAY, tl1, absent=True)
         day(esp_week, WEDNESDAY, tl1, absent=True)
-        (rec,) = refresh_recommendations(esp_week, today=WEDNESDAY)
+        (rec,) = refresh(esp_week)
         action = cap(esp_week, levels["coaching"], tl1, recommendation=rec)
         rec.refresh_from_db()
         assert rec.status == "issued" and rec.decided_by == tl1 and action.facts == rec.facts
@@ -240,7 +311,7 @@ class TestLadder:
         only("Absences in the ESP week")
         day(esp_week, MONDAY, tl1, absent=True)
         day(esp_week, WEDNESDAY, tl1, absent=True)
-        (rec,) = refresh_recommendations(esp_week, today=WEDNESDAY)
+        (rec,) = refresh(esp_week)
         with pytest.raises(LadderError):
             dismiss_recommendation(recommendation=rec, reason=" ", by=tl1)
         dismiss_recommendation(recommendation=rec, reason="Approved leave", by=tl1)

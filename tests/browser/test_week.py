@@ -18,7 +18,8 @@ from playwright.sync_api import expect
 from certifications.models import Handoff
 from certifications.services import review_proof, set_task_status, upload_proof
 from cohorts.models import Agent, DaySignOff, Schedule
-from esp.scheduled import run_end_of_day_checks, send_attendance_digest
+from desk.endofday import run_end_of_day_checks
+from notifications.digest import send_attendance_digest
 from tests.certifications.conftest import PNG
 from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory, CohortFactory, UserFactory
@@ -129,6 +130,8 @@ def test_an_esp_day_end_to_end(cohort, login, live_server, page):
         )
         upload.get_by_role("button", name="Upload proof").click()
         page.get_by_role("button", name="Verify").click()
+        # Verify reloads the page: wait for what it then says before touching the tracker cell.
+        expect(page.get_by_role("alert").first).to_contain_text("Aetna proof verified")
         page.get_by_label("Aetna, Ana Ready").select_option("verified")
         expect(page.locator("td[id^='cell-']").filter(has_text="Saved")).to_have_count(1)
         check(page, "4-agent")
@@ -156,7 +159,7 @@ def test_an_esp_day_end_to_end(cohort, login, live_server, page):
         expect(page.locator("#ready-list")).to_contain_text("Ana Ready")
         check(page, "6-dashboard")
         page.locator("#ready-list").get_by_role("link", name="Ana Ready").click()
-        page.get_by_label("Production team lead").select_option(label="tl3")
+        page.get_by_label("Production team lead").select_option(label="Nina Ortiz")
         page.get_by_role("button", name="Move to production").click()
         expect(page.get_by_role("heading", name=re.compile("Handoff: Ana Ready"))).to_be_visible()
         check(page, "7-handoff")

@@ -1,28 +1,28 @@
 import datetime
 
 import pytest
-import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from certifications.models import Proof, RedFlag, TaskStatus
+from certifications.models import Proof, RedFlag, TaskState, TaskStatus
 from certifications.services import (
     StaleStatus,
     TrackerError,
-    is_overdue,
-    move_to_production,
+    clear_duplicate,
     raise_red_flag,
-    readiness_blockers,
-    recompute_readiness,
     record_attempt,
     resolve_red_flag,
     review_proof,
     set_task_status,
     upload_proof,
 )
-from cohorts.models import Agent, Notice
+from cohorts.models import Agent
+from desk.readiness import move_to_production, readiness_blockers, recompute_readiness
+from notifications.models import Notice
 from tests.certifications.conftest import PNG
 from tests.factories import UserFactory
+from tickets.models import Ticket
+from tickets.services import submit_ticket
 
 pytestmark = pytest.mark.django_db
 Status = TaskStatus.Status
@@ -59,29 +59,53 @@ class TestStatuses:
         assert excinfo.value.current.updated_by == tl1
 
 
-class TestOverdue:
-    """AHIP is due on ESP day 2: Tuesday 24 November for a cohort starting Monday 23rd."""
+def utc(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=datetime.UTC)
 
-    def test_overdue_only_after_the_due_days_end_in_the_cohorts_zone(self, cohort1, cohort2, tasks):
+
+class TestTaskState:
+    """AHIP is due on ESP day 2: Tuesday 24 November for a cohort starting Monday 23rd. Both
+    cohorts end their day at 17:30, New York's at 22:30 UTC, Los Angeles' at 01:30 UTC."""
+
+    def test_due_today_until_the_cohorts_end_of_day_then_overdue(self, cohort1, cohort2, tasks):
         ahip = tasks["ahip"]
         for cohort in (cohort1, cohort2):
             cohort.start_date = datetime.date(2026, 11, 23)
-        # 04:30 UTC on Wednesday: 23:30 Tuesday in New York... wait, 04:30 UTC is 23:30 NY (UTC-5).
-        with time_machine.travel(datetime.datetime(2026, 11, 25, 4, 30, tzinfo=datetime.UTC)):
-            assert not is_overdue(ahip, Status.IN_PROGRESS, cohort1, cohort1.local_today())
-        # 05:30 UTC: 00:30 Wednesday in New York, but still 21:30 Tuesday in Los Angeles.
-        with time_machine.travel(datetime.datetime(2026, 11, 25, 5, 30, tzinfo=datetime.UTC)):
-            assert is_overdue(ahip, Status.IN_PROGRESS, cohort1, cohort1.local_today())
-            assert not is_overdue(ahip, Status.IN_PROGRESS, cohort2, cohort2.local_today())
-        with time_machine.travel(datetime.datetime(2026, 11, 25, 8, 30, tzinfo=datetime.UTC)):
-            assert is_overdue(ahip, Status.NOT_STARTED, cohort2, cohort2.local_today())
-            assert not is_overdue(ahip, Status.COMPLETE, cohort2, cohort2.local_today())
-            assert not is_overdue(ahip, Status.VERIFIED, cohort2, cohort2.local_today())
+        monday_evening = utc(2026, 11, 23, 23, 0)  # 18:00 Monday in New York
+        assert ahip.state(Status.IN_PROGRESS, cohort1, monday_evening) == TaskState.UPCOMING
+        tuesday_1729 = utc(2026, 11, 24, 22, 29)
+        assert ahip.state(Status.IN_PROGRESS, cohort1, tuesday_1729) == TaskState.DUE_TODAY
+        tuesday_1730 = utc(2026, 11, 24, 22, 30)
+        assert ahip.state(Status.IN_PROGRESS, cohort1, tuesday_1730) == TaskState.OVERDUE
+        # At that moment it is 14:30 in Los Angeles: still due today there.
+        assert ahip.state(Status.IN_PROGRESS, cohort2, tuesday_1730) == TaskState.DUE_TODAY
+        assert ahip.state(Status.NOT_STARTED, cohort2, utc(2026, 11, 25, 1, 30)) == TaskState.OVERDUE
+        assert ahip.state(Status.COMPLETE, cohort2, utc(2026, 11, 25, 8)) == TaskState.DONE
+        assert ahip.state(Status.VERIFIED, cohort2, utc(2026, 11, 25, 8)) == TaskState.DONE
+
+    def test_an_end_of_day_of_its_own_moves_the_moment(self, cohort1, tasks):
+        cohort1.start_date = datetime.date(2026, 11, 23)
+        cohort1.end_of_day = datetime.time(16, 0)
+        assert tasks["ahip"].state(Status.NOT_STARTED, cohort1, utc(2026, 11, 24, 21, 0)) == TaskState.OVERDUE
+
+    def test_a_carried_over_task_is_due_on_the_next_esp_day(self, cohort1, tasks):
+        cohort1.start_date = datetime.date(2026, 11, 23)
+        ahip, tuesday = tasks["ahip"], datetime.date(2026, 11, 24)
+        wednesday = datetime.date(2026, 11, 25)
+        assert (
+            ahip.state(Status.NOT_STARTED, cohort1, utc(2026, 11, 24, 23), wednesday)
+            == TaskState.CARRIED_OVER
+        )
+        assert (
+            ahip.state(Status.NOT_STARTED, cohort1, utc(2026, 11, 25, 15), wednesday) == TaskState.DUE_TODAY
+        )
+        assert ahip.state(Status.NOT_STARTED, cohort1, utc(2026, 11, 25, 23), wednesday) == TaskState.OVERDUE
+        assert tuesday < wednesday
 
     def test_the_due_day_skips_the_weekend(self, cohort1, tasks):
         cohort1.start_date = datetime.date(2026, 11, 26)  # a Thursday: day 3 is Monday 30th
         assert tasks["tbt"].due_date(cohort1) == datetime.date(2026, 11, 30)
-        assert not is_overdue(tasks["tbt"], Status.NOT_STARTED, cohort1, datetime.date(2026, 11, 29))
+        assert tasks["tbt"].state(Status.NOT_STARTED, cohort1, utc(2026, 11, 29, 20)) == TaskState.UPCOMING
 
 
 class TestExamAttempts:
@@ -135,9 +159,6 @@ class TestExamAttempts:
 
 def finish_everything(agent, by, tasks):
     """Every required task verified, every proof verified, every drafted ticket submitted."""
-    from tickets.models import Ticket
-    from tickets.services import submit_ticket
-
     for task in tasks.values():
         if task.requires_proof:
             proof = upload_proof(
@@ -167,7 +188,7 @@ class TestReadiness:
         with django_capture_on_commit_callbacks(execute=True):
             finish_everything(agent1, tl1, tasks)
             for _ in range(3):
-                recompute_readiness(agent1)
+                recompute_readiness([agent1.pk])
         agent1.refresh_from_db()
         assert agent1.status == Agent.Status.READY
         ready_mail = [m for m in mail.outbox if m.subject.startswith("Ready for production")]
@@ -196,6 +217,15 @@ class TestReadiness:
         raise_red_flag(agent=agent1, category="other", details="x", confidential=True, by=tl1)
         assert "1 red flag open" in readiness_blockers(agent1)
 
+    def test_a_confidential_flag_is_named_only_to_those_who_may_see_it(self, agent1, tl1, tl2, pm1, tasks):
+        finish_everything(agent1, tl1, tasks)
+        raise_red_flag(agent=agent1, category="background_check", details="x", confidential=True, by=pm1)
+        agent1.refresh_from_db()
+        assert agent1.status == Agent.Status.IN_ESP
+        assert readiness_blockers(agent1, user=pm1, sees_confidential=True) == ["1 red flag open"]
+        assert readiness_blockers(agent1, user=tl1, sees_confidential=False) == ["waiting for the PM"]
+        assert "red flag" not in agent1.history.latest().history_change_reason
+
     def test_an_agent_must_be_ready_to_move(self, agent1, pm1, tl2):
         with pytest.raises(TrackerError, match="not ready for production"):
             move_to_production(agent=agent1, production_tl=tl2, by=pm1)
@@ -215,6 +245,21 @@ class TestProofRules:
             review_proof(proof=proof, verified=False, reason=" ", by=tl1)
         review_proof(proof=proof, verified=False, reason="blurry", by=tl1)
         assert Proof.objects.get().review == Proof.Review.REJECTED
+
+    def test_a_duplicate_is_verified_only_once_it_is_explained(self, agent1, agent2, tl1, tl2, tasks):
+        upload_proof(
+            agent=agent2, task=tasks["ahip"], upload=SimpleUploadedFile("b.png", PNG + b"same"), by=tl2
+        )
+        proof = upload_proof(
+            agent=agent1, task=tasks["ahip"], upload=SimpleUploadedFile("a.png", PNG + b"same"), by=tl1
+        )
+        with pytest.raises(TrackerError, match="same file was uploaded for another agent"):
+            review_proof(proof=proof, verified=True, by=tl1)
+        clear_duplicate(
+            proof=proof, reason="Both screenshots are of the shared training room certificate", by=tl1
+        )
+        review_proof(proof=proof, verified=True, by=tl1)
+        assert Proof.objects.get(pk=proof.pk).review == Proof.Review.VERIFIED
 
     def test_tasks_without_proof_take_none(self, agent1, tl1, tasks):
         with pytest.raises(TrackerError, match="takes no proof"):

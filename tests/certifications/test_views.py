@@ -51,9 +51,10 @@ class TestGrid:
         def cell(code):
             return f'id="cell-{agent1.pk}-{tasks[code].pk}" class="'
 
-        assert cell("equipment") + 'table-success"' in html  # verified, not overdue
-        assert cell("ahip") + 'table-danger"' in html  # due day 2 (Tuesday) has ended in New York
-        assert cell("aetna") + '"' in html  # due today: not overdue yet
+        assert cell("equipment") + 'cell table-success"' in html  # verified, not overdue
+        assert cell("ahip") + 'cell table-danger"' in html  # due day 2 (Tuesday) has ended in New York
+        assert cell("aetna") + 'cell cell-due"' in html  # due today: not overdue before the end of day
+        assert cell("rts") + 'cell"' in html  # due Friday
 
     def test_filters_and_sorts(self, client_for, tl1, cohort1, tasks, week):
         done = AgentFactory(cohort=cohort1, first_name="Done")
@@ -61,7 +62,7 @@ class TestGrid:
         for code in ("ahip", "equipment"):
             set_task_status(agent=done, task=tasks[code], status=Status.COMPLETE, expected_version=0, by=tl1)
         client = client_for(tl1)
-        names = lambda r: [row.name.split()[0] for row in r.context["rows"]]  # noqa: E731
+        names = lambda r: [row.name.split()[0] for row in r.context["grid"]()["rows"]]  # noqa: E731
         assert names(client.get(tracker_url(cohort1), {"q": "fre"})) == ["Fresh"]
         assert names(client.get(tracker_url(cohort1), {"sort": "-progress"}))[0] == "Done"
         assert names(client.get(tracker_url(cohort1), {"sort": "progress"}))[0] == "Fresh"
@@ -80,8 +81,8 @@ class TestGrid:
             "Alice Archer",
             agent1.employee_id,
             "Not started (overdue)",
-            "Not started",
-            "In progress",
+            "Not started (due today)",
+            "In progress (due today)",
         ]
 
     def test_xlsx_export_has_the_same_columns(self, client_for, tl1, agent1, week):
@@ -288,8 +289,18 @@ class TestAttemptView:
         )
         assert response.status_code == 400
         assert "no further attempt can be recorded" in response.context["attempt_form"].errors["task"][0]
-        cell = {c.task.code: c for c in response.context["cells"]}["aetna"]
-        assert cell.limit_reached
+        page = client.get(agent1.get_absolute_url())
+        cell = {c.task.code: c for c in page.context["cells"]}["aetna"]
+        assert cell.limit_reached and "3/3 failed: limit" in page.content.decode()
+
+    def test_bad_input_in_place_answers_with_the_form_only(self, client_for, tl1, agent1, tasks, week):
+        url = reverse("certifications:attempt_add", args=[agent1.pk])
+        response = client_for(tl1).post(
+            url, {"task": tasks["ahip"].pk, "taken_on": "", "passed": "1"}, headers={"HX-Request": "true"}
+        )
+        html = response.content.decode()
+        assert response.status_code == 400 and html.lstrip().startswith("<form")
+        assert "This field is required" in html and "<html" not in html
 
     def test_a_future_date_and_a_bad_score_are_refused(self, client_for, tl1, agent1, tasks, week):
         url = reverse("certifications:attempt_add", args=[agent1.pk])
@@ -303,9 +314,9 @@ class TestAttemptView:
 
 class TestRedFlagVisibility:
     @pytest.fixture
-    def flags(self, agent1, tl1):
+    def flags(self, agent1, tl1, pm1):
         raise_red_flag(
-            agent=agent1, category="background_check", details="Sealed record", confidential=True, by=tl1
+            agent=agent1, category="background_check", details="Sealed record", confidential=True, by=pm1
         )
         raise_red_flag(
             agent=agent1, category="equipment", details="Laptop broken", confidential=False, by=tl1
@@ -314,8 +325,18 @@ class TestRedFlagVisibility:
     def test_a_confidential_flag_is_hidden_from_tls(self, client_for, tl1, agent1, flags):
         html = client_for(tl1).get(agent1.get_absolute_url()).content.decode()
         assert "Laptop broken" in html and "Sealed record" not in html
-        handoff = client_for(tl1).get(reverse("certifications:handoff", args=[agent1.pk])).content.decode()
+        assert "1 red flag open" in html  # the one the TL may see; nothing says another exists
+        handoff = client_for(tl1).get(reverse("desk:handoff", args=[agent1.pk])).content.decode()
         assert "Sealed record" not in handoff
+
+    def test_the_tl_who_raised_a_confidential_flag_still_sees_it(self, client_for, tl1, tl2, agent1):
+        raise_red_flag(
+            agent=agent1, category="conduct", details="Said in confidence", confidential=True, by=tl1
+        )
+        html = client_for(tl1).get(agent1.get_absolute_url()).content.decode()
+        assert "Said in confidence" in html and "confidential</span>" in html
+        board = client_for(tl1).get(reverse("desk:board")).content.decode()
+        assert "Open red flags: <strong>1</strong>" in board
 
     @pytest.mark.parametrize("who", ["pm1", "mgr1", "staff"])
     def test_pms_managers_and_admins_see_it(self, request, client_for, who, agent1, flags):
@@ -349,7 +370,7 @@ class TestProductionAndHandoff:
         return agent1
 
     def move_url(self, agent):
-        return reverse("certifications:move", args=[agent.pk])
+        return reverse("desk:move", args=[agent.pk])
 
     def test_the_pm_moves_and_the_new_tl_acknowledges(self, client_for, pm1, tl1, tl2, ready, week):
         record_attendance(
@@ -379,7 +400,7 @@ class TestProductionAndHandoff:
         assert ready.status == Agent.Status.IN_PRODUCTION and ready.production_tl == tl2
 
         client = client_for(tl2)
-        page = client.get(reverse("certifications:handoff", args=[ready.pk]))
+        page = client.get(reverse("desk:handoff", args=[ready.pk]))
         html = page.content.decode()
         for text in (
             "Every ESP task is done",
@@ -393,9 +414,9 @@ class TestProductionAndHandoff:
         ):
             assert text in html, text
         assert page.context["can_acknowledge"]
-        assert client.post(reverse("certifications:handoff_acknowledge", args=[ready.pk])).status_code == 302
+        assert client.post(reverse("desk:handoff_acknowledge", args=[ready.pk])).status_code == 302
         assert Handoff.objects.get().acknowledged_at is not None
-        assert client.post(reverse("certifications:handoff_acknowledge", args=[ready.pk])).status_code == 403
+        assert client.post(reverse("desk:handoff_acknowledge", args=[ready.pk])).status_code == 403
 
     def test_the_handoff_lists_tasks_not_done_and_why(self, client_for, tl1, agent1, tasks, week):
         set_task_status(
@@ -406,7 +427,7 @@ class TestProductionAndHandoff:
             expected_version=0,
             by=tl1,
         )
-        html = client_for(tl1).get(reverse("certifications:handoff", args=[agent1.pk])).content.decode()
+        html = client_for(tl1).get(reverse("desk:handoff", args=[agent1.pk])).content.decode()
         assert "<strong>Equipment</strong>: blocked, because Laptop not shipped" in html
 
     def test_a_tl_cannot_move_agents(self, client_for, tl1, tl2, ready):
@@ -419,10 +440,7 @@ class TestProductionAndHandoff:
 
     def test_someone_else_cannot_acknowledge(self, client_for, pm1, tl1, tl2, ready):
         client_for(pm1).post(self.move_url(ready), {"production_tl": tl2.pk})
-        assert (
-            client_for(tl1).post(reverse("certifications:handoff_acknowledge", args=[ready.pk])).status_code
-            == 403
-        )
+        assert client_for(tl1).post(reverse("desk:handoff_acknowledge", args=[ready.pk])).status_code == 403
         assert Handoff.objects.get().acknowledged_at is None
 
     def test_an_agent_not_ready_is_refused_with_the_reasons(self, client_for, pm1, tl2, agent1):

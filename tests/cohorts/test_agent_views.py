@@ -49,7 +49,7 @@ class TestAgentCreate:
 
 class TestAgentDetailAndEdit:
     def detail(self, agent):
-        return reverse("cohorts:agent_detail", args=[agent.pk])
+        return reverse("desk:agent", args=[agent.pk])
 
     def edit(self, agent):
         return reverse("cohorts:agent_edit", args=[agent.pk])
@@ -82,8 +82,9 @@ class TestAgentDetailAndEdit:
         assert changes["equipment"] == ("Company equipment", "Personal equipment")
         html = page.content.decode()
         assert "555-0777" in html and tl1.get_full_name() in html
-        recorded = agent1.history.first().history_date
-        assert recorded.strftime("%Y-%m-%d %H:%M") in html
+        recorded = agent1.history.first().history_date.astimezone(agent1.cohort.tzinfo)
+        assert recorded.strftime("%Y-%m-%d %H:%M") in html  # in the cohort's zone, which the header names
+        assert "When (America/New_York)" in html
 
     def test_history_queries_do_not_grow_with_edits(self, client_for, tl1, agent1, count_queries):
         client = client_for(tl1)

@@ -59,7 +59,7 @@ class TestCohortList:
 
 class TestCohortDetail:
     def url(self, cohort):
-        return reverse("cohorts:detail", args=[cohort.pk])
+        return reverse("desk:cohort", args=[cohort.pk])
 
     @pytest.mark.parametrize("who", ["tl1", "pm1", "mgr1", "wfm1", "staff"])
     def test_readers_see_the_roster(self, request, client_for, who, agent1):
@@ -80,11 +80,11 @@ class TestCohortDetail:
     def test_wfm_sees_names_without_links_to_agent_records(self, client_for, wfm1, agent1):
         content = client_for(wfm1).get(self.url(agent1.cohort)).content.decode()
         assert "Alice Archer" in content
-        assert reverse("cohorts:agent_detail", args=[agent1.pk]) not in content
+        assert reverse("desk:agent", args=[agent1.pk]) not in content
 
     def test_the_tl_gets_links_and_edit_actions(self, client_for, tl1, agent1):
         content = client_for(tl1).get(self.url(agent1.cohort)).content.decode()
-        assert reverse("cohorts:agent_detail", args=[agent1.pk]) in content
+        assert reverse("desk:agent", args=[agent1.pk]) in content
         assert reverse("cohorts:roster_import", args=[agent1.cohort.pk]) in content
         assert reverse("cohorts:edit", args=[agent1.cohort.pk]) not in content
 
@@ -189,7 +189,7 @@ class TestCohortEdit:
 def test_the_cohort_page_lists_agents_ready_for_production(client_for, pm1, wfm1, cohort1):
     AgentFactory(cohort=cohort1, first_name="Ready", last_name="One", status="ready")
     AgentFactory(cohort=cohort1, first_name="Still", last_name="Working")
-    response = client_for(pm1).get(reverse("cohorts:detail", args=[cohort1.pk]))
+    response = client_for(pm1).get(reverse("desk:cohort", args=[cohort1.pk]))
     assert [a.full_name for a in response.context["ready_agents"]] == ["Ready One"]
     assert 'id="ready-agents"' in response.content.decode()
-    assert client_for(wfm1).get(reverse("cohorts:detail", args=[cohort1.pk])).context["ready_agents"] == []
+    assert client_for(wfm1).get(reverse("desk:cohort", args=[cohort1.pk])).context["ready_agents"] == []

@@ -98,9 +98,22 @@ def test_dismissing_stale_recommendations_renews(tl1, cohort1, cohort2, week):
         agent=agent, rule=rule, level=CorrectiveLevel.objects.first(), fingerprint="gone"
     )
     before = revisions()
-    refresh_recommendations(agent)  # the facts behind "gone" no longer hold: dismissed by update()
+    refresh_recommendations([agent])  # the facts behind "gone" no longer hold: withdrawn
     assert Recommendation.objects.get(fingerprint="gone").status == Recommendation.Status.DISMISSED
     assert renewed(before) == {cohort1.pk}
+
+
+@pytest.mark.parametrize("write", [write_attempt, write_status, write_attendance, write_mark_all_present])
+def test_one_write_renews_the_revision_once(write, tl1, cohort1, tasks, week):
+    """However many rows a write saves (an attempt saves the attempt, the cell, a draft...)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent = AgentFactory(cohort=cohort1)
+    with CaptureQueriesContext(connection) as ctx:
+        write(agent, tl1, tasks)
+    renewals = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('UPDATE "cohorts_cohort"')]
+    assert len(renewals) == 1
 
 
 def test_an_agent_moved_to_another_cohort_renews_both(cohort1, cohort2, week):

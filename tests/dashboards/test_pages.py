@@ -7,7 +7,7 @@ from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote
 from certifications.services import raise_red_flag, record_attempt, set_task_status
 from cohorts.models import Agent, ClosedDayEdit, DaySignOff
-from esp.board import WeekOutcome, outcome_charts
+from desk.dashboard import WeekOutcome, outcome_charts
 from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory, CohortFactory
 
@@ -33,8 +33,8 @@ def fill(cohort, n, tl, tasks):
 class TestHome:
     @pytest.mark.parametrize(
         "who, target",
-        [("tl1", "cohorts:board"), ("pm1", "cohorts:dashboard"), ("mgr1", "cohorts:dashboard"),
-         ("staff", "cohorts:dashboard"), ("wfm1", "attendance:wfm")],
+        [("tl1", "desk:board"), ("pm1", "desk:dashboard"), ("mgr1", "desk:dashboard"),
+         ("staff", "desk:dashboard"), ("wfm1", "attendance:wfm")],
     )  # fmt: skip
     def test_each_role_lands_on_its_page(self, request, client_for, who, target):
         response = client_for(request.getfixturevalue(who)).get(reverse("home"))
@@ -44,7 +44,7 @@ class TestHome:
 class TestBoard:
     def test_it_shows_the_tls_day_in_the_cohorts_zone(self, client_for, tl1, cohort1, cohort2, tasks, week):
         fill(cohort1, 2, tl1, tasks)
-        html = client_for(tl1).get(reverse("cohorts:board")).content.decode()
+        html = client_for(tl1).get(reverse("desk:board")).content.decode()
         assert "day 3 of 5 · Wednesday 25 November · America/New_York" in html and "West" not in html
         assert "2 of 2 recorded." in html
         assert html.count(": Late</li>") == 2  # 09:20 against a 09:00 shift
@@ -55,15 +55,15 @@ class TestBoard:
     ):
         client = client_for(tl1)
         fill(cohort1, 5, tl1, tasks)
-        few = count_queries(lambda: client.get(reverse("cohorts:board")))
+        few = count_queries(lambda: client.get(reverse("desk:board")))
         fill(cohort1, 45, tl1, tasks)
-        many = count_queries(lambda: client.get(reverse("cohorts:board")))
+        many = count_queries(lambda: client.get(reverse("desk:board")))
         assert few == many <= 20
 
     def test_close_the_day_only_when_green(self, client_for, tl1, cohort1, tasks, week):
         agent = AgentFactory(cohort=cohort1)
         client = client_for(tl1)
-        client.post(reverse("cohorts:close_day", args=[cohort1.pk]))
+        client.post(reverse("desk:close_day", args=[cohort1.pk]))
         assert not DaySignOff.objects.exists()
         for task in tasks.values():
             set_task_status(agent=agent, task=task, status="complete", expected_version=0, by=tl1)
@@ -74,7 +74,7 @@ class TestBoard:
         for ticket in agent.tickets.all():
             ticket.status = "submitted"
             ticket.save()
-        client.post(reverse("cohorts:close_day", args=[cohort1.pk]))
+        client.post(reverse("desk:close_day", args=[cohort1.pk]))
         assert DaySignOff.objects.get().signed_by == tl1
 
     def test_a_change_to_a_closed_day_asks_for_a_reason_and_is_logged(self, client_for, tl1, agent1, week):
@@ -101,14 +101,12 @@ class TestBoard:
 
     @pytest.mark.parametrize("who, status", [("pm1", 403), ("wfm1", 404), ("tl2", 404), ("mgr1", 404)])
     def test_only_the_tl_closes_their_cohorts_day(self, request, client_for, who, status, cohort1, week):
-        response = client_for(request.getfixturevalue(who)).post(
-            reverse("cohorts:close_day", args=[cohort1.pk])
-        )
+        response = client_for(request.getfixturevalue(who)).post(reverse("desk:close_day", args=[cohort1.pk]))
         assert response.status_code == status
         assert not DaySignOff.objects.exists()
 
     def test_close_day_refuses_get(self, client_for, tl1, cohort1):
-        assert client_for(tl1).get(reverse("cohorts:close_day", args=[cohort1.pk])).status_code == 405
+        assert client_for(tl1).get(reverse("desk:close_day", args=[cohort1.pk])).status_code == 405
 
 
 class TestDashboard:
@@ -117,33 +115,37 @@ class TestDashboard:
         ready = AgentFactory(cohort=cohort1, first_name="Ready", status=Agent.Status.READY)
         flagged = AgentFactory(cohort=cohort2, first_name="Flagged")
         raise_red_flag(agent=flagged, category="conduct", details="x", confidential=False, by=tl1)
-        response = client_for(pm1).get(reverse("cohorts:dashboard"))
-        days = {d.cohort.name: d for d in response.context["cohort_days"]}
+        response = client_for(pm1).get(reverse("desk:dashboard"))
+        content = response.context["content"]()
+        days = {d.cohort.name: d for d in content["cohort_days"]}
         completion = {t.code: p for t, p in days["East"].completion()}
         assert completion["equipment"] == 67  # 2 of 3 agents
-        at_risk = {line.agent.first_name: line.risks for _, line in response.context["at_risk"]}
+        # At-risk agents come grouped by cohort, with their reasons.
+        assert [(d.cohort.name, len(lines)) for d, lines in content["at_risk"]] == [("East", 3), ("West", 1)]
+        at_risk = {line.agent.first_name: line.risks for _, lines in content["at_risk"] for line in lines}
         assert "1 open red flag" in at_risk["Flagged"]
-        assert next(iter(at_risk)) == "Flagged"  # the most reasons (overdue, pace, a flag) come first
-        assert any(
-            r.startswith("overdue: AHIP")
-            for r in next(v for k, v in at_risk.items() if k.startswith("Agent"))
-        )
-        assert [line.agent for _, line in response.context["ready"]] == [ready]
-        assert response.context["occurrences"][cohort1.pk] == 2
-        assert "<svg" in response.content.decode()
+        # Wednesday noon: AHIP overdue, Aetna and TBT due today, and the task plan fits 2 a day.
+        filled = next(v for k, v in at_risk.items() if k.startswith("Agent"))
+        assert filled == [
+            "3 tasks due by Wed 25 Nov (AHIP, Aetna, TBT), with 1 ESP day left for them at 2 a day"
+        ]
+        assert [line.agent for _, line in content["ready"]] == [ready]
+        assert content["occurrences"][cohort1.pk] == 2
+        html = response.content.decode()
+        assert "<svg" in html and f'href="{cohort1.get_absolute_url()}">East</a>' in html
 
     def test_a_pm_sees_only_the_cohorts_they_manage_and_the_manager_all(
         self, client_for, pm2, mgr1, cohort1, cohort2, week
     ):
         other = CohortFactory(name="North", pm=pm2, start_date=MONDAY)
-        names = lambda r: sorted(d.cohort.name for d in r.context["cohort_days"])  # noqa: E731
-        assert names(client_for(pm2).get(reverse("cohorts:dashboard"))) == ["North"]
-        assert names(client_for(mgr1).get(reverse("cohorts:dashboard"))) == ["East", "North", "West"]
+        names = lambda r: sorted(d.cohort.name for d in r.context["content"]()["cohort_days"])  # noqa: E731
+        assert names(client_for(pm2).get(reverse("desk:dashboard"))) == ["North"]
+        assert names(client_for(mgr1).get(reverse("desk:dashboard"))) == ["East", "North", "West"]
         assert other.pk
 
     @pytest.mark.parametrize("who", ["tl1", "wfm1"])
     def test_others_are_refused(self, request, client_for, who):
-        assert client_for(request.getfixturevalue(who)).get(reverse("cohorts:dashboard")).status_code == 403
+        assert client_for(request.getfixturevalue(who)).get(reverse("desk:dashboard")).status_code == 403
 
     def test_past_outcomes_by_week(self, client_for, pm1, tl1):
         past = CohortFactory(
@@ -158,8 +160,8 @@ class TestDashboard:
         )
         AgentFactory(cohort=past, status="terminated")
         AgentFactory(cohort=past, status="withdrawn")
-        response = client_for(pm1).get(reverse("cohorts:dashboard"))
-        (outcome,) = response.context["outcomes"]
+        response = client_for(pm1).get(reverse("desk:dashboard"))
+        (outcome,) = response.context["content"]()["outcomes"]
         assert (outcome.agents, outcome.on_time, outcome.attrition, outcome.days_to_ready) == (4, 1, 2, 6.0)
         html = response.content.decode()
         assert "Finished on time · latest week: <strong>25%</strong>" in html
@@ -188,9 +190,9 @@ class TestDashboard:
     ):
         client = client_for(pm1)
         fill(cohort1, 5, tl1, tasks)
-        few = count_queries(lambda: client.get(reverse("cohorts:dashboard")))
+        few = count_queries(lambda: client.get(reverse("desk:dashboard")))
         fill(cohort1, 45, tl1, tasks)
-        many = count_queries(lambda: client.get(reverse("cohorts:dashboard")))
+        many = count_queries(lambda: client.get(reverse("desk:dashboard")))
         assert few == many <= 20
 
 

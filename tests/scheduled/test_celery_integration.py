@@ -15,7 +15,9 @@ from django.db import connection
 
 from attendance.models import AttendancePolicy
 from attendance.services import new_record
-from cohorts.models import EndOfDayCheck, Notice, Schedule
+from cohorts.models import Schedule
+from desk.models import EndOfDayCheck
+from notifications.models import Notice
 from tests.conftest import MONDAY, TUESDAY
 from tests.factories import AgentFactory, CohortFactory, UserFactory
 
@@ -126,8 +128,8 @@ def test_a_real_worker_sends_the_checks_and_the_digest_once_after_smtp_comes_bac
     record.touch(tl1)
     record.save()
 
-    sender = Celery(broker=broker_url)
-    sender.send_task("cohorts.tasks.run_scheduled_jobs_task", args=[NOW])
+    sender = Celery(broker=broker_url, set_as_current=False)  # the tests keep the eager app
+    sender.send_task("desk.tasks.run_scheduled_jobs_task", args=[NOW])
 
     # The SMTP server is down: the notices are made and their first delivery fails.
     assert wait_for(lambda: Notice.objects.filter(attempts__gte=1).count() == 3, timeout=60), list(
@@ -140,7 +142,7 @@ def test_a_real_worker_sends_the_checks_and_the_digest_once_after_smtp_comes_bac
     controller.start()
     try:
         assert wait_for(lambda: len(sink.messages) >= 3, timeout=90), sink.messages
-        sender.send_task("cohorts.tasks.run_scheduled_jobs_task", args=[NOW])  # a second run does nothing new
+        sender.send_task("desk.tasks.run_scheduled_jobs_task", args=[NOW])  # a second run does nothing new
         time.sleep(4)
     finally:
         controller.stop()

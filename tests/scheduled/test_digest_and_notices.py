@@ -9,9 +9,12 @@ from django.core import mail
 from django.core.management import call_command
 
 from attendance.services import Entry, record_attendance
-from cohorts.models import Notice, Schedule
-from esp import emails
-from esp.scheduled import resend_stuck_notices, run_scheduled_jobs, send_attendance_digest
+from cohorts.models import Schedule
+from desk.jobs import run_scheduled_jobs
+from notifications import messages as emails
+from notifications.digest import send_attendance_digest
+from notifications.models import Notice
+from notifications.tasks import deliver, resend_stuck_notices
 from tests.conftest import MONDAY, TUESDAY, utc
 from tests.factories import AgentFactory
 
@@ -122,11 +125,11 @@ class TestNotices:
             ),
             pytest.raises(ConnectionRefusedError),
         ):
-            emails.deliver(notice.pk)
+            deliver(notice.pk)
         notice.refresh_from_db()
         assert notice.sent_at is None and notice.attempts == 1 and "down" in notice.last_error
-        assert emails.deliver(notice.pk) is True
-        assert emails.deliver(notice.pk) is False  # never twice
+        assert deliver(notice.pk) is True
+        assert deliver(notice.pk) is False  # never twice
         assert len(mail.outbox) == 1
 
     def test_a_notice_claimed_by_another_worker_is_left_alone(self, agent1):
@@ -137,7 +140,7 @@ class TestNotices:
         Notice.objects.filter(pk=notice.pk).update(
             sending_until=datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC)
         )
-        assert emails.deliver(notice.pk) is False
+        assert deliver(notice.pk) is False
         assert mail.outbox == []
 
     def test_stuck_notices_are_queued_again(self, agent1):

@@ -10,8 +10,10 @@ from django.db import connection
 from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote, TaskStatus
 from certifications.services import set_task_status
-from cohorts.models import EndOfDayCheck, Notice, Schedule
-from esp.scheduled import end_of_day_items, escalate_open_items, run_end_of_day_checks
+from cohorts.models import Schedule
+from desk.endofday import end_of_day_items, escalate_open_items, run_end_of_day_checks
+from desk.models import EndOfDayCheck
+from notifications.models import Notice
 from tests.conftest import MONDAY, TUESDAY, utc
 from tests.factories import AgentFactory
 from tickets.models import Ticket
@@ -56,7 +58,9 @@ class TestItems:
         names = lambda agents: [a.first_name for a in agents]  # noqa: E731
         assert names(report.missing_attendance) == ["Lazy"]
         assert names(report.missing_notes) == ["Lazy"]
-        assert [(a.first_name, t.code) for a, t in report.overdue] == [("Lazy", "ahip")]
+        assert [(a.first_name, c.task.code, c.state) for a, c in report.open_tasks] == [
+            ("Lazy", "ahip", "overdue")
+        ]
         assert [t.agent.first_name for t in report.drafts] == ["Lazy"]
         assert report.open_count == 4
 
@@ -194,7 +198,7 @@ class TestCommand:
         call_command("run_eod_checks", "--date", "2026-11-24", "--cohort", str(east_west[0].pk), "--dry-run")
         out = capsys.readouterr().out
         assert "East 2026-11-24: 4 open items" in out and "would be checked" in out
-        assert "overdue: " in out and "missing attendance: " in out
+        assert "open tasks: " in out and "(overdue)" in out and "missing attendance: " in out
         assert not EndOfDayCheck.objects.filter(day=TUESDAY).exists()
 
     def test_a_date_checks_that_day_once(self, east_west, capsys):

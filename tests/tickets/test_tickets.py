@@ -5,11 +5,13 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from certifications.models import ExamAttempt, TaskStatus
-from certifications.services import record_attempt, set_task_status, upload_proof
+from certifications.events import ExamAttemptRecorded, ProofUploaded
+from certifications.models import TaskStatus
+from certifications.services import record_attempt, review_proof, set_task_status, upload_proof
+from core.events import emit
+from desk.readiness import readiness_blockers
 from tests.certifications.conftest import PNG
 from tests.factories import AgentFactory
-from tickets import signals
 from tickets.models import Ticket, TicketType
 from tickets.services import TicketError, TicketIncomplete, submit_ticket, unsubmitted_count
 
@@ -38,7 +40,7 @@ class TestDraftsFromEvents:
             passed=False,
             by=tl1,
         )
-        signals.attempt_recorded(ExamAttempt, attempt, created=True)  # the same event again
+        emit(ExamAttemptRecorded(attempt=attempt, failed=1, limit_reached=False))  # the same event again
         (ticket,) = Ticket.objects.all()
         assert ticket.ticket_type.code == "failed-carrier-cert-exams"
         assert ticket.data["carrier"] == "Aetna" and ticket.data["score"] == "61"
@@ -60,9 +62,21 @@ class TestDraftsFromEvents:
         proof = upload_proof(
             agent=agent1, task=tasks["ahip"], upload=SimpleUploadedFile("shot.png", PNG), by=tl1
         )
-        signals.proof_uploaded(type(proof), proof, created=True)
+        emit(ProofUploaded(proof=proof))  # the same event again
         (ticket,) = Ticket.objects.all()
         assert ticket.ticket_type.code == "esp-tracker-form" and ticket.data["file_name"] == "shot.png"
+
+    def test_a_rejected_proof_withdraws_its_draft(self, agent1, tl1, tasks):
+        proof = upload_proof(
+            agent=agent1, task=tasks["ahip"], upload=SimpleUploadedFile("shot.png", PNG), by=tl1
+        )
+        review_proof(proof=proof, verified=False, reason="The screenshot is cut off", by=tl1)
+        (ticket,) = Ticket.objects.all()
+        assert ticket.status == Ticket.Status.WITHDRAWN
+        assert ticket.withdrawn_reason == "The proof was rejected: The screenshot is cut off"
+        with pytest.raises(TicketError, match="withdrawn"):
+            submit_ticket(ticket=ticket, data={}, by=tl1)
+        assert unsubmitted_count(agent1.cohort) == 0
 
     def test_a_call_certification_drafts_one_form_however_often_it_is_saved(self, agent1, tl1, tasks):
         cell = set_task_status(
@@ -149,8 +163,6 @@ class TestSubmit:
         assert [m.subject.startswith("Correction: ") for m in mail.outbox] == [False, True]
 
     def test_an_unsubmitted_ticket_blocks_readiness(self, agent1, tl1, tasks):
-        from certifications.services import readiness_blockers
-
         set_task_status(
             agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
         )
@@ -310,7 +322,7 @@ class TestListAndAccess:
         )
         assert [r.record.agent for r in response.context["table"].rows] == [a]
         assert response.context["unsubmitted"] == 2 == unsubmitted_count(cohort1)
-        assert "2 not submitted" in client.get(reverse("cohorts:detail", args=[cohort1.pk])).content.decode()
+        assert "2 not submitted" in client.get(reverse("desk:cohort", args=[cohort1.pk])).content.decode()
 
     def test_queries_do_not_grow_with_tickets(self, client_for, tl1, cohort1, tasks, count_queries):
         client = client_for(tl1)

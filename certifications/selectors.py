@@ -1,0 +1,261 @@
+"""Reads of the tracker that every page, email, export and job shares.
+
+`task_cells` is the one place that turns stored statuses into what a task is for an agent at a
+moment (done, not due yet, due today, overdue, carried over), with failed attempts and the
+carry-over reason: the grid, the day board, the cohort page, the dashboard, the end-of-day
+checks, the rules and the exports all read it, so they cannot disagree.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from certifications.models import (
+    OPEN_STATES,
+    Carryover,
+    DailyNote,
+    ExamAttempt,
+    Proof,
+    RedFlag,
+    Task,
+    TaskState,
+    TaskStatus,
+)
+from cohorts.models import Agent, Cohort
+from cohorts.selectors import ATTENDING
+
+Status = TaskStatus.Status
+STATUS_LABELS = dict(Status.choices)
+
+
+def active_tasks() -> list[Task]:
+    """The task list in column order: the sheet's columns."""
+    return list(Task.objects.filter(active=True))
+
+
+@dataclass(slots=True)
+class Cell:
+    """One agent's task at one moment: one cell of the tracker."""
+
+    task: Task
+    status: str = Status.NOT_STARTED
+    state: str = TaskState.UPCOMING
+    version: int = 0
+    blocked_reason: str = ""
+    failed: int = 0
+    carried: Carryover | None = None
+    updated_at: datetime.datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def done(self) -> bool:
+        return self.state == TaskState.DONE
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == TaskState.OVERDUE
+
+    @property
+    def due_today(self) -> bool:
+        return self.state == TaskState.DUE_TODAY
+
+    @property
+    def carried_over(self) -> bool:
+        return self.state == TaskState.CARRIED_OVER
+
+    @property
+    def open(self) -> bool:
+        """Due by now and not done: what the TL must act on (set it, or carry it over) today."""
+        return self.state in OPEN_STATES
+
+    @property
+    def state_label(self) -> str:
+        return TaskState(self.state).label
+
+    @property
+    def attempts_left(self) -> int | None:
+        return self.task.attempts_left(self.failed)
+
+    @property
+    def limit_reached(self) -> bool:
+        return self.task.limit_reached(self.failed)
+
+
+def task_cells(
+    agents: list[Agent], tasks: list[Task], *, now: datetime.datetime, moments: dict | None = None
+) -> dict[int, list[Cell]]:
+    """A cell per task for each agent (whose cohort is loaded), at `now` (or at `moments[cohort
+    id]` for the cohorts named there): three queries at most."""
+    ids = [a.pk for a in agents]
+    statuses = {
+        (agent_id, task_id): row
+        for agent_id, task_id, *row in TaskStatus.objects.of(ids).values_list(
+            "agent_id", "task_id", "status", "version", "blocked_reason", "updated_at"
+        )
+    }
+    failures = ExamAttempt.objects.failures(ids) if any(t.is_exam for t in tasks) else {}
+    carried: dict[tuple[int, int], Carryover] = {}
+    for carryover in Carryover.objects.filter(agent_id__in=ids).order_by("day"):
+        carried[(carryover.agent_id, carryover.task_id)] = carryover  # the latest wins
+    cells: dict[int, list[Cell]] = {}
+    moments = moments or {}
+    for agent in agents:
+        cohort = agent.cohort
+        at = moments.get(cohort.pk, now)
+        row = []
+        for task in tasks:
+            key = (agent.pk, task.pk)
+            status, version, reason, updated_at = statuses.get(key, (Status.NOT_STARTED, 0, "", None))
+            carryover = carried.get(key)
+            until = carryover.until(cohort) if carryover else None
+            row.append(
+                Cell(
+                    task=task,
+                    status=status,
+                    state=task.state(status, cohort, at, until),
+                    version=version,
+                    blocked_reason=reason,
+                    failed=failures.get(key, 0),
+                    carried=carryover,
+                    updated_at=updated_at,
+                )
+            )
+        cells[agent.pk] = row
+    return cells
+
+
+def cell_for(agent: Agent, task: Task, *, now: datetime.datetime) -> Cell:
+    return task_cells([agent], [task], now=now)[agent.pk][0]
+
+
+def open_flag_counts(agent_ids, *, user, sees_confidential: bool) -> Counter:
+    """Open red flags per agent, counting only the flags `user` may see."""
+    rows = (
+        RedFlag.objects.open()
+        .filter(agent_id__in=agent_ids)
+        .visible_to(user, sees_confidential)
+        .values_list("agent_id")
+        .annotate(n=Count("id"))
+    )
+    return Counter(dict(rows))
+
+
+@dataclass
+class TrackerRow:
+    agent: Agent
+    cells: list[Cell] = field(default_factory=list)
+    note: DailyNote | None = None
+    open_flags: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.agent.full_name
+
+    @property
+    def employee_id(self) -> str:
+        return self.agent.employee_id
+
+    @property
+    def done(self) -> int:
+        return sum(1 for c in self.cells if c.done)
+
+    @property
+    def overdue(self) -> int:
+        """Overdue tasks; an agent no longer in ESP (moved, withdrawn, terminated) has none."""
+        return sum(1 for c in self.cells if c.overdue) if self.attending else 0
+
+    @property
+    def due_today(self) -> int:
+        return sum(1 for c in self.cells if c.due_today) if self.attending else 0
+
+    @property
+    def blocked(self) -> bool:
+        return any(c.status in (Status.BLOCKED, Status.FAILED) for c in self.cells)
+
+    @property
+    def attending(self) -> bool:
+        return self.agent.status in ATTENDING
+
+
+def tracker_rows(
+    cohort: Cohort,
+    tasks: list[Task],
+    *,
+    day: datetime.date,
+    now: datetime.datetime,
+    user,
+    sees_confidential: bool,
+) -> list[TrackerRow]:
+    """Every agent of the cohort with a cell per task, the day's note and open flags."""
+    agents = list(Agent.objects.filter(cohort=cohort))
+    for agent in agents:
+        agent.cohort = cohort
+    ids = [a.pk for a in agents]
+    cells = task_cells(agents, tasks, now=now)
+    notes = {n.agent_id: n for n in DailyNote.objects.filter(agent_id__in=ids, day=day)}
+    flags = open_flag_counts(ids, user=user, sees_confidential=sees_confidential)
+    return [
+        TrackerRow(agent=a, cells=cells[a.pk], note=notes.get(a.pk), open_flags=flags.get(a.pk, 0))
+        for a in agents
+    ]
+
+
+def duplicates_of(proofs) -> dict[int, list[Proof]]:
+    """For each proof, the proofs of other agents with the same file content: one query."""
+    proofs = list(proofs)
+    hashes = {p.sha256 for p in proofs}
+    same = Proof.objects.filter(sha256__in=hashes).select_related("agent__cohort")
+    by_hash: dict[str, list[Proof]] = {}
+    for other in same:
+        by_hash.setdefault(other.sha256, []).append(other)
+    return {p.pk: [o for o in by_hash.get(p.sha256, []) if o.agent_id != p.agent_id] for p in proofs}
+
+
+def has_uncleared_duplicate(proof: Proof) -> bool:
+    """The same file was uploaded for another agent and nobody has said why that is fine."""
+    if proof.duplicate_cleared_at:
+        return False
+    return Proof.objects.filter(sha256=proof.sha256).exclude(agent_id=proof.agent_id).exists()
+
+
+def agent_record(agent: Agent, *, user, caps, now: datetime.datetime) -> dict:
+    """What the agent page shows of the tracker: cells, attempts, proofs (with duplicates the
+    viewer may know of), notes and the red flags the viewer may see."""
+    tasks = active_tasks()
+    cells = task_cells([agent], tasks, now=now)[agent.pk]
+    attempts = list(ExamAttempt.objects.filter(agent=agent).select_related("task", "recorded_by"))
+    proofs = list(Proof.objects.filter(agent=agent).select_related("task", "uploaded_by", "reviewed_by"))
+    duplicates = duplicates_of(proofs)
+    visible = (
+        set(
+            Agent.objects.visible_to(user)
+            .filter(pk__in={o.agent_id for others in duplicates.values() for o in others})
+            .values_list("pk", flat=True)
+        )
+        if any(duplicates.values())
+        else set()
+    )
+    for proof in proofs:
+        others = duplicates.get(proof.pk, [])
+        proof.duplicates = [o for o in others if o.agent_id in visible]
+        proof.hidden_duplicates = len(others) - len(proof.duplicates)
+        proof.needs_clearing = bool(others) and not proof.duplicate_cleared_at
+    today = now.astimezone(agent.cohort.tzinfo).date()
+    return {
+        "cells": cells,
+        "attempts": attempts,
+        "proofs": proofs,
+        "notes": list(DailyNote.objects.filter(agent=agent).select_related("updated_by")),
+        "red_flags": list(
+            RedFlag.objects.filter(agent=agent)
+            .visible_to(user, caps.confidential)
+            .select_related("raised_by")
+        ),
+        "note_day": today if agent.cohort.day_number(today) else None,
+        "statuses": Status.choices,
+    }

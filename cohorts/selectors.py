@@ -1,0 +1,49 @@
+"""Reads of cohorts and agents that every app's views share: the access check, the rows the
+pages show, and the user's capabilities there, together."""
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+
+from cohorts.access import Action, Capabilities, Role, agent_filter, capabilities, cohort_filter
+from cohorts.models import Agent, Cohort
+
+# Agents who still take part in the ESP week; the others are shown but held to nothing.
+ATTENDING = (Agent.Status.IN_ESP, Agent.Status.READY)
+
+
+def cohort_for(user, pk: int, action: str = Action.VIEW) -> tuple[Cohort, Capabilities]:
+    """The cohort `pk`, with its TL and PM, if `user` may perform `action` on it, else 404; and
+    what the user may do there."""
+    queryset = Cohort.objects.select_related("tl", "pm").filter(cohort_filter(user, action))
+    cohort = get_object_or_404(queryset, pk=pk)
+    return cohort, capabilities(user, cohort)
+
+
+def agent_for(user, pk: int, action: str = Action.VIEW) -> tuple[Agent, Capabilities]:
+    """The agent `pk`, with cohort and people, if `user` may perform `action` on their record,
+    else 404; and what the user may do with them."""
+    queryset = Agent.objects.select_related("cohort__tl", "cohort__pm", "production_tl")
+    agent = get_object_or_404(queryset.filter(agent_filter(user, action)), pk=pk)
+    return agent, capabilities(user, agent.cohort, agent)
+
+
+def agent_in(cohort: Cohort, pk) -> Agent | None:
+    """The agent `pk` if they belong to `cohort` (already access-checked), with the cohort set."""
+    agent = Agent.objects.filter(cohort=cohort, pk=pk).first()
+    if agent is not None:
+        agent.cohort = cohort
+    return agent
+
+
+def agents_of(cohort: Cohort) -> list[Agent]:
+    """The cohort's agents by name, each with the cohort already loaded."""
+    agents = list(Agent.objects.filter(cohort=cohort))
+    for agent in agents:
+        agent.cohort = cohort
+    return agents
+
+
+def users_in_role(role: Role):
+    return (
+        get_user_model().objects.filter(groups__name=role, is_active=True).order_by("first_name", "last_name")
+    )

@@ -1,0 +1,18 @@
+"""URL path converters, registered once for every app's urls."""
+
+import datetime
+
+from django.urls import register_converter
+
+
+class IsoDateConverter:
+    regex = r"\d{4}-\d{2}-\d{2}"
+
+    def to_python(self, value: str) -> datetime.date:
+        return datetime.date.fromisoformat(value)  # ValueError → no match → 404
+
+    def to_url(self, value: datetime.date) -> str:
+        return value.isoformat()
+
+
+register_converter(IsoDateConverter, "isodate")

@@ -1,0 +1,347 @@
+"""A cohort's day as the TL's board, the cohort page, the PM dashboard and the end-of-day checks
+read it, for any number of cohorts in a fixed number of queries.
+
+Every fact here comes from the rule that owns it: a task's state from
+certifications.selectors.task_cells, the day's blockers from desk.endofday, at-risk reasons
+from desk.risk. The pages only show them.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
+from certifications.models import DailyNote, Task
+from certifications.selectors import Cell, open_flag_counts, task_cells
+from cohorts.models import Agent, Cohort, DaySignOff
+from cohorts.selectors import ATTENDING
+from desk.risk import risks_of
+from tickets.models import Ticket
+
+
+@dataclass
+class AgentLine:
+    agent: Agent
+    cells: list[Cell]
+    url: str = ""
+    record: AttendanceRecord | None = None
+    noted: bool = False
+    updated_today: bool = False
+    open_flags: int = 0
+    pending_caps: int = 0
+    cap_rank: int = 0
+    risks: list[str] = field(default_factory=list)
+
+    @property
+    def attending(self) -> bool:
+        return self.agent.status in ATTENDING
+
+    @property
+    def done(self) -> int:
+        return sum(1 for c in self.cells if c.done)
+
+    @property
+    def overdue(self) -> list[Task]:
+        return [c.task for c in self.cells if c.overdue]
+
+    @property
+    def due_today(self) -> list[Task]:
+        return [c.task for c in self.cells if c.due_today]
+
+    @property
+    def open_cells(self) -> list[Cell]:
+        """Due by now and not done: what the TL must set, or carry over, before logging off."""
+        return [c for c in self.cells if c.open] if self.attending else []
+
+    @property
+    def absent(self) -> bool:
+        return bool(self.record and self.record.absent)
+
+    def carried_on(self, day: datetime.date) -> list[Cell]:
+        return [c for c in self.cells if c.carried and c.carried.day == day]
+
+    @property
+    def statuses(self) -> dict[int, str]:
+        return {c.task.pk: c.status for c in self.cells}
+
+
+@dataclass
+class CohortDay:
+    cohort: Cohort
+    day: datetime.date
+    now: datetime.datetime
+    tasks: list[Task]
+    lines: list[AgentLine] = field(default_factory=list)
+    drafts: list[Ticket] = field(default_factory=list)
+    sign_off: DaySignOff | None = None
+
+    @property
+    def day_number(self) -> int | None:
+        return self.cohort.day_number(self.day)
+
+    @property
+    def attending(self) -> list[AgentLine]:
+        return [line for line in self.lines if line.attending]
+
+    @property
+    def report(self) -> "EndOfDayReport":
+        return EndOfDayReport.of(self)
+
+    @property
+    def occurrences(self) -> list[AttendanceRecord]:
+        return [line.record for line in self.lines if line.record is not None and line.record.occurrences]
+
+    @property
+    def attendance_taken(self) -> int:
+        return sum(1 for line in self.attending if line.record is not None)
+
+    @property
+    def pending_caps(self) -> int:
+        return sum(line.pending_caps for line in self.lines)
+
+    @property
+    def open_flags(self) -> int:
+        return sum(line.open_flags for line in self.lines)
+
+    @property
+    def at_risk(self) -> list[AgentLine]:
+        return [line for line in self.lines if line.risks]
+
+    @property
+    def at_risk_count(self) -> int:
+        return len(self.at_risk)
+
+    @property
+    def ready(self) -> list[AgentLine]:
+        return [line for line in self.lines if line.agent.status == Agent.Status.READY]
+
+    @property
+    def ready_count(self) -> int:
+        return len(self.ready)
+
+    @property
+    def overdue_lines(self) -> list[AgentLine]:
+        """Agents with a task overdue: what the tracker's "Overdue tasks" filter shows."""
+        return [line for line in self.attending if line.overdue]
+
+    @property
+    def overdue_cells(self) -> int:
+        return sum(len(line.overdue) for line in self.attending)
+
+    @property
+    def due_today_cells(self) -> int:
+        return sum(len(line.due_today) for line in self.attending)
+
+    def carried_from(self, day: datetime.date) -> list[tuple[AgentLine, Cell]]:
+        return [(line, cell) for line in self.lines for cell in line.carried_on(day)]
+
+    @property
+    def carried_yesterday(self) -> list[tuple[AgentLine, Cell]]:
+        """What was carried over from the previous ESP day into this one."""
+        earlier = [d for d in self.cohort.esp_days if d < self.day]
+        return self.carried_from(earlier[-1]) if earlier else []
+
+    def completion(self) -> list[tuple[Task, int]]:
+        """Percent of agents with each task done."""
+        count = len(self.lines) or 1
+        by_task = Counter(c.task.pk for line in self.lines for c in line.cells if c.done)
+        return [(t, round(100 * by_task[t.pk] / count)) for t in self.tasks]
+
+    def pace(self) -> int:
+        """Percent of the cohort's task cells that should be done by the end of today, by the
+        due days: where the cohort should be."""
+        due = sum(1 for t in self.tasks if t.due_date(self.cohort) <= self.day)
+        return round(100 * due / len(self.tasks)) if self.tasks else 0
+
+    def overall(self) -> int:
+        cells = len(self.lines) * len(self.tasks) or 1
+        return round(100 * sum(line.done for line in self.lines) / cells)
+
+
+@dataclass
+class EndOfDayReport:
+    """What the TL must not log off without, for one cohort and day: the close-the-day blockers,
+    each something the TL can act on today (record it, write it, submit it, set the task's true
+    status, or carry it over with a reason), and what was carried over."""
+
+    cohort: Cohort
+    day: datetime.date
+    missing_attendance: list[Agent] = field(default_factory=list)
+    missing_notes: list[Agent] = field(default_factory=list)
+    not_updated: list[Agent] = field(default_factory=list)  # no status change and no note that day
+    open_tasks: list[tuple[Agent, Cell]] = field(default_factory=list)  # due by now, not done
+    drafts: list[Ticket] = field(default_factory=list)
+    carried: list[tuple[Agent, Cell]] = field(default_factory=list)  # carried over from this day
+
+    @classmethod
+    def of(cls, cohort_day: "CohortDay") -> "EndOfDayReport":
+        lines = cohort_day.attending
+        return cls(
+            cohort=cohort_day.cohort,
+            day=cohort_day.day,
+            missing_attendance=[line.agent for line in lines if line.record is None],
+            missing_notes=[line.agent for line in lines if not line.noted],
+            not_updated=[line.agent for line in lines if not line.noted and not line.updated_today],
+            open_tasks=[(line.agent, cell) for line in lines for cell in line.open_cells],
+            drafts=cohort_day.drafts,
+            carried=[(line.agent, cell) for line, cell in cohort_day.carried_from(cohort_day.day)],
+        )
+
+    @property
+    def overdue(self) -> list[tuple[Agent, Cell]]:
+        return [(agent, cell) for agent, cell in self.open_tasks if cell.overdue]
+
+    @property
+    def open_count(self) -> int:
+        return (
+            len(self.missing_notes) + len(self.missing_attendance) + len(self.drafts) + len(self.open_tasks)
+        )
+
+    def agents_with_open_tasks(self) -> list[Agent]:
+        seen = {}
+        for agent, _ in self.open_tasks:
+            seen.setdefault(agent.pk, agent)
+        return list(seen.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "missing_attendance": [a.full_name for a in self.missing_attendance],
+            "missing_notes": [a.full_name for a in self.missing_notes],
+            "not_updated": [a.full_name for a in self.not_updated],
+            "open_tasks": [
+                f"{a.full_name}: {c.task.name} ({c.state_label.lower()})" for a, c in self.open_tasks
+            ],
+            "drafts": [f"{t.ticket_type.name}: {t.agent.full_name}" for t in self.drafts],
+            "carried_over": [f"{a.full_name}: {c.task.name} ({c.carried.reason})" for a, c in self.carried],
+        }
+
+
+def collect(
+    cohorts: list[Cohort],
+    *,
+    user,
+    sees_confidential: bool,
+    days: dict[int, datetime.date] | None = None,
+    now: datetime.datetime | None = None,
+) -> list[CohortDay]:
+    """One CohortDay per cohort at `now`, for `days[cohort.pk]` (default: the cohort's today)."""
+    if not cohorts:
+        return []
+    now = now or timezone.now()
+    days = days or {c.pk: now.astimezone(c.tzinfo).date() for c in cohorts}
+    by_pk = {c.pk: c for c in cohorts}
+    tasks = list(Task.objects.filter(active=True, required=True))
+    agents = list(Agent.objects.filter(cohort__in=cohorts).exclude(status=Agent.Status.WITHDRAWN))
+    for agent in agents:
+        agent.cohort = by_pk[agent.cohort_id]
+    ids = [a.pk for a in agents]
+    by_id = {a.pk: a for a in agents}
+    # A past day is seen as it stood at its end of day (what its end-of-day check reports).
+    moments = {
+        c.pk: min(now, c.local_datetime(days[c.pk], c.end_of_day_time))
+        for c in cohorts
+        if days[c.pk] < now.astimezone(c.tzinfo).date()
+    }
+    cells = task_cells(agents, tasks, now=now, moments=moments)
+    day_set = set(days.values())
+    records = {
+        (r.agent_id, r.day): r for r in AttendanceRecord.objects.filter(cohort__in=cohorts, day__in=day_set)
+    }
+    noted = set(DailyNote.objects.filter(agent_id__in=ids, day__in=day_set).values_list("agent_id", "day"))
+    drafts = defaultdict(list)
+    for ticket in (
+        Ticket.objects.filter(cohort__in=cohorts)
+        .unsubmitted()
+        .select_related("ticket_type")
+        .only("cohort_id", "agent_id", "day", "ticket_type__name")
+    ):
+        if ticket.day <= days[ticket.cohort_id] and ticket.agent_id in by_id:
+            ticket.agent = by_id[ticket.agent_id]  # already loaded
+            drafts[ticket.cohort_id].append(ticket)
+    pending = Counter(
+        dict(
+            Recommendation.objects.filter(agent_id__in=ids, status=Recommendation.Status.PENDING)
+            .values_list("agent_id")
+            .annotate(n=Count("id"))
+        )
+    )
+    flags = open_flag_counts(ids, user=user, sees_confidential=sees_confidential)
+    top_rank = dict(
+        CorrectiveAction.objects.filter(agent_id__in=ids, status=CorrectiveAction.Status.ACTIVE)
+        .values_list("agent_id")
+        .annotate(rank=Max("level__rank"))
+    )
+    sign_offs = {
+        (s.cohort_id, s.day): s
+        for s in DaySignOff.objects.filter(cohort__in=cohorts, day__in=day_set).select_related("signed_by")
+    }
+    result = {
+        c.pk: CohortDay(
+            cohort=c,
+            day=days[c.pk],
+            now=moments.get(c.pk, now),
+            tasks=tasks,
+            drafts=drafts[c.pk],
+            sign_off=sign_offs.get((c.pk, days[c.pk])),
+        )
+        for c in cohorts
+    }
+    day_bounds = {
+        c.pk: (
+            c.local_datetime(days[c.pk], datetime.time(0)),
+            c.local_datetime(days[c.pk] + datetime.timedelta(days=1), datetime.time(0)),
+        )
+        for c in cohorts
+    }
+    agent_url = _url_pattern("desk:agent")
+    for agent in agents:
+        cohort_day = result[agent.cohort_id]
+        day = cohort_day.day
+        start, end = day_bounds[agent.cohort_id]
+        own = cells[agent.pk]
+        record = records.get((agent.pk, day))
+        if record is not None:
+            record.agent = agent  # already loaded: no query per record when a page names the agent
+        line = AgentLine(
+            agent=agent,
+            cells=own,
+            url=agent_url(agent.pk),
+            record=record,
+            noted=(agent.pk, day) in noted,
+            updated_today=any(c.updated_at and start <= c.updated_at < end for c in own),
+            open_flags=flags.get(agent.pk, 0),
+            pending_caps=pending.get(agent.pk, 0),
+            cap_rank=top_rank.get(agent.pk, 0),
+        )
+        line.risks = risks_of(line, cohort_day)
+        cohort_day.lines.append(line)
+    return [result[c.pk] for c in cohorts]
+
+
+def _url_pattern(name: str):
+    """reverse() once for a URL with one id, then fill the id in: cheaper than a reverse per row."""
+    sentinel = 987654321
+    pattern = reverse(name, args=[sentinel])
+    return lambda pk: pattern.replace(str(sentinel), str(pk))
+
+
+def active_cohorts(queryset) -> list[Cohort]:
+    """Cohorts in their ESP week, by start date."""
+    return list(
+        queryset.filter(status=Cohort.Status.ACTIVE).select_related("tl", "pm").order_by("start_date", "name")
+    )
+
+
+def occurrence_counts(cohorts: list[Cohort]) -> dict[int, int]:
+    """Occurrences in each cohort's ESP week."""
+    q = Q(absent=True) | ~Q(arrival_occurrence="") | ~Q(departure_occurrence="")
+    return dict(
+        AttendanceRecord.objects.filter(cohort__in=cohorts)
+        .filter(q)
+        .values_list("cohort_id")
+        .annotate(n=Count("id"))
+    )

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from desk import views
+
+app_name = "desk"
+
+urlpatterns = [
+    path("cohorts/board/", views.board, name="board"),
+    path("cohorts/dashboard/", views.dashboard, name="dashboard"),
+    path("cohorts/<int:pk>/", views.cohort_detail, name="cohort"),
+    path("cohorts/<int:pk>/close-day/", views.close_day_view, name="close_day"),
+    path("cohorts/<int:pk>/agents/<int:agent_pk>/carry-over/", views.carry_over_view, name="carry_over"),
+    path("cohorts/agents/<int:pk>/", views.agent_detail, name="agent"),
+    path("tracker/agents/<int:agent_pk>/move/", views.move, name="move"),
+    path("tracker/agents/<int:agent_pk>/handoff/", views.handoff, name="handoff"),
+    path(
+        "tracker/agents/<int:agent_pk>/handoff/acknowledge/",
+        views.handoff_acknowledge,
+        name="handoff_acknowledge",
+    ),
+    path("about/", views.about, name="about"),
+]

@@ -1,0 +1,342 @@
+"""The pages that combine every app: each role's start page, the TL's day board and closing the
+day, the PM dashboard, the cohort page, the agent page, moving an agent to production and the
+handoff. Every fact they show comes from the rule that owns it (desk.board, desk.readiness,
+the apps' selectors); the views only choose what to read and render it."""
+
+import functools
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+from django_tables2 import RequestConfig
+
+from attendance.models import AttendanceRecord, CorrectiveAction
+from attendance.selectors import agent_accountability
+from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
+from certifications.models import Handoff
+from certifications.selectors import agent_record
+from certifications.services import TrackerError, acknowledge_handoff
+from cohorts.access import Action, Role, capabilities, roles_of, sees_confidential, sees_dashboard
+from cohorts.models import Agent, Cohort
+from cohorts.selectors import agent_for, agent_in, cohort_for
+from cohorts.tables import ReadOnlyRosterTable, RosterTable
+from core.history import history_entries
+from core.urls import DAY, ID, ID2, UrlPattern
+from desk.board import active_cohorts, collect, occurrence_counts
+from desk.dashboard import completion_by_day, outcome_charts, past_outcomes, recent_completed
+from desk.endofday import DayNotClosed, carry_over_agent, close_day
+from desk.forms import CarryOverForm, MoveToProductionForm
+from desk.readiness import move_to_production, readiness_blockers
+from tickets.selectors import agent_tickets
+from tickets.services import unsubmitted_count
+
+
+@login_required
+def home(request):
+    """Each role's start page: the TL's day board, the PM's dashboard, WFM's attendance."""
+    roles = roles_of(request.user)
+    if Role.TL in roles:
+        return redirect("desk:board")
+    if sees_dashboard(request.user):
+        return redirect("desk:dashboard")
+    if Role.WFM in roles:
+        return redirect("attendance:wfm")
+    return redirect("cohorts:list")
+
+
+@login_required
+def about(request):
+    """What ESP Tracker is, with one figure: also the benchmark's baseline page (one query)."""
+    return render(request, "desk/about.html", {"cohort_count": Cohort.objects.count()})
+
+
+# --- The TL's day --------------------------------------------------------------------------------
+
+
+class BoardCard:
+    """One cohort's card on the board: what its cache key needs, and its day, read only when
+    the cached card is missing (every card's day is read at once, in a fixed number of queries)."""
+
+    def __init__(self, cohort, caps, days):
+        self.cohort, self.caps, self._days = cohort, caps, days
+        self.phase = cohort.phase()
+
+    def day(self):
+        return self._days()[self.cohort.pk]
+
+
+@login_required
+def board(request):
+    """The TL's whole day: each cohort they lead in its ESP week, today in its own zone; and the
+    cohorts they lead that start soon."""
+    led = Cohort.objects.visible_to(request.user, Action.EDIT).filter(tl=request.user)
+    cohorts = active_cohorts(led)
+    upcoming = list(led.filter(status=Cohort.Status.PLANNED).order_by("start_date")[:5])
+    confidential = sees_confidential(request.user)
+
+    @functools.cache
+    def days() -> dict:
+        return {d.cohort.pk: d for d in collect(cohorts, user=request.user, sees_confidential=confidential)}
+
+    cards = [BoardCard(c, capabilities(request.user, c), days) for c in cohorts]
+    context = {"cards": cards, "upcoming": upcoming, "timeout": settings.PAGE_CACHE_SECONDS}
+    return render(request, "desk/board.html", context)
+
+
+def _back(request, cohort):
+    url = request.POST.get("next", "")
+    return url if url in (reverse("desk:board"), cohort.get_absolute_url()) else reverse("desk:board")
+
+
+@login_required
+@require_POST
+def close_day_view(request, pk: int):
+    """The TL signs off the cohort's today once nothing is open."""
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
+    if not caps.close_day:
+        raise PermissionDenied("The cohort's team lead closes the day.")
+    try:
+        _, created = close_day(cohort=cohort, by=request.user)
+    except DayNotClosed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, f"{cohort}: day closed." if created else f"{cohort}: the day was already closed."
+        )
+    url = _back(request, cohort)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+@login_required
+@require_POST
+def carry_over_view(request, pk: int, agent_pk: int):
+    """Carry all of an agent's open items of today over to the next ESP day, with a reason."""
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
+    agent = agent_in(cohort, agent_pk)
+    if agent is None:
+        raise Http404("No such agent in this cohort.")
+    form = CarryOverForm(request.POST)
+    if form.is_valid():
+        try:
+            count = carry_over_agent(
+                agent=agent, day=cohort.local_today(), reason=form.cleaned_data["reason"], by=request.user
+            )
+        except TrackerError as exc:
+            messages.error(request, f"{agent}: {exc}")
+        else:
+            messages.success(
+                request, f"{agent}: {count} task{'s' if count != 1 else ''} carried over to the next ESP day."
+            )
+    else:
+        messages.error(request, f"{agent}: say why the open items are carried over.")
+    url = _back(request, cohort)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# --- The PM's dashboard --------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request):
+    """The PM's view of the active cohorts they manage (every cohort for ESP managers)."""
+    if not sees_dashboard(request.user):
+        raise PermissionDenied("The dashboard is for program managers and ESP managers.")
+    visible = Cohort.objects.visible_to(request.user, Action.RECORDS)
+    cohorts = active_cohorts(visible)
+    completed = recent_completed(visible)
+    selected = next((c for c in cohorts if str(c.pk) == request.GET.get("cohort")), None)
+    selected = selected or (cohorts[0] if cohorts else None)
+    confidential = sees_confidential(request.user)
+    version = repr(
+        (
+            [(c.pk, c.revision, c.phase()) for c in cohorts],
+            [(c.pk, c.revision) for c in completed],
+            selected and selected.pk,
+            confidential,
+        )
+    )
+
+    @functools.cache
+    def content() -> dict:
+        """What the cached dashboard shows: built only when the cache misses."""
+        cohort_days = collect(cohorts, user=request.user, sees_confidential=confidential)
+        selected_day = next((d for d in cohort_days if d.cohort == selected), None)
+        outcomes = past_outcomes(completed)
+        return {
+            "cohort_days": cohort_days,
+            "occurrences": occurrence_counts(cohorts),
+            "at_risk": [(d, d.at_risk) for d in cohort_days if d.at_risk],
+            "at_risk_count": sum(d.at_risk_count for d in cohort_days),
+            "ready": [(d, line) for d in cohort_days for line in d.ready],
+            "selected": selected_day,
+            "by_day_bars": [
+                (f"Day {n} · {d:%a %-d %b}", v) for n, (d, v) in enumerate(completion_by_day(selected_day), 1)
+            ]
+            if selected_day
+            else [],
+            "outcome_charts": outcome_charts(outcomes),
+            "outcomes": outcomes,
+        }
+
+    context = {
+        "content": content,
+        "version": hashlib.blake2b(version.encode(), digest_size=16).hexdigest(),
+        "timeout": settings.PAGE_CACHE_SECONDS,
+    }
+    return render(request, "desk/dashboard.html", context)
+
+
+# --- The cohort page -----------------------------------------------------------------------------
+
+
+@login_required
+def cohort_detail(request, pk: int):
+    cohort, caps = cohort_for(request.user, pk)
+    timezone.activate(cohort.tzinfo)
+    agents = Agent.objects.filter(cohort=cohort).select_related("production_tl")
+    table_class = RosterTable if caps.records else ReadOnlyRosterTable
+    table = table_class(agents)
+    RequestConfig(request, paginate=False).configure(table)
+    today = cohort.local_today()
+    day = None
+    if caps.records and cohort.day_number(today):
+        (day,) = collect([cohort], user=request.user, sees_confidential=caps.confidential)
+    ready = (
+        [row.record for row in table.rows if row.record.status == Agent.Status.READY] if caps.records else []
+    )
+    return render(
+        request,
+        "desk/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "caps": caps,
+            "table": table,
+            "agent_count": len(table.rows),
+            "ready_agents": ready,
+            "d": day,
+            "end_of_day": day.report if day is not None and caps.edit else None,
+            "unsubmitted": unsubmitted_count(cohort) if caps.records else 0,
+            "day_number": cohort.day_number(today),
+            "today": today,
+        },
+    )
+
+
+# --- The agent page ------------------------------------------------------------------------------
+
+
+@login_required
+def agent_detail(request, pk: int):
+    """The agent page: details, the tracker record, coaching and CAPs, tickets and history."""
+    agent, caps = agent_for(request.user, pk)
+    cohort = agent.cohort
+    timezone.activate(cohort.tzinfo)
+    now = timezone.now()
+    handoff = Handoff.objects.filter(agent=agent).select_related("to_tl", "moved_by").first()
+    record = agent_record(agent, user=request.user, caps=caps, now=now)
+    note_day = record["note_day"]
+    context = {
+        "agent": agent,
+        "cohort": cohort,
+        "caps": caps,
+        "history": history_entries(agent.history.all()),
+        "blockers": readiness_blockers(agent, user=request.user, sees_confidential=caps.confidential),
+        "handoff": handoff,
+        "move_form": MoveToProductionForm(),
+        "attempt_form": ExamAttemptForm(initial={"taken_on": cohort.local_today()}),
+        "proof_form": ProofUploadForm(),
+        "red_flag_form": RedFlagForm(),
+        "cells_url": UrlPattern("certifications:cell_save", ID, ID2).prefix(agent.pk),
+        "note_row": {
+            "agent": agent,
+            "note": next((n for n in record["notes"] if n.day == note_day), None),
+            "note_url": UrlPattern("certifications:note_save", ID, DAY)(agent.pk, note_day)
+            if note_day
+            else "",
+        },
+        **record,
+        **agent_tickets(agent),
+        **agent_accountability(agent),
+    }
+    return render(request, "desk/agent_detail.html", context)
+
+
+@login_required
+@require_POST
+def move(request, agent_pk: int):
+    agent, caps = agent_for(request.user, agent_pk, Action.EDIT)
+    if not caps.manage:
+        raise PermissionDenied("Only the cohort's PM (or an admin) moves agents to production.")
+    form = MoveToProductionForm(request.POST)
+    if form.is_valid():
+        try:
+            move_to_production(
+                agent=agent,
+                production_tl=form.cleaned_data["production_tl"],
+                note=form.cleaned_data["note"],
+                by=request.user,
+            )
+        except TrackerError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{agent} moved to production.")
+            return redirect(reverse("desk:handoff", args=[agent.pk]))
+    context = {"agent": agent, "cohort": agent.cohort, "caps": caps, "move_form": form}
+    return render(
+        request,
+        "certifications/agent_form_page.html",
+        {**context, "part": "desk/agent_forms.html#move-form"},
+        status=400,
+    )
+
+
+@login_required
+@require_GET
+def handoff(request, agent_pk: int):
+    """A printable page for the agent's new TL: attendance, CAPs, notes, tasks not done, red flags."""
+    agent, caps = agent_for(request.user, agent_pk)
+    timezone.activate(agent.cohort.tzinfo)
+    record = agent_record(agent, user=request.user, caps=caps, now=timezone.now())
+    attendance = list(AttendanceRecord.objects.filter(agent=agent))
+    actions = list(CorrectiveAction.objects.filter(agent=agent).select_related("level"))
+    handoff_row = Handoff.objects.filter(agent=agent).select_related("to_tl", "moved_by").first()
+    return render(
+        request,
+        "desk/handoff.html",
+        {
+            "agent": agent,
+            "cohort": agent.cohort,
+            "caps": caps,
+            "attendance": attendance,
+            "occurrences": [(r, r.occurrence_labels()) for r in attendance if r.occurrences],
+            "not_done": [c for c in record["cells"] if not c.done],
+            "actions": actions,
+            "handoff": handoff_row,
+            "blockers": readiness_blockers(agent, user=request.user, sees_confidential=caps.confidential),
+            "can_acknowledge": bool(
+                handoff_row and handoff_row.to_tl_id == request.user.pk and not handoff_row.acknowledged_at
+            ),
+            **record,
+        },
+    )
+
+
+@login_required
+@require_POST
+def handoff_acknowledge(request, agent_pk: int):
+    agent, _ = agent_for(request.user, agent_pk)
+    record = get_object_or_404(Handoff, agent=agent)
+    try:
+        acknowledge_handoff(handoff=record, by=request.user)
+    except TrackerError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, f"You acknowledged the handoff of {agent}.")
+    return redirect(reverse("desk:handoff", args=[agent.pk]))

@@ -1,0 +1,76 @@
+"""The WFM attendance digest: each cohort's occurrences WFM has not been sent, and corrections
+to those already sent, once a day after the digest time, with a CSV."""
+
+import csv
+import datetime
+import io
+
+from django.db import transaction
+from django.utils import timezone
+
+from attendance.services import mark_reported, occurrences_for_wfm
+from cohorts.models import Cohort, Schedule
+from notifications import messages
+from notifications.models import Notice
+
+CSV_HEADER = [
+    "Cohort",
+    "Section",
+    "Day",
+    "Agent",
+    "Employee ID",
+    "Occurrences",
+    "Arrived",
+    "Left",
+    "Excused",
+    "Reason",
+]
+
+
+def digest_csv(groups) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for group in groups:
+        tz = group.cohort.tzinfo
+        for section, records in (("New", group.new), ("Correction", group.corrected)):
+            for r in records:
+                writer.writerow(
+                    [
+                        group.cohort.name,
+                        section,
+                        r.day.isoformat(),
+                        r.agent.full_name,
+                        r.agent.employee_id,
+                        "; ".join(r.occurrence_labels()) or "none (corrected)",
+                        r.arrived_at.astimezone(tz).strftime("%H:%M") if r.arrived_at else "",
+                        r.departed_at.astimezone(tz).strftime("%H:%M") if r.departed_at else "",
+                        "yes" if r.excused else "no",
+                        r.excused_reason,
+                    ]
+                )
+    return out.getvalue()
+
+
+def digest_day(now: datetime.datetime, schedule: Schedule) -> datetime.date:
+    """The latest day whose digest time has passed: today after it, yesterday before it, so a
+    digest missed while no worker ran is still sent."""
+    local = now.astimezone(Cohort(time_zone=schedule.digest_time_zone).tzinfo)
+    return local.date() if local.time() >= schedule.digest_time else local.date() - datetime.timedelta(days=1)
+
+
+def send_attendance_digest(
+    *, day: datetime.date | None = None, now: datetime.datetime | None = None
+) -> Notice | None:
+    """The WFM digest of `day`, once; without `day`, of the latest day whose digest time passed."""
+    now = now or timezone.now()
+    schedule = Schedule.current()
+    day = day or digest_day(now, schedule)
+    if Notice.objects.filter(key=messages.digest_key(day)).exists():
+        return None
+    with transaction.atomic():
+        groups = occurrences_for_wfm(day)
+        notice = messages.attendance_digest(day, groups, digest_csv(groups), schedule.wfm_addresses)
+        if notice is not None:
+            mark_reported([r for g in groups for r in (*g.new, *g.corrected)], now)
+    return notice

@@ -1,0 +1,186 @@
+"""Every email the app sends: one function per message, each rendering
+emails/<name>-subject.txt, -body.txt and -body.html with absolute links from SITE_URL, each going
+through the outbox (notifications.outbox) so it is made once and delivered after the commit."""
+
+from django.urls import reverse
+
+from cohorts.access import Role
+from notifications.models import Notice
+from notifications.outbox import absolute, emails_of_role, notify
+
+
+def red_flag_raised(flag) -> Notice | None:
+    """Tell the cohort's PM and the ESP managers about a red flag, at once."""
+    agent = flag.agent
+    return notify(
+        key=f"red-flag:{flag.pk}",
+        kind=Notice.Kind.RED_FLAG,
+        agent=agent,
+        recipients=[agent.cohort.pm.email, *emails_of_role(Role.ESP_MANAGER)],
+        template="red-flag",
+        context={"flag": flag, "agent": agent, "url": absolute(agent.get_absolute_url())},
+        actor=flag.raised_by,
+        zone=agent.cohort.tzinfo,
+    )
+
+
+def agent_ready(agent) -> Notice | None:
+    """Tell the PM, once, that the agent finished every ESP task."""
+    return notify(
+        key=f"agent-ready:{agent.pk}",
+        kind=Notice.Kind.AGENT_READY,
+        agent=agent,
+        recipients=[agent.cohort.pm.email],
+        template="agent-ready",
+        context={
+            "agent": agent,
+            "url": absolute(agent.get_absolute_url()),
+            "handoff_url": absolute(reverse("desk:handoff", args=[agent.pk])),
+        },
+        zone=agent.cohort.tzinfo,
+    )
+
+
+def attempt_limit_reached(attempt, failed: int) -> Notice | None:
+    """Tell the PM that an agent used every attempt an exam allows (the Failed Cert Exams Guide)."""
+    agent = attempt.agent
+    return notify(
+        key=f"attempt-limit:{agent.pk}:{attempt.task_id}",
+        kind=Notice.Kind.ATTEMPT_LIMIT,
+        agent=agent,
+        recipients=[agent.cohort.pm.email],
+        template="attempt-limit",
+        context={
+            "attempt": attempt,
+            "agent": agent,
+            "failed": failed,
+            "url": absolute(agent.get_absolute_url()),
+        },
+        actor=attempt.recorded_by,
+        zone=agent.cohort.tzinfo,
+    )
+
+
+def ticket_submitted(ticket) -> Notice | None:
+    """Email a submitted ticket (or its correction) to its form's destination, as its record."""
+    fields = list(ticket.ticket_type.fields.all())
+    return notify(
+        key=f"ticket:{ticket.pk}:{ticket.submissions}",
+        kind=Notice.Kind.TICKET,
+        agent=ticket.agent,
+        recipients=[ticket.ticket_type.destination_email],
+        template="ticket",
+        context={
+            "ticket": ticket,
+            "correction": ticket.submissions > 1,
+            "rows": [(f.label, ticket.data.get(f.name, "")) for f in fields],
+            "url": absolute(reverse("tickets:detail", args=[ticket.pk])),
+        },
+        zone=ticket.cohort.tzinfo,
+    )
+
+
+def end_of_day_summary(check, report) -> Notice | None:
+    """The TL's one summary of what was still missing at the cohort's end of day."""
+    cohort = check.cohort
+    return notify(
+        key=f"eod-tl:{cohort.pk}:{check.day.isoformat()}",
+        kind=Notice.Kind.END_OF_DAY_TL,
+        recipients=[cohort.tl.email],
+        template="end-of-day",
+        context={
+            "report": report,
+            "cohort": cohort,
+            "to_pm": False,
+            "url": absolute(cohort.get_absolute_url()),
+        },
+        zone=cohort.tzinfo,
+    )
+
+
+def end_of_day_to_pm(check, report) -> Notice | None:
+    """The PM's email when items are still open after the grace period."""
+    cohort = check.cohort
+    return notify(
+        key=f"eod-pm:{cohort.pk}:{check.day.isoformat()}",
+        kind=Notice.Kind.END_OF_DAY_PM,
+        recipients=[cohort.pm.email],
+        template="end-of-day",
+        context={
+            "report": report,
+            "cohort": cohort,
+            "to_pm": True,
+            "url": absolute(cohort.get_absolute_url()),
+        },
+        zone=cohort.tzinfo,
+    )
+
+
+def digest_key(day) -> str:
+    return f"wfm-digest:{day.isoformat()}"
+
+
+def attendance_digest(day, groups, csv_text: str, recipients: list[str]) -> Notice | None:
+    """The WFM daily digest: each cohort's occurrences of the day and corrections, with a CSV."""
+    return notify(
+        key=digest_key(day),
+        kind=Notice.Kind.WFM_DIGEST,
+        recipients=recipients,
+        template="wfm-digest",
+        context={"day": day, "groups": groups, "url": absolute(reverse("attendance:wfm"))},
+        attachment=(f"attendance-{day.isoformat()}.csv", csv_text),
+    )
+
+
+def term_issued(action) -> Notice | None:
+    """Tell the PM, the cohort's TL and whoever issued it that a Term is in force (not whoever
+    put it in force)."""
+    agent = action.agent
+    return notify(
+        key=f"term:{action.pk}",
+        kind=Notice.Kind.TERM,
+        agent=agent,
+        recipients=[agent.cohort.pm.email, agent.cohort.tl.email, action.issued_by.email],
+        template="term",
+        context={
+            "action": action,
+            "agent": agent,
+            "url": absolute(reverse("attendance:cap", args=[action.pk])),
+        },
+        actor=action.approved_by or action.issued_by,
+        zone=agent.cohort.tzinfo,
+    )
+
+
+def approval_requested(action) -> Notice | None:
+    """Ask the cohort's PM to approve a step of the ladder that needs it."""
+    agent = action.agent
+    return notify(
+        key=f"approval:{action.pk}",
+        kind=Notice.Kind.APPROVAL,
+        agent=agent,
+        recipients=[agent.cohort.pm.email],
+        template="approval",
+        context={
+            "action": action,
+            "agent": agent,
+            "url": absolute(reverse("attendance:cap", args=[action.pk])),
+        },
+        actor=action.issued_by,
+        zone=agent.cohort.tzinfo,
+    )
+
+
+def agent_issue(issue) -> Notice | None:
+    """Tell the PM at once about an issue with an agent."""
+    agent = issue.agent
+    return notify(
+        key=f"agent-issue:{issue.pk}",
+        kind=Notice.Kind.AGENT_ISSUE,
+        agent=agent,
+        recipients=[agent.cohort.pm.email],
+        template="agent-issue",
+        context={"issue": issue, "agent": agent, "url": absolute(agent.get_absolute_url())},
+        actor=issue.reported_by,
+        zone=agent.cohort.tzinfo,
+    )

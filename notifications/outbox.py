@@ -1,0 +1,89 @@
+"""The outbox: a notice is a row written in the transaction of the event it tells about, so a
+committed event always has its message; notifications.delivery sends it after the commit.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from cohorts.access import Role
+from cohorts.models import Agent
+from core.events import after_commit
+from notifications.models import Notice
+from notifications.tasks import queue
+
+logger = logging.getLogger(__name__)
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def render(name: str, context: dict) -> tuple[str, str, str]:
+    """Subject, plain text and HTML of the message `name`."""
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
+    text = render_to_string(f"emails/{name}-body.txt", context)
+    html = render_to_string(f"emails/{name}-body.html", context)
+    return subject, text, html
+
+
+def emails_of_role(role: Role) -> list[str]:
+    User = get_user_model()
+    return list(
+        User.objects.filter(groups__name=role, is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+
+
+def notify(
+    *,
+    key: str,
+    kind: str,
+    recipients,
+    template: str,
+    context: dict,
+    agent: Agent | None = None,
+    attachment: tuple[str, str] | None = None,
+    actor=None,
+    zone=None,
+) -> Notice | None:
+    """Make the notice for the event `key` once and deliver it after the transaction commits.
+
+    Nobody is told of what they did themselves (`actor`). Times in the message are shown in
+    `zone` (the cohort's). Returns the new Notice, or None when this event already has one (or
+    there is nobody to tell).
+    """
+    own = getattr(actor, "email", "") or ""
+    recipients = sorted({r for r in recipients if r and r != own})
+    if not recipients:
+        logger.info("Notice %s has nobody to tell (beyond the person who acted)", key)
+        return None
+    with timezone.override(zone or timezone.get_current_timezone()):
+        subject, text, html = render(template, context)
+    try:
+        with transaction.atomic():
+            notice, created = Notice.objects.get_or_create(
+                key=key,
+                defaults={
+                    "kind": kind,
+                    "agent": agent,
+                    "recipients": recipients,
+                    "subject": subject,
+                    "body_text": text,
+                    "body_html": html,
+                    "attachment_name": attachment[0] if attachment else "",
+                    "attachment": attachment[1] if attachment else "",
+                },
+            )
+    except IntegrityError:  # a concurrent transaction made it first
+        return None
+    if not created:
+        return None
+    after_commit(lambda: queue(notice.pk))
+    return notice

@@ -1,0 +1,83 @@
+"""Delivery of the outbox's notices: a Celery task per notice after the commit, retrying with
+back-off while the mail server is away, and the minute job's resend of notices whose delivery
+message was lost (a broker restart, say)."""
+
+import datetime
+import logging
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+
+from notifications.models import Notice
+
+logger = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 120  # a worker that claimed a notice and died releases it after this long
+STUCK_AFTER = datetime.timedelta(minutes=10)  # a notice unsent this long lost its message
+
+
+@shared_task(
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=False,
+    max_retries=15,
+)
+def deliver_notice_task(notice_id: int) -> bool:
+    return deliver(notice_id)
+
+
+def queue(notice_id: int) -> None:
+    """Hand a notice to a worker; if the broker is away the notice waits in the outbox for the
+    minute job's resend, and the request that made it still succeeds."""
+    try:
+        deliver_notice_task.delay(notice_id)
+    except Exception:
+        logger.warning("Could not queue notice %s; the resend job will send it", notice_id, exc_info=True)
+
+
+def deliver(notice_id: int) -> bool:
+    """Send a notice unless it was sent or another worker holds it; mail errors propagate."""
+    now = timezone.now()
+    claimed = (
+        Notice.objects.filter(pk=notice_id, sent_at__isnull=True)
+        .exclude(sending_until__gt=now)
+        .update(sending_until=now + datetime.timedelta(seconds=CLAIM_SECONDS))
+    )
+    if not claimed:
+        return False  # sent already, or another worker got there first
+    notice = Notice.objects.get(pk=notice_id)
+    message = EmailMultiAlternatives(
+        notice.subject, notice.body_text, settings.DEFAULT_FROM_EMAIL, to=notice.recipients
+    )
+    message.attach_alternative(notice.body_html, "text/html")
+    if notice.attachment_name:
+        message.attach(notice.attachment_name, notice.attachment, "text/csv")
+    try:
+        message.send()
+    except Exception as exc:
+        Notice.objects.filter(pk=notice_id).update(
+            sending_until=None, attempts=notice.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
+    Notice.objects.filter(pk=notice_id).update(
+        sent_at=timezone.now(), attempts=notice.attempts + 1, last_error=""
+    )
+    logger.info("Sent notice %s to %s", notice.key, ", ".join(notice.recipients))
+    return True
+
+
+def resend_stuck_notices(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the notices whose delivery message was lost."""
+    now = now or timezone.now()
+    stuck = list(
+        Notice.objects.filter(sent_at__isnull=True, created_at__lte=now - STUCK_AFTER)
+        .exclude(sending_until__gt=now)
+        .values_list("pk", flat=True)
+    )
+    for pk in stuck:
+        queue(pk)
+    return len(stuck)
