@@ -32,8 +32,9 @@ class StaleRecord(Exception):
         self.current = current
 
 
-def check_day(cohort: Cohort, day: datetime.date, today: datetime.date | None = None) -> None:
-    """Refuse a day outside the cohort's ESP days or after its today."""
+def check_day(cohort: Cohort, day: datetime.date, today: datetime.date | None = None) -> AttendancePolicy:
+    """The policy in force on `day`; DayNotAllowed for a day outside the cohort's ESP days, after
+    its today, or before any policy."""
     today = today or cohort.local_today()
     if cohort.day_number(day) is None:
         first, last = cohort.esp_days[0], cohort.end_date
@@ -46,11 +47,13 @@ def check_day(cohort: Cohort, day: datetime.date, today: datetime.date | None = 
             f"{day:%a %-d %b %Y} is in the future: attendance can be taken up to today "
             f"({today:%a %-d %b} in {cohort.time_zone})."
         )
-    if not AttendancePolicy.objects.filter(effective_from__lte=day).exists():
+    try:
+        return AttendancePolicy.in_force(day)
+    except AttendancePolicy.DoesNotExist:
         raise DayNotAllowed(
             f"No attendance policy is in force on {day:%a %-d %b %Y}: an admin must add one before "
             "attendance can be taken."
-        )
+        ) from None
 
 
 def taken_days(cohort: Cohort, today: datetime.date | None = None) -> list[datetime.date]:
@@ -97,12 +100,12 @@ def record_attendance(
     newer policy (that is what `reclassify` is for).
     """
     cohort = agent.cohort
-    check_day(cohort, day)
+    policy = check_day(cohort, day)
     try:
         with unit():
             record = AttendanceRecord.objects.select_for_update().filter(agent=agent, day=day).first()
             if record is None:
-                record = new_record(agent, day, AttendancePolicy.in_force(day))
+                record = new_record(agent, day, policy)
             loaded_version = record.version if record.pk else 0
             if loaded_version != (expected_version or 0):
                 raise StaleRecord(record)
@@ -127,9 +130,8 @@ def record_attendance(
 
 def mark_all_present(*, cohort: Cohort, day: datetime.date, by, reason: str = "") -> int:
     """Record every attending agent with no record yet as arrived at their shift start."""
-    check_day(cohort, day)
+    policy = check_day(cohort, day)
     check_closed_day(cohort=cohort, day=day, reason=reason, what="Mark all present", by=by)
-    policy = AttendancePolicy.in_force(day)
     agents = (
         Agent.objects.filter(cohort=cohort, status__in=ATTENDING)
         .exclude(attendance_records__day=day)
@@ -300,9 +302,7 @@ def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int
     """Fill arrival and departure from a checked report, all rows or none: (created, updated)."""
     agents = {a.pk: a for a in Agent.objects.filter(cohort=cohort, pk__in=[p.agent_id for p in punches])}
     days = {datetime.date.fromisoformat(p.day) for p in punches}
-    for day in days:
-        check_day(cohort, day)
-    policies = {day: AttendancePolicy.in_force(day) for day in days}
+    policies = {day: check_day(cohort, day) for day in days}
     with unit():
         existing = {
             (r.agent_id, r.day): r

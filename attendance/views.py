@@ -58,7 +58,7 @@ from attendance.services import (
 from attendance.tables import AttendanceMatrixTable, DayColumn, WfmAttendanceTable
 from cohorts.access import Action, agent_filter, capabilities, cohort_filter, is_admin
 from cohorts.models import Agent, Cohort, DaySignOff
-from cohorts.selectors import ATTENDING, agent_for, agent_in, cohort_for
+from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for
 from cohorts.services import DayClosed
 from core.exports import BadExport, bad_export, export_format
 from core.urls import DAY, ID, ID2, UrlPattern
@@ -180,12 +180,14 @@ def roll_call(request, pk: int):
 @require_POST
 def roll_call_save(request, pk: int, day: datetime.date, agent_pk: int):
     """Save one row; answers with the row, its occurrences and a status message."""
-    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
-    timezone.activate(cohort.tzinfo)
-    agent = agent_in(cohort, agent_pk)
-    if agent is None:
+    try:
+        agent, caps = cohort_agent_for(request.user, pk, agent_pk, Action.EDIT)
+    except Http404:
+        cohort_for(request.user, pk, Action.EDIT)  # 404 unless the user works in this cohort
         context = {"message": "That agent is not in this cohort; nothing was saved."}
         return render(request, "attendance/roll_call.html#roll-call-error", context, status=400)
+    cohort = agent.cohort
+    timezone.activate(cohort.tzinfo)
     form = RollCallRowForm(request.POST, prefix=f"a{agent.pk}")
     url = UrlPattern("attendance:roll_call_save", ID, DAY, ID2)
     status = 200

@@ -54,7 +54,7 @@ class RedFlagResolved(Event):
 class TasksCarriedOver(Event):
     agent: object
     day: datetime.date
-    carryovers: tuple  # certifications.models.Carryover rows
+    cells: tuple  # certifications.models.TaskStatus rows carried over
 
 
 @dataclass(frozen=True)

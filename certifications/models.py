@@ -123,6 +123,15 @@ class TaskStatus(models.Model):
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="statuses")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
     blocked_reason = models.CharField(max_length=200, blank=True)
+    # Closing the day never needs a status that is not true: a task that cannot be finished
+    # today (an absent agent's, say) is carried over to the next ESP day, with why.
+    carried_from = models.DateField(
+        "carried over from",
+        null=True,
+        blank=True,
+        help_text="The ESP day the task was last carried over from.",
+    )
+    carried_reason = models.CharField("why it was carried over", max_length=300, blank=True)
     version = models.PositiveIntegerField(default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -255,38 +264,6 @@ class DailyNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note on {self.day} for {self.agent_id}"
-
-
-class Carryover(models.Model):
-    """An open task the TL carried over from one ESP day to the next, with why.
-
-    Closing the day never needs a status that is not true: an agent absent all day, or a task
-    that cannot be finished today, is carried over instead. The task is then due on the next ESP
-    day (or, from the last day, left for the production TL with the reason).
-    """
-
-    agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="carryovers")
-    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="carryovers")
-    day = models.DateField(help_text="The ESP day the task was carried over from.")
-    reason = models.CharField(max_length=300)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["day", "task__position"]
-        constraints = [
-            models.UniqueConstraint(fields=["agent", "task", "day"], name="one_carryover_per_agent_task_day")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.task} carried over from {self.day} for {self.agent_id}"
-
-    def until(self, cohort: Cohort) -> datetime.date:
-        """The ESP day the task is due after this carry-over (date.max after the last ESP day)."""
-        later = [d for d in cohort.esp_days if d > self.day]
-        return later[0] if later else datetime.date.max
 
 
 class RedFlagQuerySet(models.QuerySet):

@@ -14,7 +14,6 @@ from django.db.models import Count
 
 from certifications.models import (
     OPEN_STATES,
-    Carryover,
     DailyNote,
     ExamAttempt,
     Proof,
@@ -35,6 +34,18 @@ def active_tasks() -> list[Task]:
     return list(Task.objects.filter(active=True))
 
 
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """A carry-over of a task: from which ESP day, and why."""
+
+    day: datetime.date
+    reason: str
+
+    def until(self, cohort: Cohort) -> datetime.date:
+        """The ESP day the task is due after the carry-over."""
+        return cohort.next_esp_day(self.day)
+
+
 @dataclass(slots=True)
 class Cell:
     """One agent's task at one moment: one cell of the tracker."""
@@ -45,7 +56,7 @@ class Cell:
     version: int = 0
     blocked_reason: str = ""
     failed: int = 0
-    carried: Carryover | None = None
+    carried: Carried | None = None
     updated_at: datetime.datetime | None = None
 
     @property
@@ -86,22 +97,28 @@ class Cell:
         return self.task.limit_reached(self.failed)
 
 
+STATUS_FIELDS = ("status", "version", "blocked_reason", "updated_at", "carried_from", "carried_reason")
+NO_STATUS = (Status.NOT_STARTED, 0, "", None, None, "")
+
+
 def task_cells(
-    agents: list[Agent], tasks: list[Task], *, now: datetime.datetime, moments: dict | None = None
+    agents: list[Agent],
+    tasks: list[Task],
+    *,
+    now: datetime.datetime,
+    moments: dict | None = None,
+    statuses: list[TaskStatus] | None = None,
 ) -> dict[int, list[Cell]]:
     """A cell per task for each agent (whose cohort is loaded), at `now` (or at `moments[cohort
-    id]` for the cohorts named there): three queries at most."""
+    id]` for the cohorts named there): two queries at most (one without exams), none when the
+    caller has the `statuses` already and no exam is among the tasks."""
     ids = [a.pk for a in agents]
-    statuses = {
-        (agent_id, task_id): row
-        for agent_id, task_id, *row in TaskStatus.objects.of(ids).values_list(
-            "agent_id", "task_id", "status", "version", "blocked_reason", "updated_at"
-        )
-    }
+    if statuses is None:
+        rows = TaskStatus.objects.of(ids).values_list("agent_id", "task_id", *STATUS_FIELDS)
+        statuses = {(agent_id, task_id): row for agent_id, task_id, *row in rows}
+    else:
+        statuses = {(s.agent_id, s.task_id): [getattr(s, f) for f in STATUS_FIELDS] for s in statuses}
     failures = ExamAttempt.objects.failures(ids) if any(t.is_exam for t in tasks) else {}
-    carried: dict[tuple[int, int], Carryover] = {}
-    for carryover in Carryover.objects.filter(agent_id__in=ids).order_by("day"):
-        carried[(carryover.agent_id, carryover.task_id)] = carryover  # the latest wins
     cells: dict[int, list[Cell]] = {}
     moments = moments or {}
     for agent in agents:
@@ -110,9 +127,9 @@ def task_cells(
         row = []
         for task in tasks:
             key = (agent.pk, task.pk)
-            status, version, reason, updated_at = statuses.get(key, (Status.NOT_STARTED, 0, "", None))
-            carryover = carried.get(key)
-            until = carryover.until(cohort) if carryover else None
+            status, version, reason, updated_at, carried_from, carried_reason = statuses.get(key, NO_STATUS)
+            carried = Carried(carried_from, carried_reason) if carried_from else None
+            until = carried.until(cohort) if carried else None
             row.append(
                 Cell(
                     task=task,
@@ -121,7 +138,7 @@ def task_cells(
                     version=version,
                     blocked_reason=reason,
                     failed=failures.get(key, 0),
-                    carried=carryover,
+                    carried=carried,
                     updated_at=updated_at,
                 )
             )
@@ -129,8 +146,9 @@ def task_cells(
     return cells
 
 
-def cell_for(agent: Agent, task: Task, *, now: datetime.datetime) -> Cell:
-    return task_cells([agent], [task], now=now)[agent.pk][0]
+def cell_for(agent: Agent, task: Task, *, now: datetime.datetime, status: TaskStatus | None = None) -> Cell:
+    """One cell; `status` is the row when the caller has just saved or read it."""
+    return task_cells([agent], [task], now=now, statuses=None if status is None else [status])[agent.pk][0]
 
 
 def open_flag_counts(agent_ids, *, user, sees_confidential: bool) -> Counter:

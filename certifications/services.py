@@ -20,7 +20,7 @@ from certifications.events import (
     TasksCarriedOver,
     TaskStatusChanged,
 )
-from certifications.models import Carryover, DailyNote, ExamAttempt, Handoff, Proof, RedFlag, Task, TaskStatus
+from certifications.models import DailyNote, ExamAttempt, Handoff, Proof, RedFlag, Task, TaskStatus
 from certifications.selectors import has_uncleared_duplicate
 from cohorts.models import Agent
 from cohorts.services import DayClosed, check_closed_day
@@ -209,24 +209,32 @@ def save_note(*, agent: Agent, day: datetime.date, text: str, by, reason: str = 
 # --- Carry-overs ---------------------------------------------------------------------------------
 
 
-def carry_over(*, agent: Agent, tasks: list[Task], day: datetime.date, reason: str, by) -> list[Carryover]:
-    """Carry open tasks of `day` over to the next ESP day, with why (an absence, say)."""
+def carry_over(*, agent: Agent, tasks: list[Task], day: datetime.date, reason: str, by) -> list[TaskStatus]:
+    """Carry open tasks of `day` over to the next ESP day, with why (an absence, say). The
+    status stays what it truly is; the cell's history keeps each carry-over, who and why."""
     reason = reason.strip()
     if not reason:
         raise TrackerError("Say why the tasks are carried over, so the next day (or the new TL) knows.")
     if agent.cohort.day_number(day) is None:
         raise TrackerError(f"{day} is not one of {agent.cohort}'s ESP days.")
     with unit():
-        rows = []
+        cells = {
+            c.task_id: c for c in TaskStatus.objects.select_for_update().filter(agent=agent, task__in=tasks)
+        }
+        carried = []
         for task in tasks:
-            row, created = Carryover.objects.get_or_create(
-                agent=agent, task=task, day=day, defaults={"reason": reason[:300], "by": by}
-            )
-            if created:
-                rows.append(row)
-        if rows:
-            emit(TasksCarriedOver(agent=agent, day=day, carryovers=tuple(rows)))
-    return rows
+            cell = cells.get(task.pk) or TaskStatus(agent=agent, task=task, version=0)
+            if cell.status in TaskStatus.DONE or cell.carried_from == day:
+                continue
+            cell.carried_from, cell.carried_reason = day, reason[:300]
+            cell.version += 1
+            cell.updated_by = by
+            cell._change_reason = f"Carried over from {day:%a %-d %b}: {reason}"[:100]
+            cell.save()
+            carried.append(cell)
+        if carried:
+            emit(TasksCarriedOver(agent=agent, day=day, cells=tuple(carried)))
+    return carried
 
 
 # --- Red flags -------------------------------------------------------------------------------------

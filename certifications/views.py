@@ -180,11 +180,11 @@ def cell_save(request, agent_pk: int, task_pk: int):
     timezone.activate(cohort.tzinfo)
     task = get_object_or_404(Task, pk=task_pk, active=True)
     form = TaskStatusForm(request.POST, prefix=f"c{agent.pk}-{task.pk}")
-    message, status, reason_error = "", 200, False
+    message, status, reason_error, saved = "", 200, False, None
     if form.is_valid():
         data = form.cleaned_data
         try:
-            set_task_status(
+            saved = set_task_status(
                 agent=agent,
                 task=task,
                 status=data["status"],
@@ -195,6 +195,7 @@ def cell_save(request, agent_pk: int, task_pk: int):
             )
             message = "Saved"
         except StaleStatus as exc:
+            saved = exc.current
             who = exc.current.updated_by
             name = (who.get_full_name() or who.username) if who else "someone"
             message = f"Not saved: {name} changed it to {exc.current.get_status_display()} first."
@@ -207,7 +208,7 @@ def cell_save(request, agent_pk: int, task_pk: int):
     if not request.htmx:
         (messages.success if status == 200 else messages.error)(request, f"{agent}, {task}: {message}")
         return redirect(reverse("certifications:tracker", args=[cohort.pk]))
-    cell = cell_for(agent, task, now=timezone.now())
+    cell = cell_for(agent, task, now=timezone.now(), status=saved)
     chosen = form.cleaned_data.get("status") if status == 400 else None
     if chosen:
         cell.status = chosen  # show what was chosen, beside its error

@@ -129,6 +129,19 @@ def sees_dashboard(user) -> bool:
     return is_admin(user) or bool(roles_of(user) & {Role.PM, Role.ESP_MANAGER})
 
 
+def start_page(user) -> str:
+    """The URL name of the user's start page: the TL's day board, the PM's dashboard, WFM's
+    attendance, else the cohort list."""
+    roles = roles_of(user)
+    if Role.TL in roles:
+        return "desk:board"
+    if sees_dashboard(user):
+        return "desk:dashboard"
+    if Role.WFM in roles:
+        return "attendance:wfm"
+    return "cohorts:list"
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What one user may see and do in one cohort (and with one agent), computed once per request."""

@@ -123,6 +123,10 @@ class Cohort(models.Model):
     def end_date(self) -> datetime.date:
         return self.esp_days[-1]
 
+    def next_esp_day(self, day: datetime.date) -> datetime.date:
+        """The ESP day after `day`; date.max after the last one (the production TL's to finish)."""
+        return next((d for d in self.esp_days if d > day), datetime.date.max)
+
     def local_today(self) -> datetime.date:
         """Today's date in the cohort's time zone."""
         return timezone.localdate(timezone=self.tzinfo)

@@ -27,6 +27,16 @@ def agent_for(user, pk: int, action: str = Action.VIEW) -> tuple[Agent, Capabili
     return agent, capabilities(user, agent.cohort, agent)
 
 
+def cohort_agent_for(user, cohort_pk: int, agent_pk: int, action: str) -> tuple[Agent, Capabilities]:
+    """An agent of the cohort `cohort_pk` if `user` may perform `action` on the cohort (one query
+    for both), else 404."""
+    queryset = Agent.objects.select_related("cohort__tl", "cohort__pm").filter(
+        cohort__in=Cohort.objects.filter(cohort_filter(user, action)), cohort_id=cohort_pk
+    )
+    agent = get_object_or_404(queryset, pk=agent_pk)
+    return agent, capabilities(user, agent.cohort, agent)
+
+
 def agent_in(cohort: Cohort, pk) -> Agent | None:
     """The agent `pk` if they belong to `cohort` (already access-checked), with the cohort set."""
     agent = Agent.objects.filter(cohort=cohort, pk=pk).first()

@@ -104,12 +104,13 @@ _current: contextvars.ContextVar[Unit | None] = contextvars.ContextVar("esp_unit
 def unit():
     """A transaction whose collected work runs once, at its end, before the commit.
 
-    Nested units join the outer one (as a savepoint), so a service that calls another still
-    commits, and runs its collected work, once.
+    Nested units join the outer one, without a savepoint of their own: a service that calls
+    another still commits, and runs its collected work, once, and a failure anywhere rolls all
+    of it back. A caller that means to survive a failed write wraps it in transaction.atomic().
     """
     outer = _current.get()
     if outer is not None:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             yield outer
         return
     work = Unit()

@@ -50,40 +50,28 @@ def readiness_blockers(agent: Agent, *, user=None, sees_confidential: bool = Tru
     return blockers
 
 
-def ready_ids(agent_ids) -> set[int]:
-    """Which of these agents meet every condition: one query, whatever their number."""
+def with_readiness(agents):
+    """The agents annotated with `ready`: every condition met, worked out in the same query."""
     required = Task.objects.filter(active=True, required=True)
-    verified = TaskStatus.objects.filter(agent=OuterRef(OuterRef("pk")), status=Status.VERIFIED).values(
-        "task_id"
+    verified = TaskStatus.objects.filter(agent=OuterRef(OuterRef("pk")), status=Status.VERIFIED)
+    proven = Proof.objects.filter(agent=OuterRef(OuterRef("pk")), review=Proof.Review.VERIFIED)
+    return agents.annotate(
+        ready=~Exists(required.exclude(pk__in=verified.values("task_id")))
+        & ~Exists(required.filter(requires_proof=True).exclude(pk__in=proven.values("task_id")))
+        & ~Exists(RedFlag.objects.open().filter(agent=OuterRef("pk")))
+        & ~Exists(Ticket.objects.unsubmitted().filter(agent=OuterRef("pk")))
     )
-    proven = Proof.objects.filter(agent=OuterRef(OuterRef("pk")), review=Proof.Review.VERIFIED).values(
-        "task_id"
-    )
-    rows = (
-        Agent.objects.filter(pk__in=agent_ids)
-        .annotate(
-            task_missing=Exists(required.exclude(pk__in=verified)),
-            proof_missing=Exists(required.filter(requires_proof=True).exclude(pk__in=proven)),
-            flag_open=Exists(RedFlag.objects.open().filter(agent=OuterRef("pk"))),
-            draft_open=Exists(Ticket.objects.unsubmitted().filter(agent=OuterRef("pk"))),
-        )
-        .filter(task_missing=False, proof_missing=False, flag_open=False, draft_open=False)
-        .values_list("pk", flat=True)
-    )
-    return set(rows)
 
 
 def recompute_readiness(agent_ids) -> list[Agent]:
-    """Set agents ready (the PM hears of it once) or back in ESP when something reopened.
+    """Set agents ready (the PM hears of it once) or back in ESP when something reopened: one
+    query to know, writes only for the agents whose readiness changed.
 
     The history says why in words every reader of the agent may see."""
-    agents = list(Agent.objects.filter(pk__in=agent_ids, status__in=ATTENDING).select_related("cohort__pm"))
-    if not agents:
-        return []
-    ready = ready_ids([a.pk for a in agents])
+    held = Agent.objects.filter(pk__in=agent_ids, status__in=ATTENDING).select_related("cohort__pm")
     changed = []
-    for agent in agents:
-        if agent.pk in ready and agent.status == Agent.Status.IN_ESP:
+    for agent in with_readiness(held):
+        if agent.ready and agent.status == Agent.Status.IN_ESP:
             set_agent_status(
                 agent=agent,
                 status=Agent.Status.READY,
@@ -91,9 +79,8 @@ def recompute_readiness(agent_ids) -> list[Agent]:
                 ready_at=agent.ready_at or timezone.now(),
             )
             changed.append(agent)
-        elif agent.pk not in ready and agent.status == Agent.Status.READY:
-            shown = readiness_blockers(agent, user=None, sees_confidential=False)
-            shown = [b for b in shown if b != WAITING_FOR_PM]
+        elif not agent.ready and agent.status == Agent.Status.READY:
+            shown = [b for b in readiness_blockers(agent, sees_confidential=False) if b != WAITING_FOR_PM]
             reason = "No longer ready" + (": " + "; ".join(shown) if shown else "")
             set_agent_status(agent=agent, status=Agent.Status.IN_ESP, reason=reason)
             changed.append(agent)

@@ -24,7 +24,7 @@ from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
 from certifications.models import Handoff
 from certifications.selectors import agent_record
 from certifications.services import TrackerError, acknowledge_handoff
-from cohorts.access import Action, Role, capabilities, roles_of, sees_confidential, sees_dashboard
+from cohorts.access import Action, capabilities, sees_confidential, sees_dashboard, start_page
 from cohorts.models import Agent, Cohort
 from cohorts.selectors import agent_for, agent_in, cohort_for
 from cohorts.tables import ReadOnlyRosterTable, RosterTable
@@ -42,14 +42,7 @@ from tickets.services import unsubmitted_count
 @login_required
 def home(request):
     """Each role's start page: the TL's day board, the PM's dashboard, WFM's attendance."""
-    roles = roles_of(request.user)
-    if Role.TL in roles:
-        return redirect("desk:board")
-    if sees_dashboard(request.user):
-        return redirect("desk:dashboard")
-    if Role.WFM in roles:
-        return redirect("attendance:wfm")
-    return redirect("cohorts:list")
+    return redirect(start_page(request.user))
 
 
 @login_required

@@ -72,7 +72,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out account before checking it
-    "django.contrib.auth.backends.ModelBackend",
+    "cohorts.auth.RoleBackend",  # Django's, with the user's roles read together with the user
 ]
 # Login throttling: after this many failures the account is locked for the cool-off time.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

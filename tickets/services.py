@@ -3,7 +3,7 @@
 import datetime
 import logging
 
-from django.db import IntegrityError
+from django.db.models import Exists, Value
 from django.utils import timezone
 
 from cohorts.models import Agent, Cohort
@@ -41,27 +41,36 @@ def draft(*, type_code: str, agent: Agent, values: dict, source_key: str | None,
 
     One event makes one draft: a second call with the same `source_key` makes nothing.
     """
-    ticket_type = TicketType.objects.filter(code=type_code, active=True).first()
+    taken = Exists(Ticket.objects.filter(source_key=source_key)) if source_key else Value(False)
+    fields = list(
+        TicketField.objects.filter(ticket_type__code=type_code, ticket_type__active=True)
+        .select_related("ticket_type")
+        .annotate(taken=taken)
+    )
+    if fields and fields[0].taken:
+        return None  # this event has its draft already
+    ticket_type = (
+        fields[0].ticket_type if fields else TicketType.objects.filter(code=type_code, active=True).first()
+    )
     if ticket_type is None:
         return None  # an admin switched the form off
-    if source_key and Ticket.objects.filter(source_key=source_key).exists():
+    if not fields and source_key and Ticket.objects.filter(source_key=source_key).exists():
         return None
     facts = {**agent_facts(agent), **{k: "" if v is None else str(v) for k, v in values.items()}}
-    names = TicketField.objects.filter(ticket_type=ticket_type).values_list("name", flat=True)
-    try:
-        with unit():
-            ticket = Ticket.objects.create(
-                ticket_type=ticket_type,
-                cohort=agent.cohort,
-                agent=agent,
-                day=agent.cohort.local_today(),
-                data={name: facts[name] for name in names if name in facts},
-                source_key=source_key,
-                created_by=by,
-            )
-            emit(TicketDrafted(ticket=ticket))
-    except IntegrityError:  # the same event processed at the same moment elsewhere
-        return None
+    names = [f.name for f in fields]
+    # No savepoint: the event that drafts holds its own lock (the cell, the agent, the proof), so
+    # the same event cannot draft twice at once; a unique source key still guards it.
+    with unit():
+        ticket = Ticket.objects.create(
+            ticket_type=ticket_type,
+            cohort=agent.cohort,
+            agent=agent,
+            day=agent.cohort.local_today(),
+            data={name: facts[name] for name in names if name in facts},
+            source_key=source_key,
+            created_by=by,
+        )
+        emit(TicketDrafted(ticket=ticket))
     return ticket
 
 
@@ -180,7 +189,9 @@ def _missing(ticket: Ticket) -> dict[str, str]:
 
 def submit_ticket(*, ticket: Ticket, data: dict | None, by) -> Ticket:
     with unit():
-        locked = Ticket.objects.select_for_update(of=("self",)).select_related("submitted_by").get(pk=ticket.pk)
+        locked = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("submitted_by").get(pk=ticket.pk)
+        )
         if locked.status == Ticket.Status.WITHDRAWN:
             raise TicketError(f"This draft was withdrawn: {locked.withdrawn_reason}")
         if locked.status != Ticket.Status.DRAFT:

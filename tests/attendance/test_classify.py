@@ -182,3 +182,38 @@ def test_records_are_unique_per_agent_and_day(agent1, default_policy):
     AttendanceRecord.objects.create(**fields)
     with pytest.raises(IntegrityError), transaction.atomic():
         AttendanceRecord.objects.create(**fields)
+
+
+def test_reclassification_counts_and_corrects_only_the_records_whose_class_changed(cohort1, tl1, staff):
+    """Sixty reported records, three of them 12 minutes late: a policy raising the threshold to
+    15 minutes changes those three; only they are listed before -> after and go to WFM."""
+    from notifications.digest import send_attendance_digest
+    from tests.factories import AgentFactory
+
+    day = datetime.date(2026, 11, 23)
+    cohort1.start_date = day
+    cohort1.save()
+    agents = AgentFactory.create_batch(60, cohort=cohort1)
+    with _today(cohort1, day):
+        records = [
+            record_attendance(
+                agent=agent,
+                day=day,
+                entry=Entry(arrival=datetime.time(9, 12) if n < 3 else datetime.time(9, 0)),
+                expected_version=None,
+                by=tl1,
+            )
+            for n, agent in enumerate(agents)
+        ]
+    mark_reported(records, at=records[0].updated_at)
+    AttendancePolicy.objects.create(
+        effective_from=datetime.date(2026, 11, 1), tardy_minutes=15, partial_day_minutes=240
+    )
+    log = reclassify(start=day, end=day, reason="Threshold 15 minutes", by=staff)
+    assert (log.records_checked, log.records_changed) == (60, 3)
+    assert sorted(c["agent"] for c in log.changes) == sorted(a.full_name for a in agents[:3])
+    assert {(tuple(c["before"]), tuple(c["after"])) for c in log.changes} == {(("Late",), ("none",))}
+    assert AttendanceRecord.objects.filter(wfm_pending=True).count() == 3
+    notice = send_attendance_digest(day=day)
+    corrected = [line for line in notice.attachment.splitlines() if ",Correction," in line]
+    assert len(corrected) == 3 and not [line for line in notice.attachment.splitlines() if ",New," in line]

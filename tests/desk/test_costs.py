@@ -1,0 +1,149 @@
+"""What a save costs, in queries, whatever the cohort's size: a tracker cell, a roll-call row and
+a note at most 12 each, an exam attempt at most 20. Counted as in production: every query of
+the request (session, user, reads, writes, history, the revision), in a transactional test, so
+no savepoint of the test's own is counted. The escalation rules run after the commit (a Celery
+worker in production), so they cost a save nothing; that they run is tested in test_agreement."""
+
+import pytest
+from celery import Task
+from django.urls import reverse
+
+from certifications.services import set_task_status
+from tests.conftest import TUESDAY, WEDNESDAY
+from tests.factories import AgentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _seeded(seeded_rows):
+    """The transactional flush removes what the data migrations seed; put it back."""
+
+
+@pytest.fixture(autouse=True)
+def queued(monkeypatch):
+    """As in production, tasks queued after the commit run in a worker, not in the request: what
+    would go to the broker is kept here instead (the broker is what leaves the process)."""
+    sent = []
+    monkeypatch.setattr(
+        Task, "apply_async", lambda self, args=None, kwargs=None, **options: sent.append(self.name)
+    )
+    return sent
+
+
+@pytest.fixture
+def count_queries():
+    """Statements sent to the database by a callable, without BEGIN and COMMIT (which only
+    SQLite's driver reports)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(func) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            func()
+        return sum(1 for q in ctx.captured_queries if q["sql"] not in ("BEGIN", "BEGIN IMMEDIATE", "COMMIT"))
+
+    return count
+
+
+@pytest.fixture
+def sizes(cohort1, week):
+    """A small cohort (5 agents) and the same cohort grown to 50."""
+
+    def grow(n):
+        AgentFactory.create_batch(n - cohort1.agents.count(), cohort=cohort1)
+        return cohort1.agents.order_by("pk").first()
+
+    return grow
+
+
+def cell(client, agent, task, status, version=0, **extra):
+    key = f"c{agent.pk}-{task.pk}"
+    data = {f"{key}-status": status, f"{key}-version": str(version), **extra}
+    return client.post(
+        reverse("certifications:cell_save", args=[agent.pk, task.pk]), data, HTTP_HX_REQUEST="true"
+    )
+
+
+@pytest.mark.parametrize(
+    "code, status",
+    [
+        ("rts", "in_progress"),  # an ordinary change
+        ("equipment", "verified"),  # readiness is worked out
+        ("ahip", "complete"),  # past its due day: the rules look again, after the commit
+        ("call-cert", "complete"),  # drafts the Call Certification Form
+    ],
+)
+def test_a_tracker_cell_save(client_for, tl1, tasks, sizes, count_queries, queued, code, status):
+    client = client_for(tl1)
+    counts = []
+    for n in (5, 50):
+        agent = sizes(n)
+        agent.task_statuses.all().delete()
+        agent.tickets.all().delete()
+        counts.append(count_queries(lambda: cell(client, agent, tasks[code], status)))  # noqa: B023
+        assert agent.task_statuses.get(task=tasks[code]).status == status
+    assert counts[0] == counts[1] <= 12, counts
+    rules = "attendance.tasks.refresh_recommendations_task"
+    # Only a task past its due day (AHIP's is Tuesday, Equipment's Monday) is a fact of the rules.
+    assert (rules in queued) == (code in ("ahip", "equipment"))
+
+
+def test_a_roll_call_row_save(client_for, tl1, cohort1, sizes, count_queries):
+    client = client_for(tl1)
+    counts = []
+    for n in (5, 50):
+        agent = sizes(n)
+        agent.attendance_records.all().delete()
+        url = reverse("attendance:roll_call_save", args=[cohort1.pk, WEDNESDAY, agent.pk])
+        data = {f"a{agent.pk}-arrival": "09:25", f"a{agent.pk}-version": "0"}  # late: an occurrence
+        counts.append(count_queries(lambda: client.post(url, data, HTTP_HX_REQUEST="true")))  # noqa: B023
+        assert agent.attendance_records.get().arrival_occurrence == "late"
+    assert counts[0] == counts[1] <= 12, counts
+
+
+def test_a_note_save(client_for, tl1, sizes, count_queries):
+    client = client_for(tl1)
+    counts = []
+    for n in (5, 50):
+        agent = sizes(n)
+        agent.notes.all().delete()
+        url = reverse("certifications:note_save", args=[agent.pk, WEDNESDAY])
+        data = {f"n{agent.pk}-text": "Shadowed two calls"}
+        counts.append(count_queries(lambda: client.post(url, data, HTTP_HX_REQUEST="true")))  # noqa: B023
+        assert agent.notes.get().text == "Shadowed two calls"
+    assert counts[0] == counts[1] <= 12, counts
+
+
+def test_an_exam_attempt(client_for, tl1, tasks, sizes, count_queries):
+    client = client_for(tl1)
+    counts = []
+    for n in (5, 50):
+        agent = sizes(n)
+        url = reverse("certifications:attempt_add", args=[agent.pk])
+        data = {"task": tasks["aetna"].pk, "taken_on": TUESDAY.isoformat(), "score": "58", "passed": "0"}
+        counts.append(count_queries(lambda: client.post(url, data)))  # noqa: B023
+        assert agent.exam_attempts.filter(task=tasks["aetna"]).count() == 1
+        assert agent.tickets.get().ticket_type.code == "failed-carrier-cert-exams"  # drafted with it
+        agent.tickets.all().delete()
+        agent.exam_attempts.all().delete()
+        agent.task_statuses.all().delete()
+    assert counts[0] == counts[1] <= 20, counts
+
+
+def test_a_verify_that_makes_the_agent_ready_still_fits(client_for, tl1, tasks, sizes, count_queries):
+    """The last verification, once per agent: readiness turns true, the agent's status and its
+    history are written and the PM's notice is made, in the same transaction: a few more."""
+    agent = sizes(5)
+    for task in tasks.values():
+        if task.code != "rts":
+            set_task_status(agent=agent, task=task, status="verified", expected_version=0, by=tl1)
+    for task in tasks.values():
+        task.requires_proof = False
+        task.save()
+    agent.tickets.all().delete()  # the Call Certification Form a verified call cert drafted
+    client = client_for(tl1)
+    queries = count_queries(lambda: cell(client, agent, tasks["rts"], "verified"))
+    agent.refresh_from_db()
+    assert agent.status == "ready"
+    assert queries <= 20, queries
