@@ -61,6 +61,7 @@ from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for
 from cohorts.services import DayClosed
 from core.exports import BadExport, bad_export, export_format
+from core.fragments import digest
 from core.urls import DAY, ID, ID2, UrlPattern
 
 TIMEKEEPING_SALT = "attendance.timekeeping-import"
@@ -89,6 +90,18 @@ class RollCallRow:
         return self.record.version if self.record else 0
 
     @property
+    def signature(self) -> str:
+        """A digest of everything the row shows (the agent, their record, the cohort's shift and
+        zone): the key its HTML is cached under, so that after a save only that row is rendered."""
+        cohort = self.agent.cohort
+        facts = (
+            _field_values(self.agent),
+            _field_values(self.record) if self.record else None,
+            (cohort.shift_start, cohort.shift_end, cohort.time_zone, self.save_url),
+        )
+        return digest(*facts)
+
+    @property
     def shift(self) -> str:
         tz = self.agent.cohort.tzinfo
         if self.record:
@@ -98,6 +111,10 @@ class RollCallRow:
             )
             return f"{start:%H:%M}–{end:%H:%M}"
         return "–".join(t.strftime("%H:%M") for t in self.agent.scheduled_shift())
+
+
+def _field_values(instance) -> tuple:
+    return tuple(getattr(instance, f.attname) for f in instance._meta.concrete_fields)
 
 
 def _local_time(record: AttendanceRecord | None, attr: str, cohort: Cohort):

@@ -24,6 +24,7 @@ from certifications.models import (
 )
 from cohorts.models import Agent, Cohort
 from cohorts.selectors import ATTENDING
+from core.fragments import digest
 
 Status = TaskStatus.Status
 STATUS_LABELS = dict(Status.choices)
@@ -198,6 +199,22 @@ class TrackerRow:
     @property
     def attending(self) -> bool:
         return self.agent.status in ATTENDING
+
+    @property
+    def signature(self) -> str:
+        """A digest of everything the row shows: the key its rendered HTML is cached under, so
+        that after a write only the rows whose facts changed are rendered again."""
+        a, note = self.agent, self.note
+        facts = (
+            (a.pk, a.first_name, a.last_name, a.employee_id, a.status, self.open_flags),
+            (note.pk, note.updated_at, note.text) if note else None,
+            [
+                (c.task.pk, c.task.name, c.task.due_day, c.task.attempt_limit, c.task.is_exam)
+                + (c.status, c.state, c.version, c.blocked_reason, c.failed, c.carried)
+                for c in self.cells
+            ],
+        )
+        return digest(*facts)
 
 
 def tracker_rows(

@@ -194,31 +194,44 @@ def dashboard(request):
 def cohort_detail(request, pk: int):
     cohort, caps = cohort_for(request.user, pk)
     timezone.activate(cohort.tzinfo)
-    agents = Agent.objects.filter(cohort=cohort).select_related("production_tl")
-    table_class = RosterTable if caps.records else ReadOnlyRosterTable
-    table = table_class(agents)
-    RequestConfig(request, paginate=False).configure(table)
     today = cohort.local_today()
-    day = None
-    if caps.records and cohort.day_number(today):
-        (day,) = collect([cohort], user=request.user, sees_confidential=caps.confidential)
-    ready = (
-        [row.record for row in table.rows if row.record.status == Agent.Status.READY] if caps.records else []
-    )
-    return render(
-        request,
-        "desk/cohort_detail.html",
-        {
-            "cohort": cohort,
-            "caps": caps,
+    sort = request.GET.get("sort", "")[:40]
+
+    @functools.cache
+    def page() -> dict:
+        """What the cached part shows (facts, end of day, roster): built only when it misses."""
+        agents = Agent.objects.filter(cohort=cohort).select_related("production_tl")
+        table = (RosterTable if caps.records else ReadOnlyRosterTable)(agents)
+        RequestConfig(request, paginate=False).configure(table)
+        day = None
+        if caps.records and cohort.day_number(today):
+            (day,) = collect([cohort], user=request.user, sees_confidential=caps.confidential)
+        ready = (
+            [row.record for row in table.rows if row.record.status == Agent.Status.READY]
+            if caps.records
+            else []
+        )
+        return {
             "table": table,
             "agent_count": len(table.rows),
             "ready_agents": ready,
             "d": day,
             "end_of_day": day.report if day is not None and caps.edit else None,
             "unsubmitted": unsubmitted_count(cohort) if caps.records else 0,
+        }
+
+    return render(
+        request,
+        "desk/cohort_detail.html",
+        {
+            "cohort": cohort,
+            "caps": caps,
+            "page": page,
+            "phase": cohort.phase(),
+            "sort": sort,
             "day_number": cohort.day_number(today),
             "today": today,
+            "timeout": settings.PAGE_CACHE_SECONDS,
         },
     )
 

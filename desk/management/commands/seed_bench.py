@@ -1,5 +1,6 @@
 """A year of history for the benchmark: 52 weeks of 8 cohorts of 25 agents, with attendance,
-task statuses, attempts, notes, tickets and CAPs; the 8 cohorts of this week are active.
+task statuses, attempts, notes, tickets and CAPs; the cohorts of this week are active (8, or
+as many as --active says: 50 is 1,250 agents in ESP at once).
 
 Bulk inserts without history rows (the benchmark measures reads). Refuses to run on a database
 that already has cohorts unless --force, so it never mixes with real data.
@@ -34,16 +35,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--weeks", type=int, default=WEEKS)
+        parser.add_argument("--active", type=int, default=COHORTS_PER_WEEK, help="cohorts this week")
         parser.add_argument("--force", action="store_true")
 
-    def handle(self, *args, weeks: int, force: bool, **options):
+    def handle(self, *args, weeks: int, active: int, force: bool, **options):
         if Cohort.objects.exists() and not force:
             raise CommandError("This database already has cohorts; use a bench database or --force.")
         started = time.monotonic()
         rng = random.Random(2026)
         with transaction.atomic():
-            users = self._users()
-            cohorts = self._cohorts(weeks, users)
+            users = self._users(max(active, COHORTS_PER_WEEK))
+            cohorts = self._cohorts(weeks, active, users)
             agents = self._agents(cohorts, rng)
             self._activity(cohorts, agents, users, rng)
         if connection.vendor == "postgresql":
@@ -55,10 +57,10 @@ class Command(BaseCommand):
             )
         )
 
-    def _users(self) -> dict:
+    def _users(self, tls: int) -> dict:
         User = get_user_model()
         made = {}
-        specs = [(f"benchtl{n}", Role.TL) for n in range(1, COHORTS_PER_WEEK + 1)]
+        specs = [(f"benchtl{n}", Role.TL) for n in range(1, tls + 1)]
         specs += [
             ("benchpm1", Role.PM),
             ("benchpm2", Role.PM),
@@ -76,19 +78,20 @@ class Command(BaseCommand):
             made[username] = user
         return made
 
-    def _cohorts(self, weeks: int, users: dict) -> list[Cohort]:
+    def _cohorts(self, weeks: int, active: int, users: dict) -> list[Cohort]:
         this_week = week_start(timezone.localdate(timezone=Cohort(time_zone=ZONES[0]).tzinfo))
         cohorts = []
         for back in range(weeks - 1, -1, -1):
             start = this_week - datetime.timedelta(weeks=back)
-            for n in range(COHORTS_PER_WEEK):
+            per_week = active if back == 0 else COHORTS_PER_WEEK
+            for n in range(per_week):
                 cohorts.append(
                     Cohort(
                         name=f"Bench {start:%Y-%m-%d} #{n + 1}",
                         start_date=start,
                         time_zone=ZONES[n % len(ZONES)],
                         tl=users[f"benchtl{n + 1}"],
-                        pm=users["benchpm1" if n < COHORTS_PER_WEEK // 2 else "benchpm2"],
+                        pm=users["benchpm1" if n < per_week // 2 else "benchpm2"],
                         status=Cohort.Status.ACTIVE if back == 0 else Cohort.Status.COMPLETED,
                         meeting_main_url=f"https://meet.example.com/bench-{n}",
                     )
