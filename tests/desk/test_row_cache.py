@@ -49,7 +49,9 @@ def test_pages_show_each_change_at_once(client_for, cohort1, tl1, tasks, week):
     tracker = reverse("certifications:tracker", args=[cohort1.pk])
     roll_call = reverse("attendance:roll_call", args=[cohort1.pk]) + f"?day={WEDNESDAY.isoformat()}"
     assert client.get(tracker).status_code == client.get(roll_call).status_code == 200  # cached now
-    set_task_status(agent=a, task=tasks["rts"], status="blocked", reason="No headset", expected_version=0, by=tl1)
+    set_task_status(
+        agent=a, task=tasks["rts"], status="blocked", reason="No headset", expected_version=0, by=tl1
+    )
     record_attendance(agent=b, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl1)
     b.last_name = "Renamed"
     save_agent(agent=b, by=tl1)
