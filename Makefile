@@ -33,8 +33,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest
 
-# A year of data in PostgreSQL (BENCH_DATABASE_URL, default the esp_bench database, recreated),
-# the app under gunicorn, latencies at 1 and 16 clients; writes bench/results.md.
+# A year of data in PostgreSQL (BENCH_DATABASE_URL, default the esp_bench database, recreated) with
+# 8 and then 50 cohorts active, the app under gunicorn: pages at 1 and 16 clients and right after a
+# write, the TL's writes against a bare POST, the end-of-day sweep; writes bench/results.md.
 bench: $(STAMP)
 	$(PY) bench/run.py
 

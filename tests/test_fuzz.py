@@ -18,6 +18,7 @@ from certifications.services import raise_red_flag, upload_proof
 from cohorts.models import Agent, Cohort
 from tests.certifications.conftest import PNG
 from tests.conftest import MONDAY
+from tests.factories import AgentFactory
 from tickets.models import Ticket
 from tickets.services import draft
 
@@ -78,6 +79,16 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
     flag = raise_red_flag(agent=agent1, category="other", details="d", confidential=False, by=tl1)
     ticket = draft(type_code="carrier-ticket", agent=agent1, values={}, source_key=None, by=tl1)
     rec = Recommendation.objects.create(agent=agent1, rule_id=1, level=cap.level, facts=[], fingerprint="f")
+    pending = CorrectiveAction.objects.create(
+        agent=agent1, level=CorrectiveLevel.objects.order_by("-rank").first(), date=MONDAY, reasons="r",
+        expectations="e", consequences="c", issued_by=tl1, status=CorrectiveAction.Status.PENDING_APPROVAL,
+    )  # fmt: skip
+    duplicate = upload_proof(
+        agent=AgentFactory(cohort=cohort1),
+        task=tasks["ahip"],
+        upload=SimpleUploadedFile("q.png", PNG),
+        by=tl1,
+    )
     a, c, t = agent1.pk, cohort1.pk, tasks["tbt"].pk
     wed = datetime.date(2026, 11, 25)
     return {
@@ -168,6 +179,12 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
             None,
         ),
         "cap void": (reverse("attendance:cap_void", args=[cap.pk]), tl1, ["reason"], None),
+        "cap approve": (
+            reverse("attendance:cap_approve", args=[pending.pk]),
+            pm1,
+            ["decision", "reason"],
+            None,
+        ),
         "cap acknowledge": (
             reverse("attendance:cap_acknowledge", args=[cap.pk]),
             tl1,
@@ -201,6 +218,12 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
             ["decision", "reason"],
             None,
         ),
+        "clear duplicate": (
+            reverse("certifications:proof_clear_duplicate", args=[duplicate.pk]),
+            tl1,
+            ["reason"],
+            None,
+        ),
         "red flag": (
             reverse("certifications:red_flag_raise", args=[a]),
             tl1,
@@ -230,6 +253,7 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
             None,
         ),
         "close day": (reverse("desk:close_day", args=[c]), tl1, [], None),
+        "carry over": (reverse("desk:carry_over", args=[c, a]), tl1, ["reason", "next"], None),
         "password": (
             reverse("password_change"),
             tl1,
@@ -242,9 +266,9 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
 NAMES = [
     "cohort create", "cohort edit", "agent add", "agent edit", "roster import", "roster confirm",
     "roll call row", "mark all present", "login report", "login report confirm", "reclassify", "cap",
-    "cap void", "cap acknowledge", "dismiss", "issue", "cell", "note", "attempt", "proof", "proof review",
-    "red flag", "resolve flag", "move", "handoff ack", "ticket", "ticket create", "ticket resolve",
-    "carrier ticket", "close day", "password",
+    "cap void", "cap approve", "cap acknowledge", "dismiss", "issue", "cell", "note", "attempt", "proof",
+    "proof review", "clear duplicate", "red flag", "resolve flag", "move", "handoff ack", "ticket",
+    "ticket create", "ticket resolve", "carrier ticket", "close day", "carry over", "password",
 ]  # fmt: skip
 
 
