@@ -1,31 +1,105 @@
-"""The PM dashboard's figures beyond the day's facts (desk.board): completion by ESP day, and
-past cohorts' outcomes by start week as small server-side SVG column charts."""
+"""The PM dashboard: each active cohort's summary of its day (from desk.board, cached with the
+cohort's revision so that a write in one cohort rebuilds only that cohort's), completion by ESP
+day, and past cohorts' outcomes by start week as small server-side SVG column charts."""
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Min
 
-from certifications.models import TaskStatus
+from certifications.models import Task, TaskStatus
 from cohorts.models import Agent, Cohort
+from core.fragments import digest
+from desk.board import collect, occurrence_counts
 
 
-def completion_by_day(cohort_day) -> list[tuple[datetime.date, int]]:
+@dataclass
+class AgentMention:
+    """An agent the dashboard names, with the reasons it gives (at risk) or none (ready)."""
+
+    agent: Agent
+    url: str
+    risks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CohortSummary:
+    """What the dashboard shows of one active cohort on its day: small enough to cache."""
+
+    cohort: Cohort
+    day_number: int | None
+    agents: int
+    completion: list[tuple[Task, int]]
+    overall: int
+    pace: int
+    overdue_agents: list[int]  # agent ids, as the tracker's "Overdue tasks" filter lists them
+    due_today_agents: list[int]
+    occurrences: int
+    at_risk: list[AgentMention]
+    ready: list[AgentMention]
+    key: str = ""  # what it is cached under; also the key of its parts of the page
+
+    @classmethod
+    def of(cls, day, occurrences: int) -> "CohortSummary":
+        return cls(
+            cohort=day.cohort,
+            day_number=day.day_number,
+            agents=len(day.lines),
+            completion=day.completion(),
+            overall=day.overall(),
+            pace=day.pace(),
+            overdue_agents=[line.agent.pk for line in day.overdue_lines],
+            due_today_agents=[line.agent.pk for line in day.attending if line.due_today],
+            occurrences=occurrences,
+            at_risk=[AgentMention(line.agent, line.url, line.risks) for line in day.at_risk],
+            ready=[AgentMention(line.agent, line.url) for line in day.ready],
+        )
+
+    @property
+    def at_risk_count(self) -> int:
+        return len(self.at_risk)
+
+    @property
+    def ready_count(self) -> int:
+        return len(self.ready)
+
+
+def cohort_summaries(cohorts: list[Cohort], *, user, sees_confidential: bool) -> list[CohortSummary]:
+    """One summary per cohort, from the cache when its revision and phase are unchanged; the
+    others are collected together (a fixed number of queries however many miss). Red flags
+    the viewer may see depend on who they are unless they see every confidential flag. The key's
+    digest covers the code too, so a deploy never reads a summary pickled by the old code."""
+    viewer = "all" if sees_confidential else user.pk
+    keys = {c.pk: "dashboard-cohort:" + digest(c.pk, c.revision, c.phase(), viewer) for c in cohorts}
+    found = cache.get_many(list(keys.values()))
+    missing = [c for c in cohorts if keys[c.pk] not in found]
+    if missing:
+        occurrences = occurrence_counts(missing)
+        made = {}
+        for day in collect(missing, user=user, sees_confidential=sees_confidential):
+            summary = CohortSummary.of(day, occurrences.get(day.cohort.pk, 0))
+            summary.key = keys[day.cohort.pk]
+            made[summary.key] = summary
+        cache.set_many(made, settings.PAGE_CACHE_SECONDS)
+        found |= made
+    return [found[keys[c.pk]] for c in cohorts]
+
+
+def completion_by_day(summary: CohortSummary) -> list[tuple[datetime.date, int]]:
     """Percent of the cohort's task cells done by the end of each ESP day so far (from history)."""
-    cohort = cohort_day.cohort
+    cohort = summary.cohort
     first_done = (
         TaskStatus.history.filter(agent__cohort=cohort, status__in=TaskStatus.DONE)
         .values("agent_id", "task_id")
         .annotate(first=Min("history_date"))
     )
-    cells = len(cohort_day.lines) * len(cohort_day.tasks) or 1
+    cells = summary.agents * len(summary.completion) or 1
     firsts = [row["first"].astimezone(cohort.tzinfo).date() for row in first_done]
-    return [
-        (d, round(100 * sum(1 for f in firsts if f <= d) / cells))
-        for d in cohort.esp_days
-        if d <= cohort_day.day
-    ]
+    today = cohort.local_today()
+    return [(d, round(100 * sum(1 for f in firsts if f <= d) / cells)) for d in cohort.esp_days if d <= today]
 
 
 @dataclass

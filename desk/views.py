@@ -28,10 +28,17 @@ from cohorts.access import Action, capabilities, sees_confidential, sees_dashboa
 from cohorts.models import Agent, Cohort
 from cohorts.selectors import agent_for, agent_in, cohort_for
 from cohorts.tables import ReadOnlyRosterTable, RosterTable
+from core.fragments import digest
 from core.history import history_entries
 from core.urls import DAY, ID, ID2, UrlPattern
-from desk.board import active_cohorts, collect, occurrence_counts
-from desk.dashboard import completion_by_day, outcome_charts, past_outcomes, recent_completed
+from desk.board import active_cohorts, collect
+from desk.dashboard import (
+    cohort_summaries,
+    completion_by_day,
+    outcome_charts,
+    past_outcomes,
+    recent_completed,
+)
 from desk.endofday import DayNotClosed, carry_over_agent, close_day
 from desk.forms import CarryOverForm, MoveToProductionForm
 from desk.readiness import move_to_production, readiness_blockers
@@ -159,28 +166,34 @@ def dashboard(request):
 
     @functools.cache
     def content() -> dict:
-        """What the cached dashboard shows: built only when the cache misses."""
-        cohort_days = collect(cohorts, user=request.user, sees_confidential=confidential)
-        selected_day = next((d for d in cohort_days if d.cohort == selected), None)
-        outcomes = past_outcomes(completed)
+        """What the cached dashboard shows: built only when the cache misses, and then only the
+        summaries of cohorts whose revision changed."""
+        summaries = cohort_summaries(cohorts, user=request.user, sees_confidential=confidential)
+        chosen = next((s for s in summaries if s.cohort == selected), None)
         return {
-            "cohort_days": cohort_days,
-            "occurrences": occurrence_counts(cohorts),
-            "at_risk": [(d, d.at_risk) for d in cohort_days if d.at_risk],
-            "at_risk_count": sum(d.at_risk_count for d in cohort_days),
-            "ready": [(d, line) for d in cohort_days for line in d.ready],
-            "selected": selected_day,
+            "cohort_days": summaries,
+            "tasks": [task for task, _ in summaries[0].completion] if summaries else [],
+            "at_risk": [(s, s.at_risk) for s in summaries if s.at_risk],
+            "at_risk_count": sum(s.at_risk_count for s in summaries),
+            "ready": [(s, mention) for s in summaries for mention in s.ready],
+            "selected": chosen,
             "by_day_bars": [
-                (f"Day {n} · {d:%a %-d %b}", v) for n, (d, v) in enumerate(completion_by_day(selected_day), 1)
+                (f"Day {n} · {d:%a %-d %b}", v) for n, (d, v) in enumerate(completion_by_day(chosen), 1)
             ]
-            if selected_day
+            if chosen
             else [],
-            "outcome_charts": outcome_charts(outcomes),
-            "outcomes": outcomes,
         }
+
+    @functools.cache
+    def outcomes() -> dict:
+        """Past cohorts' outcomes: cached on their own, as a write in an active cohort leaves them."""
+        weeks = past_outcomes(completed)
+        return {"charts": outcome_charts(weeks), "weeks": weeks}
 
     context = {
         "content": content,
+        "outcomes": outcomes,
+        "outcomes_version": digest([(c.pk, c.revision) for c in completed]),
         "version": hashlib.blake2b(version.encode(), digest_size=16).hexdigest(),
         "timeout": settings.PAGE_CACHE_SECONDS,
     }

@@ -99,17 +99,16 @@ def read_everything(client_for, tl1, pm1, cohort, ana, tasks) -> dict:
 
     pm = client_for(pm1)
     dashboard = pm.get(reverse("desk:dashboard"))
-    (day,) = [d for d in dashboard.context["content"]()["cohort_days"] if d.cohort == cohort]
-    (line,) = [line for line in day.lines if line.agent == ana]
+    (summary,) = [d for d in dashboard.context["content"]()["cohort_days"] if d.cohort == cohort]
     html = dashboard.content.decode()
     tracker_url = reverse("certifications:tracker", args=[cohort.pk])
     shown = re.search(rf'href="{re.escape(tracker_url)}\?show=overdue">(\d+) agent', html)
-    assert (int(shown.group(1)) if shown else 0) == len(day.overdue_lines) == len(filtered("overdue"))
+    assert (int(shown.group(1)) if shown else 0) == len(summary.overdue_agents) == len(filtered("overdue"))
     said["dashboard"] = (
         "overdue"
-        if tasks["ahip"] in line.overdue
+        if ana.pk in summary.overdue_agents
         else "due today"
-        if tasks["ahip"] in line.due_today
+        if ana.pk in summary.due_today_agents
         else "upcoming"
     )
 
