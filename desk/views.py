@@ -9,9 +9,11 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -254,21 +256,37 @@ def cohort_detail(request, pk: int):
 
 @login_required
 def agent_detail(request, pk: int):
-    """The agent page: details, the tracker record, coaching and CAPs, tickets and history."""
+    """The agent page: details, the tracker record, coaching and CAPs, tickets and history. The
+    record and its history are cached with the cohort's revision, its phase and the viewer."""
     agent, caps = agent_for(request.user, pk)
     cohort = agent.cohort
     timezone.activate(cohort.tzinfo)
-    now = timezone.now()
-    handoff = Handoff.objects.filter(agent=agent).select_related("to_tl", "moved_by").first()
-    record = agent_record(agent, user=request.user, caps=caps, now=now)
+    key = digest(agent.pk, cohort.revision, cohort.phase(), caps.key, request.user.pk)
+    names = {"main": f"agent-main:{key}", "history_part": f"agent-history:{key}"}
+    parts = cache.get_many(list(names.values()))
+    if len(parts) < len(names):
+        context = _agent_record_context(request, agent, caps)
+        parts = {
+            names["main"]: render_to_string("desk/agent_detail.html#agent-main", context, request),
+            names["history_part"]: render_to_string("desk/agent_detail.html#agent-history", context, request),
+        }
+        cache.set_many(parts, settings.PAGE_CACHE_SECONDS)
+    context = {"agent": agent, "cohort": cohort, "caps": caps, **agent_tickets(agent)}
+    context |= {name: parts[cache_key] for name, cache_key in names.items()}
+    return render(request, "desk/agent_detail.html", context)
+
+
+def _agent_record_context(request, agent, caps) -> dict:
+    cohort = agent.cohort
+    record = agent_record(agent, user=request.user, caps=caps, now=timezone.now())
     note_day = record["note_day"]
-    context = {
+    return {
         "agent": agent,
         "cohort": cohort,
         "caps": caps,
         "history": history_entries(agent.history.all()),
         "blockers": readiness_blockers(agent, user=request.user, sees_confidential=caps.confidential),
-        "handoff": handoff,
+        "handoff": Handoff.objects.filter(agent=agent).select_related("to_tl", "moved_by").first(),
         "move_form": MoveToProductionForm(),
         "attempt_form": ExamAttemptForm(initial={"taken_on": cohort.local_today()}),
         "proof_form": ProofUploadForm(),
@@ -282,10 +300,8 @@ def agent_detail(request, pk: int):
             else "",
         },
         **record,
-        **agent_tickets(agent),
         **agent_accountability(agent),
     }
-    return render(request, "desk/agent_detail.html", context)
 
 
 @login_required
