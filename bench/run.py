@@ -364,13 +364,15 @@ def main() -> int:
         "(52 weeks of 8 cohorts of 25 agents) and this week's active cohorts. Latencies in milliseconds; "
         f"{SEQUENTIAL} requests at 1 client, {CLIENTS} clients x {CONCURRENT_EACH} requests at 16.",
         "",
-        "Pages cache what they render (Django's template fragment cache) keyed by the revisions of "
-        "the cohorts they show and the viewer's capabilities, and render afresh once a write has "
-        'renewed a revision. "Right after a write" is the median of '
-        f"{UNCACHED} requests at 1 client, each made right after renewing every cohort's revision: the "
-        "page built from the database, against the baseline measured the same way. Writes are real "
-        "changes through the app's forms (CSRF, login, record version), each against a bare Django "
-        "POST that saves one row; the rules they start run after the commit, in the worker.",
+        "Pages cache what they render (Django's cache framework) keyed by the revisions of the "
+        "cohorts they show, their phase and the viewer's capabilities; rows of the tracker and the "
+        "roll call, and each cohort's part of the dashboard, are cached under a digest of what they "
+        'show, so after a write only what changed renders again. "Right after a write" is the '
+        f"median of {UNCACHED} requests at 1 client, each made right after a tracker cell save in the "
+        "TL's cohort through the app (which renews its revision), against the baseline measured the "
+        "same way. Writes are real changes through the app's forms (login, CSRF, record version), "
+        "each against a bare Django POST that saves one row; the rules they start run after the "
+        "commit, in the worker (their tasks are queued to Redis).",
         "",
     ]
     failures = []
