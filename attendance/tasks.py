@@ -1,12 +1,8 @@
-import logging
-
 from celery import shared_task
 
 from attendance.accountability import refresh_cohort, refresh_recommendations
 from cohorts.models import Cohort
-from core.events import after_commit
-
-logger = logging.getLogger(__name__)
+from core.events import queue_after_commit
 
 
 @shared_task
@@ -18,16 +14,7 @@ def refresh_recommendations_task(agent_ids: list[int]) -> int:
 def refresh_recommendations_later(agent_ids) -> None:
     """Once the transaction commits, have a worker apply the rules; without a broker, apply them
     here (a failure is logged: the end-of-day job applies them again)."""
-    ids = sorted(agent_ids)
-
-    def enqueue() -> None:
-        try:
-            refresh_recommendations_task.delay(ids)
-        except Exception:
-            logger.warning("Could not queue the escalation rules for agents %s; applying them now", ids)
-            refresh_recommendations(ids)
-
-    after_commit(enqueue)
+    queue_after_commit(refresh_recommendations_task, sorted(agent_ids))
 
 
 @shared_task
@@ -38,11 +25,4 @@ def refresh_cohort_rules_task(cohort_id: int) -> int:
 
 
 def refresh_cohort_rules_later(cohort_id: int) -> None:
-    def enqueue() -> None:
-        try:
-            refresh_cohort_rules_task.delay(cohort_id)
-        except Exception:
-            logger.warning("Could not queue the rules of cohort %s; applying them now", cohort_id)
-            refresh_cohort_rules_task(cohort_id)
-
-    after_commit(enqueue)
+    queue_after_commit(refresh_cohort_rules_task, cohort_id)

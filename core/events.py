@@ -143,3 +143,17 @@ def after_commit(func: Callable[[], None]) -> None:
     """Run `func` once the transaction commits; an error there is logged, not raised, because the
     write it follows has been committed and must not be reported as failed."""
     transaction.on_commit(func, robust=True)
+
+
+def queue_after_commit(task, *args) -> None:
+    """Once the transaction commits, hand `task(*args)` (a Celery task) to a worker; if no broker
+    answers, run it here, logged. Either way the write it follows stands."""
+
+    def enqueue() -> None:
+        try:
+            task.delay(*args)
+        except Exception:
+            logger.warning("Could not queue %s%r; running it now", task.name, args)
+            task(*args)
+
+    after_commit(enqueue)

@@ -82,34 +82,25 @@ def ticket_submitted(ticket) -> Notice | None:
 
 def end_of_day_summary(check, report) -> Notice | None:
     """The TL's one summary of what was still missing at the cohort's end of day."""
-    cohort = check.cohort
-    return notify(
-        key=f"eod-tl:{cohort.pk}:{check.day.isoformat()}",
-        kind=Notice.Kind.END_OF_DAY_TL,
-        recipients=[cohort.tl.email],
-        template="end-of-day",
-        context={
-            "report": report,
-            "cohort": cohort,
-            "to_pm": False,
-            "url": absolute(cohort.get_absolute_url()),
-        },
-        zone=cohort.tzinfo,
-    )
+    return _end_of_day(check, report, to_pm=False)
 
 
 def end_of_day_to_pm(check, report) -> Notice | None:
     """The PM's email when items are still open after the grace period."""
+    return _end_of_day(check, report, to_pm=True)
+
+
+def _end_of_day(check, report, *, to_pm: bool) -> Notice | None:
     cohort = check.cohort
     return notify(
-        key=f"eod-pm:{cohort.pk}:{check.day.isoformat()}",
-        kind=Notice.Kind.END_OF_DAY_PM,
-        recipients=[cohort.pm.email],
+        key=f"eod-{'pm' if to_pm else 'tl'}:{cohort.pk}:{check.day.isoformat()}",
+        kind=Notice.Kind.END_OF_DAY_PM if to_pm else Notice.Kind.END_OF_DAY_TL,
+        recipients=[(cohort.pm if to_pm else cohort.tl).email],
         template="end-of-day",
         context={
             "report": report,
             "cohort": cohort,
-            "to_pm": True,
+            "to_pm": to_pm,
             "url": absolute(cohort.get_absolute_url()),
         },
         zone=cohort.tzinfo,
