@@ -18,6 +18,7 @@ from certifications.models import DailyNote, Task
 from certifications.selectors import Cell, open_flag_counts, task_cells
 from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING
+from core.fragments import digest
 from core.urls import UrlPattern
 from desk.risk import risks_of
 from tickets.models import Ticket
@@ -67,6 +68,18 @@ class AgentLine:
     @property
     def statuses(self) -> dict[int, str]:
         return {c.task.pk: c.status for c in self.cells}
+
+    @property
+    def signature(self) -> str:
+        """A digest of everything the board shows of this agent: the key the agent's parts of a
+        card are cached under, so that after a write only the changed agents' parts render."""
+        a, r = self.agent, self.record
+        return digest(
+            (a.pk, a.first_name, a.last_name, a.status, a.cohort_id, self.url),
+            [(c.task.pk, c.task.name, c.status, c.state, c.carried) for c in self.cells],
+            (r.pk, r.version, r.absent, r.excused) if r else None,
+            (self.open_flags, self.pending_caps, self.cap_rank),
+        )
 
 
 @dataclass

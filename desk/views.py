@@ -214,22 +214,37 @@ def cohort_detail(request, pk: int):
 
     @functools.cache
     def page() -> dict:
-        """What the cached part shows (facts, end of day, roster): built only when it misses."""
-        agents = Agent.objects.filter(cohort=cohort).select_related("production_tl")
-        table = (RosterTable if caps.records else ReadOnlyRosterTable)(agents)
-        RequestConfig(request, paginate=False).configure(table)
+        """What the cached part shows (facts, end of day, roster): built only when it misses. The
+        roster table is cached again under a digest of the agents it lists, so a write to a task
+        or a note, which leaves the roster as it was, does not render it again."""
+        agents = sorted(
+            Agent.objects.filter(cohort=cohort).select_related("production_tl"),
+            key=lambda a: (a.last_name, a.first_name, a.pk),
+        )
+
+        @functools.cache
+        def table():
+            roster = (RosterTable if caps.records else ReadOnlyRosterTable)(agents)
+            RequestConfig(request, paginate=False).configure(roster)
+            return roster
+
         day = None
         if caps.records and cohort.day_number(today):
             (day,) = collect([cohort], user=request.user, sees_confidential=caps.confidential)
-        ready = (
-            [row.record for row in table.rows if row.record.status == Agent.Status.READY]
-            if caps.records
-            else []
-        )
+        shown = [
+            (a.pk, a.first_name, a.last_name, a.employee_id, a.email, a.phone, a.equipment_source, a.status)
+            + (
+                (a.production_tl.pk, a.production_tl.get_full_name(), a.production_tl.username)
+                if a.production_tl
+                else ()
+            )
+            for a in agents
+        ]
         return {
             "table": table,
-            "agent_count": len(table.rows),
-            "ready_agents": ready,
+            "roster_key": digest(caps.records, sort, shown),
+            "agent_count": len(agents),
+            "ready_agents": [a for a in agents if a.status == Agent.Status.READY] if caps.records else [],
             "d": day,
             "end_of_day": day.report if day is not None and caps.edit else None,
             "unsubmitted": unsubmitted_count(cohort) if caps.records else 0,

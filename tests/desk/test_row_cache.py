@@ -59,3 +59,20 @@ def test_pages_show_each_change_at_once(client_for, cohort1, tl1, tasks, week):
     assert "No headset" in page and "Same Renamed" in page
     page = client.get(roll_call).content.decode()
     assert "Same Renamed" in page and "absent" in page.split(f'id="row-{b.pk}"')[1].split("</tr>")[0]
+
+
+def test_a_board_line_digest_changes_with_its_own_facts_only(cohort1, tl1, tasks, week):
+    from desk.board import collect
+
+    a, b = AgentFactory.create_batch(2, cohort=cohort1)
+
+    def lines():
+        (day,) = collect([cohort1], user=tl1, sees_confidential=False, now=utc(WEDNESDAY, 17))
+        return {line.agent.pk: line.signature for line in day.lines}
+
+    before = lines()
+    set_task_status(agent=a, task=tasks["rts"], status="in_progress", expected_version=0, by=tl1)
+    after = lines()
+    assert after[a.pk] != before[a.pk] and after[b.pk] == before[b.pk]
+    record_attendance(agent=b, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl1)
+    assert lines()[b.pk] != after[b.pk]
