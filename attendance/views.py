@@ -20,7 +20,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 from django_tables2 import RequestConfig
-from django_tables2.export.export import TableExport
 
 from attendance.accountability import (
     LadderError,
@@ -60,7 +59,7 @@ from cohorts.access import Action, agent_filter, capabilities, cohort_filter, is
 from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for
 from cohorts.services import DayClosed
-from core.exports import BadExport, bad_export, export_format
+from core.exports import BadExport, SafeTableExport, bad_export, export_format
 from core.fragments import digest
 from core.urls import DAY, ID, ID2, UrlPattern
 
@@ -315,7 +314,7 @@ def matrix(request, pk: int):
     except BadExport:
         return bad_export()
     if fmt:
-        return TableExport(fmt, table).response(f"attendance-{cohort.pk}.{fmt}")
+        return SafeTableExport(fmt, table).response(f"attendance-{cohort.pk}.{fmt}")
     return render(request, "attendance/matrix.html", {"cohort": cohort, "caps": caps, "table": table})
 
 
@@ -661,7 +660,7 @@ def wfm_attendance(request):
     except BadExport:
         return bad_export()
     if fmt:
-        return TableExport(fmt, table).response(f"attendance-occurrences.{fmt}")
+        return SafeTableExport(fmt, table).response(f"attendance-occurrences.{fmt}")
     return render(
         request,
         "attendance/wfm.html",

@@ -44,7 +44,7 @@ from certifications.services import (
 )
 from cohorts.access import Action
 from cohorts.selectors import agent_for, cohort_for
-from core.exports import BadExport, bad_export, export_format
+from core.exports import BadExport, bad_export, export_format, neutralised
 from core.urls import DAY, ID, ID2, UrlPattern
 
 SHOW_CHOICES = {
@@ -162,7 +162,11 @@ def _export(cohort, tasks, rows, note_day, fmt) -> HttpResponse:
             c.label + ("" if c.done or c.state == "upcoming" else f" ({c.state_label.lower()})")
             for c in row.cells
         ]
-        data.append([row.agent.full_name, row.agent.employee_id, *cells, row.note.text if row.note else ""])
+        data.append(
+            neutralised(
+                [row.agent.full_name, row.agent.employee_id, *cells, row.note.text if row.note else ""]
+            )
+        )
     content_type = (
         "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

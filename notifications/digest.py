@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from attendance.services import mark_reported, occurrences_for_wfm
 from cohorts.models import Cohort, Schedule
+from core.exports import neutralised
 from notifications import messages
 from notifications.models import Notice
 
@@ -36,18 +37,20 @@ def digest_csv(groups) -> str:
         for section, records in (("New", group.new), ("Correction", group.corrected)):
             for r in records:
                 writer.writerow(
-                    [
-                        group.cohort.name,
-                        section,
-                        r.day.isoformat(),
-                        r.agent.full_name,
-                        r.agent.employee_id,
-                        "; ".join(r.occurrence_labels()) or "none (corrected)",
-                        r.arrived_at.astimezone(tz).strftime("%H:%M") if r.arrived_at else "",
-                        r.departed_at.astimezone(tz).strftime("%H:%M") if r.departed_at else "",
-                        "yes" if r.excused else "no",
-                        r.excused_reason,
-                    ]
+                    neutralised(
+                        [
+                            group.cohort.name,
+                            section,
+                            r.day.isoformat(),
+                            r.agent.full_name,
+                            r.agent.employee_id,
+                            "; ".join(r.occurrence_labels()) or "none (corrected)",
+                            r.arrived_at.astimezone(tz).strftime("%H:%M") if r.arrived_at else "",
+                            r.departed_at.astimezone(tz).strftime("%H:%M") if r.departed_at else "",
+                            "yes" if r.excused else "no",
+                            r.excused_reason,
+                        ]
+                    )
                 )
     return out.getvalue()
 
