@@ -6,6 +6,7 @@ from django import forms
 from attendance.models import CorrectiveLevel
 from cohorts.models import Cohort
 from core.uploads import check_table_upload
+from core.validators import sane_date
 
 TIME_ERRORS = {"invalid": "Enter a time such as 09:05."}
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"}, format="%H:%M")
@@ -67,8 +68,12 @@ class TimekeepingUploadForm(DateRangeMixin, forms.Form):
         "times in the cohort's time zone.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
-    start = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="First day", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="Last day", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,8 +85,12 @@ class TimekeepingUploadForm(DateRangeMixin, forms.Form):
 
 
 class ReclassifyForm(DateRangeMixin, forms.Form):
-    start = forms.DateField(label="First day", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="Last day", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="First day", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="Last day", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
     cohort = forms.ModelChoiceField(queryset=Cohort.objects.all(), required=False, empty_label="All cohorts")
     reason = forms.CharField(max_length=200, help_text="Kept in the log and in each record's history.")
 
@@ -100,13 +109,15 @@ class ReclassifyForm(DateRangeMixin, forms.Form):
 
 class CorrectiveActionForm(forms.Form):
     level = forms.ModelChoiceField(queryset=None, empty_label=None)
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"}))
     reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
     expectations = forms.CharField(
         label="Expectations going forward", widget=forms.Textarea(attrs={"rows": 3}), max_length=4000
     )
     consequences = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
-    follow_up_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    follow_up_date = forms.DateField(
+        required=False, validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
     witness = forms.CharField(required=False, max_length=120)
     override_reason = forms.CharField(
         required=False,
@@ -137,7 +148,8 @@ class ReasonForm(forms.Form):
 
 class AcknowledgeForm(forms.Form):
     acknowledged_on = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+        validators=[sane_date],
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"}),
     )
     comments = forms.CharField(
         required=False,

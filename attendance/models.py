@@ -9,12 +9,15 @@ from simple_history.models import HistoricalRecords
 
 from cohorts.models import Agent, Cohort
 from core.history import user_who_saved
+from core.validators import sane_date
 
 
 class AttendancePolicy(models.Model):
     """A version of the Attendance Policy's thresholds, in force from its effective date."""
 
-    effective_from = models.DateField(unique=True, help_text="In force for ESP days from this date.")
+    effective_from = models.DateField(
+        unique=True, validators=[sane_date], help_text="In force for ESP days from this date."
+    )
     tardy_minutes = models.PositiveSmallIntegerField(
         "late / early threshold (minutes)",
         validators=[MinValueValidator(1)],
@@ -372,15 +375,15 @@ class CorrectiveAction(models.Model):
 
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="corrective_actions")
     level = models.ForeignKey(CorrectiveLevel, on_delete=models.PROTECT, related_name="actions")
-    date = models.DateField()
+    date = models.DateField(validators=[sane_date])
     reasons = models.TextField(help_text="What happened, with the facts and their days.")
     facts = models.JSONField(default=list, blank=True)
     expectations = models.TextField("expectations going forward")
     consequences = models.TextField(help_text="What follows if the expectations are not met.")
-    follow_up_date = models.DateField(null=True, blank=True)
+    follow_up_date = models.DateField(null=True, blank=True, validators=[sane_date])
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     witness = models.CharField(max_length=120, blank=True)
-    acknowledged_on = models.DateField("agent acknowledged on", null=True, blank=True)
+    acknowledged_on = models.DateField("agent acknowledged on", null=True, blank=True, validators=[sane_date])
     agent_comments = models.TextField(blank=True)
     recommendation = models.OneToOneField(
         Recommendation, on_delete=models.PROTECT, null=True, blank=True, related_name="action"

@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from certifications.models import RedFlag, Task, TaskStatus
+from core.validators import sane_date
 
 
 class CrispyForm(forms.Form):
@@ -31,7 +32,9 @@ class TaskStatusForm(forms.Form):
 class ExamAttemptForm(CrispyForm):
     id_prefix = "attempt"
     task = forms.ModelChoiceField(queryset=Task.objects.filter(is_exam=True, active=True), label="Exam")
-    taken_on = forms.DateField(label="Date taken", widget=forms.DateInput(attrs={"type": "date"}))
+    taken_on = forms.DateField(
+        label="Date taken", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
     score = forms.DecimalField(
         required=False,
         min_value=0,
@@ -80,7 +83,22 @@ class ProofReviewForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    """A note's text (empty clears it) and the version the editor loaded; both must be sent: a
+    post without them is refused, never saved as an empty note over someone's text."""
+
+    text = forms.CharField(
+        required=False, strip=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, data, **kwargs):
+        super().__init__(data, **kwargs)
+        self.text_sent = self.add_prefix("text") in data
+
+    def clean(self):
+        if not self.text_sent:
+            raise forms.ValidationError("The note's text was not sent; nothing was saved. Reload the page.")
+        return super().clean()
 
 
 class RedFlagForm(CrispyForm):

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from cohorts.models import Agent, Cohort
 from core.history import user_who_saved
+from core.validators import sane_date
 
 
 class Task(models.Model):
@@ -171,7 +172,7 @@ class ExamAttemptQuerySet(models.QuerySet):
 class ExamAttempt(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="exam_attempts")
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="attempts")
-    taken_on = models.DateField()
+    taken_on = models.DateField(validators=[sane_date])
     score = models.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -253,6 +254,9 @@ class DailyNote(models.Model):
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="notes")
     day = models.DateField()
     text = models.TextField(max_length=4000)
+    version = models.PositiveIntegerField(
+        default=0, help_text="Raised by each save: a stale edit is refused."
+    )
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cohorts.access import agent_filter, cohort_filter
+from core.validators import sane_date
 
 
 def validate_time_zone(value: str) -> None:
@@ -34,7 +35,8 @@ class Cohort(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     start_date = models.DateField(
-        help_text="Day 1 of ESP. The ESP days are the business days from this date."
+        validators=[sane_date],
+        help_text="Day 1 of ESP. The ESP days are the business days from this date.",
     )
     day_count = models.PositiveSmallIntegerField(
         "ESP days",

@@ -3,6 +3,7 @@ import uuid
 from django import forms
 
 from certifications.models import Task
+from core.validators import sane_date
 from tickets.models import Playbook, TicketField, TicketType
 
 FIELD_CLASSES = {
@@ -10,7 +11,9 @@ FIELD_CLASSES = {
     TicketField.Kind.TEXTAREA: lambda: forms.CharField(
         max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     ),
-    TicketField.Kind.DATE: lambda: forms.DateField(widget=forms.DateInput(attrs={"type": "date"})),
+    TicketField.Kind.DATE: lambda: forms.DateField(
+        validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    ),
     TicketField.Kind.NUMBER: lambda: forms.DecimalField(max_digits=12, decimal_places=2),
     TicketField.Kind.EMAIL: lambda: forms.EmailField(),
 }
