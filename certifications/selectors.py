@@ -207,7 +207,7 @@ class TrackerRow:
         a, note = self.agent, self.note
         facts = (
             (a.pk, a.first_name, a.last_name, a.employee_id, a.status, self.open_flags),
-            (note.pk, note.updated_at, note.text) if note else None,
+            (note.pk, note.version, note.updated_at, note.text) if note else None,
             [
                 (c.task.pk, c.task.name, c.task.due_day, c.task.attempt_limit, c.task.is_exam)
                 + (c.status, c.state, c.version, c.blocked_reason, c.failed, c.carried)

@@ -185,8 +185,25 @@ def clear_duplicate(*, proof: Proof, reason: str, by) -> Proof:
 # --- Notes ---------------------------------------------------------------------------------------
 
 
-def save_note(*, agent: Agent, day: datetime.date, text: str, by, reason: str = "") -> DailyNote | None:
-    """Write the agent's note for an ESP day that has begun; an empty text leaves no note."""
+class StaleNote(Exception):
+    """Someone saved the note after the editor loaded it (`current`: their note)."""
+
+    def __init__(self, current: DailyNote | None):
+        super().__init__("The note changed since it was loaded.")
+        self.current = current
+
+
+def save_note(
+    *,
+    agent: Agent,
+    day: datetime.date,
+    text: str,
+    by,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> DailyNote | None:
+    """Write the agent's note for an ESP day that has begun; an empty text leaves no note.
+    StaleNote if it changed since `expected_version` was read (None: a job's own write)."""
     cohort = agent.cohort
     if cohort.day_number(day) is None:
         raise TrackerError(f"{day} is not one of {cohort}'s ESP days.")
@@ -196,11 +213,15 @@ def save_note(*, agent: Agent, day: datetime.date, text: str, by, reason: str = 
     with unit():
         _closed_day_check(agent, day, reason, f"Note of {agent}", by)
         note = DailyNote.objects.select_for_update().filter(agent=agent, day=day).first()
+        if expected_version is not None and expected_version != (note.version if note else 0):
+            raise StaleNote(note)
         if note is None:
             if not text:
                 return None
             note = DailyNote(agent=agent, day=day)
-        note.text, note.updated_by = text, by
+        if note.pk and note.text == text:
+            return note  # nothing changed: no history entry, no new version
+        note.text, note.updated_by, note.version = text, by, note.version + 1
         note.save()
         emit(NoteSaved(agent=agent, day=day))
     return note

@@ -31,6 +31,7 @@ from certifications.forms import (
 from certifications.models import DailyNote, Proof, RedFlag, Task, TaskStatus
 from certifications.selectors import active_tasks, cell_for, tracker_rows
 from certifications.services import (
+    StaleNote,
     StaleStatus,
     TrackerError,
     clear_duplicate,
@@ -245,15 +246,25 @@ def note_save(request, agent_pk: int, day: datetime.date):
                 text=form.cleaned_data["text"],
                 by=request.user,
                 reason=request.POST.get("closed_reason", ""),
+                expected_version=form.cleaned_data["version"],
+            )
+        except StaleNote as exc:
+            note, status = exc.current, 409
+            who = exc.current.updated_by if exc.current else None
+            name = (who.get_full_name() or who.username) if who else "someone"
+            message = (
+                f"Not saved: {name} changed this note while you were writing. Their note is shown; "
+                f"yours was: “{form.cleaned_data['text'].strip()}”"
             )
         except TrackerError as exc:
             status, message = 400, str(exc)
     else:
-        status, message = 400, "; ".join(form.errors["text"])
+        status, message = 400, "; ".join(e for errors in form.errors.values() for e in errors)
     if not request.htmx:
         (messages.success if status == 200 else messages.error)(request, f"Note for {agent}: {message}")
         return redirect(agent)
-    note = note or DailyNote.objects.filter(agent=agent, day=day).first()
+    if status != 409:
+        note = note or DailyNote.objects.filter(agent=agent, day=day).first()
     context = {
         "row": {"agent": agent, "note": note, "note_url": request.path},
         "note_day": day,

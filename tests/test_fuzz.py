@@ -202,7 +202,7 @@ def world(cohort1, agent1, tl1, pm1, staff, tasks):
         "note": (
             reverse("certifications:note_save", args=[a, wed]),
             tl1,
-            [f"n{a}-text", "closed_reason"],
+            [f"n{a}-text", f"n{a}-version", "closed_reason"],
             None,
         ),
         "attempt": (

@@ -173,8 +173,9 @@ class TestNotes:
 
     def test_a_note_saves_with_history_and_shows_on_the_agent_page(self, client_for, tl1, agent1, week):
         client = client_for(tl1)
-        client.post(self.url(agent1), {f"n{agent1.pk}-text": "Finished AHIP module 2"}, **HTMX)
-        client.post(self.url(agent1), {f"n{agent1.pk}-text": "Finished AHIP modules 2 and 3"}, **HTMX)
+        for version, text in enumerate(["Finished AHIP module 2", "Finished AHIP modules 2 and 3"]):
+            data = {f"n{agent1.pk}-text": text, f"n{agent1.pk}-version": version}
+            assert client.post(self.url(agent1), data, **HTMX).status_code == 200
         note = DailyNote.objects.get()
         assert note.history.count() == 2 and note.history.first().history_user == tl1
         page = client.get(agent1.get_absolute_url()).content.decode()
@@ -182,13 +183,16 @@ class TestNotes:
 
     def test_a_future_day_is_refused(self, client_for, tl1, agent1, week):
         response = client_for(tl1).post(
-            self.url(agent1, datetime.date(2026, 11, 26)), {f"n{agent1.pk}-text": "x"}, **HTMX
+            self.url(agent1, datetime.date(2026, 11, 26)),
+            {f"n{agent1.pk}-text": "x", f"n{agent1.pk}-version": 0},
+            **HTMX,
         )
         assert response.status_code == 400
         assert not DailyNote.objects.exists()
 
     def test_another_tl_gets_404(self, client_for, tl2, agent1, week):
-        assert client_for(tl2).post(self.url(agent1), {f"n{agent1.pk}-text": "x"}).status_code == 404
+        data = {f"n{agent1.pk}-text": "x", f"n{agent1.pk}-version": 0}
+        assert client_for(tl2).post(self.url(agent1), data).status_code == 404
 
 
 class TestProofViews:
@@ -474,3 +478,48 @@ def test_the_agent_page_queries_do_not_grow_with_records(client_for, tl1, agent1
     add(2)
     many = count_queries(lambda: client.get(agent1.get_absolute_url()))
     assert few == many
+
+
+class TestNoteConflicts:
+    """Finding 1 of the hardening issue: two people saving the same day's note, or one from a
+    stale page, were both told "Saved" and the first text was gone; a post without the text
+    field saved an empty note over the existing one."""
+
+    def url(self, agent):
+        return reverse("certifications:note_save", args=[agent.pk, datetime.date(2026, 11, 25)])
+
+    def post(self, client, agent, text, version):
+        return client.post(
+            self.url(agent), {f"n{agent.pk}-text": text, f"n{agent.pk}-version": version}, **HTMX
+        )
+
+    def test_notes_are_overwritten_silently_no_more(self, client_for, tl1, pm1, agent1, week):
+        assert self.post(client_for(pm1), agent1, "PM: call me about AHIP", 0).status_code == 200
+        tl = client_for(tl1)
+        response = self.post(tl, agent1, "TL: shadowed two calls", 0)  # from a page loaded before
+        assert response.status_code == 409
+        html = response.content.decode()
+        assert "PM: call me about AHIP" in html  # the other person's note, in the box
+        assert "TL: shadowed two calls" in html and "changed this note while you were writing" in html
+        assert DailyNote.objects.get().text == "PM: call me about AHIP"
+        # With the version now shown, the TL's save goes through.
+        assert self.post(tl, agent1, "TL: shadowed two calls", 1).status_code == 200
+        assert DailyNote.objects.get().text == "TL: shadowed two calls"
+
+    @pytest.mark.parametrize("missing", ["text", "version"])
+    def test_a_post_without_its_fields_is_a_400_not_an_empty_save(
+        self, client_for, tl1, agent1, week, missing
+    ):
+        client = client_for(tl1)
+        assert self.post(client, agent1, "Finished AHIP module 2", 0).status_code == 200
+        data = {f"n{agent1.pk}-text": "", f"n{agent1.pk}-version": 1}
+        del data[f"n{agent1.pk}-{missing}"]
+        response = client.post(self.url(agent1), data, **HTMX)
+        assert response.status_code == 400
+        assert DailyNote.objects.get().text == "Finished AHIP module 2"
+
+    def test_clearing_a_note_on_purpose_still_works(self, client_for, tl1, agent1, week):
+        client = client_for(tl1)
+        self.post(client, agent1, "typo", 0)
+        assert self.post(client, agent1, "", 1).status_code == 200
+        assert DailyNote.objects.get().text == ""

@@ -96,7 +96,10 @@ class TestBoard:
         )
         note_url = reverse("certifications:note_save", args=[agent1.pk, WEDNESDAY])
         assert (
-            client.post(note_url, {f"n{agent1.pk}-text": "late"}, HTTP_HX_REQUEST="true").status_code == 400
+            client.post(
+                note_url, {f"n{agent1.pk}-text": "late", f"n{agent1.pk}-version": 0}, HTTP_HX_REQUEST="true"
+            ).status_code
+            == 400
         )
 
     @pytest.mark.parametrize("who, status", [("pm1", 403), ("wfm1", 404), ("tl2", 404), ("mgr1", 404)])

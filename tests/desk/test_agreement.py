@@ -167,7 +167,8 @@ def test_closing_the_day_never_needs_a_status_that_is_not_true(
         for agent, entry in ((ana, Entry(absent=True)), (ben, Entry(arrival=datetime.time(9)))):
             record_attendance(agent=agent, day=TUESDAY, entry=entry, expected_version=None, by=tl1)
         client.post(
-            reverse("certifications:note_save", args=[ben.pk, TUESDAY]), {f"n{ben.pk}-text": "Good day"}
+            reverse("certifications:note_save", args=[ben.pk, TUESDAY]),
+            {f"n{ben.pk}-text": "Good day", f"n{ben.pk}-version": 0},
         )
         board = client.get(reverse("desk:board")).content.decode()
         assert "Tasks due by today, not done: 1" in board  # Ana's AHIP, due today
