@@ -168,9 +168,13 @@ def write_rows(cohort) -> list[tuple[str, object]]:
 
     def note(i):
         agent = agents[i % len(agents)]
-        assert DailyNote.objects.filter(agent=agent, day=today).count() <= 1
+        current = DailyNote.objects.filter(agent=agent, day=today).first()
         url = reverse("certifications:note_save", args=[agent.pk, today])
-        return url, {f"n{agent.pk}-text": f"Shadowed {i} calls."}, True
+        data = {
+            f"n{agent.pk}-text": f"Shadowed {i} calls.",
+            f"n{agent.pk}-version": current.version if current else 0,
+        }
+        return url, data, True
 
     def attempt(i):
         exam = exams[i % len(exams)]

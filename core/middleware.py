@@ -15,6 +15,21 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class PrivateResponsesMiddleware:
+    """Every answer to a signed-in user holds someone's personal data (pages, exports, CAP PDFs,
+    proofs): no browser, proxy or shared cache keeps a copy. Static files never reach here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
 class TimezoneMiddleware:
     """Each request starts in UTC; a view that shows one cohort activates the cohort's zone, so
     every time it renders is the cohort's, and nothing leaks into the next request."""

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.PrivateResponsesMiddleware",
     "core.middleware.TimezoneMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
