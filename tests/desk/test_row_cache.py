@@ -39,7 +39,7 @@ def test_the_digest_covers_the_code_that_renders(monkeypatch):
     import core.fragments
 
     key = digest(1, "a")
-    monkeypatch.setattr(core.fragments, "RENDER_STAMP", "another deploy")
+    monkeypatch.setattr(core.fragments, "render_stamp", lambda: "another deploy")
     assert digest(1, "a") != key
 
 
