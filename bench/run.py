@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("BENCH_PORT", "8199"))
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://esp:esp@127.0.0.1:5432/esp_bench")
@@ -360,8 +362,6 @@ def main() -> int:
 
     django.setup()
     runs = [measure(n, env) for n in ACTIVE]
-    import redis
-
     redis.Redis.from_url(BROKER_URL).flushdb()
 
     lines = [
