@@ -145,13 +145,36 @@ def after_commit(func: Callable[[], None]) -> None:
     transaction.on_commit(func, robust=True)
 
 
+_tasks_here: contextvars.ContextVar[bool] = contextvars.ContextVar("tasks_here", default=False)
+
+
+@contextmanager
+def tasks_here():
+    """Within it, the tasks that writes hand to a worker run in this process instead, right after
+    their commit: for a command that writes a great deal at once (seeding the demo), which would
+    otherwise queue hundreds of tasks ahead of the scheduled jobs."""
+    token = _tasks_here.set(True)
+    try:
+        yield
+    finally:
+        _tasks_here.reset(token)
+
+
+def hand_over(task, *args) -> None:
+    """Give `task(*args)` (a Celery task) to a worker, or run it here inside `tasks_here()`."""
+    if _tasks_here.get():
+        task(*args)
+    else:
+        task.delay(*args)
+
+
 def queue_after_commit(task, *args) -> None:
     """Once the transaction commits, hand `task(*args)` (a Celery task) to a worker; if no broker
     answers, run it here, logged. Either way the write it follows stands."""
 
     def enqueue() -> None:
         try:
-            task.delay(*args)
+            hand_over(task, *args)
         except Exception:
             logger.warning("Could not queue %s%r; running it now", task.name, args)
             task(*args)

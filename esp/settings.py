@@ -222,6 +222,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir),
         "control_folder": str(VAR_DIR / "celery-control"),
         "store_processed": False,
+        "polling_interval": 0.2,  # the worker looks for new messages five times a second
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
+from core.events import hand_over
 from notifications.models import Notice
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def queue(notice_id: int) -> None:
     """Hand a notice to a worker; if the broker is away the notice waits in the outbox for the
     minute job's resend, and the request that made it still succeeds."""
     try:
-        deliver_notice_task.delay(notice_id)
+        hand_over(deliver_notice_task, notice_id)
     except Exception:
         logger.warning("Could not queue notice %s; the resend job will send it", notice_id, exc_info=True)
 

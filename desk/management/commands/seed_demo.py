@@ -24,6 +24,7 @@ from cohorts.access import Role
 from cohorts.models import Agent, Cohort
 from cohorts.revision import touch_all
 from cohorts.services import refresh_cohort_statuses
+from core.events import tasks_here
 from tickets.models import Ticket, TicketType
 from tickets.services import submit_ticket
 
@@ -121,8 +122,13 @@ def week_start(today: datetime.date) -> datetime.date:
 class Command(BaseCommand):
     help = "Create demo users (password 'demo'), two active cohorts and one past cohort."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        # One transaction; the rules and notices its writes start run here once it commits, not
+        # in the worker's queue ahead of the scheduled jobs.
+        with tasks_here(), transaction.atomic():
+            self._seed()
+
+    def _seed(self):
         users = self._users()
         for key, suffix, tl, tz, start, end, size, prefix, weeks_back in COHORTS:
             cohort = self._cohort(
