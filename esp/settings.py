@@ -78,7 +78,13 @@ AUTHENTICATION_BACKENDS = [
 # Login throttling: after this many failures the account is locked for the cool-off time.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each, separately
+# A user name is locked from the address that failed, not everywhere: nobody can lock a TL out
+# from elsewhere, and made-up names from one address lock no one else.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# How many proxies in front of the app append to X-Forwarded-For (the documented TLS proxy: 1).
+# 0 (the default) ignores the header, which any client can send.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
