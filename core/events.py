@@ -117,10 +117,35 @@ def unit():
     token = _current.set(work)
     try:
         with transaction.atomic():
+            # First of the commit's hooks, so it holds even when a later one finds the database gone.
+            transaction.on_commit(_note_commit, robust=True)
             yield work
             work.flush()
     finally:
         _current.reset(token)
+
+
+_committed: contextvars.ContextVar[bool] = contextvars.ContextVar("esp_committed", default=False)
+
+
+def _note_commit() -> None:
+    _committed.set(True)
+
+
+@contextmanager
+def watching_commits():
+    """Around one request: within it, `committed()` says whether a unit of work has committed."""
+    token = _committed.set(False)
+    try:
+        yield
+    finally:
+        _committed.reset(token)
+
+
+def committed() -> bool:
+    """Whether a unit of work has committed since `watching_commits()` began: a failure after
+    that point must not tell the user their change was lost."""
+    return _committed.get()
 
 
 def in_unit() -> bool:

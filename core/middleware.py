@@ -1,5 +1,12 @@
+import logging
+
 from django.conf import settings
 from django.utils import timezone
+
+from core import events
+from core.views import DATABASE_AWAY, database_away
+
+logger = logging.getLogger(__name__)
 
 
 class ContentSecurityPolicyMiddleware:
@@ -43,3 +50,29 @@ class TimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class DatabaseAwayMiddleware:
+    """When the database stops answering mid-request (a restart, a dropped connection), the user
+    gets a clear answer instead of a 500: 503 "nothing was changed, try again" before their change
+    was committed, "saved" after it, since a committed save is never reported as failed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with events.watching_commits():
+            return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DATABASE_AWAY):
+            return None
+        saved = events.committed()
+        logger.error(
+            "The database stopped answering during %s %s (%s); %s",
+            request.method,
+            request.path,
+            exception,
+            "the change had been committed" if saved else "nothing was committed",
+        )
+        return database_away(request, saved=saved)

@@ -1,7 +1,18 @@
-from django.db import connection
+import json
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+# What a database that stopped answering raises (a restart, a dropped connection, a failover).
+DATABASE_AWAY = (OperationalError, InterfaceError)
 
 
 @never_cache
@@ -11,3 +22,39 @@ def healthz(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def database_away(request, *, saved: bool) -> HttpResponse:
+    """The answer when the database stops answering in the middle of a request. Rendered without
+    the request's context (which would read the database): a page of its own, or for htmx a
+    message the page shows where the user is.
+
+    When the user's change had already been committed it is saved, and the answer says so
+    (200; htmx leaves the page as the user set it). Otherwise nothing was written: 503, try again.
+    """
+    if saved:
+        message = "Saved. The page could not be brought up to date just now; reload it in a moment."
+        status = 200
+    else:
+        message = "Not saved: the database is not answering. Nothing was changed; try again in a moment."
+        status = 503
+    if request.method in ("GET", "HEAD"):
+        message = "The database is not answering. Reload this page in a moment."
+    if getattr(request, "htmx", False):
+        response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+        response["HX-Reswap"] = "none"
+        response["HX-Trigger"] = json.dumps({"esp:notice": {"message": message, "ok": saved}})
+    else:
+        html = render_to_string("503.html", {"message": message, "saved": saved})
+        response = HttpResponse(html, status=status)
+    if status == 503:
+        response["Retry-After"] = "5"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def server_error(request):
+    """handler500: a database that went away answers 503 (try again), not 500 (our fault)."""
+    if isinstance(sys.exc_info()[1], DATABASE_AWAY):
+        return database_away(request, saved=False)
+    return defaults.server_error(request)

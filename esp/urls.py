@@ -8,6 +8,8 @@ from desk import views as desk_views
 admin.site.site_header = "ESP Tracker administration"
 admin.site.site_title = "ESP Tracker admin"
 
+handler500 = "core.views.server_error"
+
 urlpatterns = [
     path("", desk_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -20,3 +20,38 @@ document.addEventListener("submit", (event) => {
   input.value = meta.content;
   form.appendChild(input);
 });
+
+// A message for the user where they are, for answers that swap nothing: the server's "esp:notice"
+// (HX-Trigger), and an answer htmx could not use (a 5xx, no network), which would otherwise be
+// silent and leave the user believing a change was saved.
+function showNotice(message, ok) {
+  const box = document.getElementById("esp-notices");
+  if (!box) return;
+  const alert = document.createElement("div");
+  alert.className = `alert alert-${ok ? "success" : "danger"} alert-dismissible shadow-sm`;
+  alert.setAttribute("role", ok ? "status" : "alert");
+  alert.textContent = message;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "btn-close";
+  close.setAttribute("data-bs-dismiss", "alert");
+  close.setAttribute("aria-label", "Close");
+  alert.appendChild(close);
+  box.appendChild(alert);
+}
+
+document.addEventListener("esp:notice", (event) => {
+  showNotice(event.detail.message, event.detail.ok);
+});
+
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  if (xhr.getResponseHeader("HX-Trigger")) return; // the server's own notice says it
+  const what = event.detail.requestConfig.verb === "get" ? "Could not load" : "Not saved";
+  showNotice(`${what}: the server answered ${xhr.status}. Try again in a moment.`, false);
+});
+
+document.addEventListener("htmx:sendError", (event) => {
+  const what = event.detail.requestConfig.verb === "get" ? "Could not load" : "Not saved";
+  showNotice(`${what}: the server could not be reached. Check your connection and try again.`, false);
+});
