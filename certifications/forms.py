@@ -106,7 +106,7 @@ class RedFlagForm(CrispyForm):
     category = forms.ChoiceField(choices=RedFlag.Category.choices)
     details = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
     confidential = forms.BooleanField(
-        required=False, help_text="Only PMs, ESP managers and admins will see it (not TLs)."
+        required=False, help_text="Only you, the PM, ESP managers and admins will see it (not other TLs)."
     )
 
 

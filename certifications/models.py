@@ -280,6 +280,15 @@ class RedFlagQuerySet(models.QuerySet):
     def open(self) -> "RedFlagQuerySet":
         return self.filter(resolved_at__isnull=True)
 
+    def repeating(self, *, agent, category: str, details: str, since) -> "RedFlag | None":
+        """The flag that one with these facts, raised now, would repeat: same agent, category and
+        details (spaces aside), raised since `since`."""
+        return (
+            self.filter(agent=agent, category=category, details=details.strip(), raised_at__gte=since)
+            .order_by("raised_at")
+            .first()
+        )
+
 
 class RedFlag(models.Model):
     class Category(models.TextChoices):

@@ -5,6 +5,7 @@ handoff record. Each runs in a unit of work and sends its event; what other apps
 import datetime
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError
 from django.utils import timezone
@@ -261,8 +262,24 @@ def carry_over(*, agent: Agent, tasks: list[Task], day: datetime.date, reason: s
 # --- Red flags -------------------------------------------------------------------------------------
 
 
+class RepeatedRedFlag(Exception):
+    """The same red flag (agent, category, details) was raised moments ago: a retry or a double
+    click, not a second flag. `flag` is the first one; nothing new was written or sent."""
+
+    def __init__(self, flag: RedFlag):
+        super().__init__("This red flag was already raised.")
+        self.flag = flag
+
+
 def raise_red_flag(*, agent: Agent, category: str, details: str, confidential: bool, by) -> RedFlag:
+    """Raise a red flag and tell the PM and the ESP managers. The same flag raised again within
+    RED_FLAG_REPEAT_WINDOW (a retry after an error, a double click) raises RepeatedRedFlag."""
     with unit():
+        Agent.objects.select_for_update().filter(pk=agent.pk).first()  # one raise at a time per agent
+        since = timezone.now() - settings.RED_FLAG_REPEAT_WINDOW
+        first = RedFlag.objects.open().repeating(agent=agent, category=category, details=details, since=since)
+        if first is not None:
+            raise RepeatedRedFlag(first)
         flag = RedFlag.objects.create(
             agent=agent, category=category, details=details.strip(), confidential=confidential, raised_by=by
         )

@@ -31,6 +31,7 @@ from certifications.forms import (
 from certifications.models import DailyNote, Proof, RedFlag, Task, TaskStatus
 from certifications.selectors import active_tasks, cell_for, tracker_rows
 from certifications.services import (
+    RepeatedRedFlag,
     StaleNote,
     StaleStatus,
     TrackerError,
@@ -413,13 +414,18 @@ def red_flag_raise(request, agent_pk: int):
     form = RedFlagForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        raise_red_flag(
-            agent=agent,
-            category=data["category"],
-            details=data["details"],
-            confidential=data["confidential"],
-            by=request.user,
-        )
+        try:
+            raise_red_flag(
+                agent=agent,
+                category=data["category"],
+                details=data["details"],
+                confidential=data["confidential"],
+                by=request.user,
+            )
+        except RepeatedRedFlag as repeat:
+            at = timezone.localtime(repeat.flag.raised_at, agent.cohort.tzinfo)
+            ok = f"This red flag was already raised at {at:%H:%M}; it was not raised or emailed again."
+            return _answer(request, agent, "", {}, ok=ok)
         return _answer(
             request, agent, "", {}, ok="Red flag raised; the PM and the ESP managers are being emailed."
         )

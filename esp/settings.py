@@ -4,6 +4,7 @@ Defaults are safe for production (DEBUG off, secure cookies, a secret key requir
 sets DJANGO_DEBUG=true for a local run on SQLite with a broker that needs no server.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -267,6 +268,10 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_REFERRER_POLICY = "same-origin"
+# The same red flag (agent, category, details) raised again within this time is the first one,
+# retried (after an error, a double click): it is not raised or emailed twice.
+RED_FLAG_REPEAT_WINDOW = datetime.timedelta(minutes=env.int("RED_FLAG_REPEAT_MINUTES", default=10))
+
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
