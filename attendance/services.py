@@ -218,10 +218,8 @@ def read_timekeeping(
         return result
     try:
         table = read_table(content)
-    except NotATable:
-        result.errors.append(
-            (None, "This file is not a table. Upload a CSV file or an Excel (.xlsx) workbook.")
-        )
+    except NotATable as exc:
+        result.errors.append((None, str(exc)))
         return result
     numbered = [(i + 1, row) for i, row in enumerate(table) if any(str(c).strip() for c in row)]
     if len(numbered) < 2:

@@ -90,10 +90,8 @@ def read_roster(content: bytes) -> RosterResult:
         return result
     try:
         table = read_table(content)
-    except NotATable:
-        result.errors.append(
-            RowError(None, "This file is not a table. Upload a CSV file or an Excel (.xlsx) workbook.")
-        )
+    except NotATable as exc:
+        result.errors.append(RowError(None, str(exc)))
         return result
     # Drop rows with no values at all (spreadsheets often end with some).
     numbered = [(i + 1, row) for i, row in enumerate(table) if any(str(c).strip() for c in row)]

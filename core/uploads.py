@@ -4,6 +4,8 @@ import csv
 import datetime
 import hashlib
 import io
+import time
+import zipfile
 from dataclasses import dataclass
 
 from django import forms
@@ -19,7 +21,12 @@ SIGNATURES = {
 
 
 class NotATable(Exception):
-    pass
+    """A file that cannot be read as a table, or one too big to read; the message says which."""
+
+    def __init__(
+        self, message: str = "This file is not a table. Upload a CSV file or an Excel (.xlsx) workbook."
+    ):
+        super().__init__(message)
 
 
 class BadUpload(ValueError):
@@ -47,18 +54,16 @@ def check_table_upload(upload, *, what: str):
 
 
 def read_table(content: bytes) -> list[list[str]]:
-    """The cells of a CSV or XLSX file as text, or NotATable."""
+    """The cells of a CSV or XLSX file as text, or NotATable.
+
+    A hostile or runaway file is refused before it can hold a worker: a workbook whose parts
+    unpack to more than TABLE_MAX_UNCOMPRESSED_BYTES is not opened; no more than TABLE_MAX_ROWS
+    rows with values and TABLE_MAX_COLUMNS columns are read; reading stops after TABLE_READ_SECONDS.
+    (Workbook XML is parsed through defusedxml, so entity bombs are refused too.)
+    """
+    reader = _TableReader()
     if content.startswith(b"PK\x03\x04"):
-        try:
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several kinds for a zip that is not a workbook
-            raise NotATable from exc
-        sheet = workbook.worksheets[0]
-        table = []
-        for values in sheet.iter_rows(values_only=True):
-            table.append([_cell_text(v) for v in values])
-        workbook.close()
-        return table
+        return reader.workbook(content)
     if b"\x00" in content[:4096]:
         raise NotATable
     try:
@@ -69,9 +74,62 @@ def read_table(content: bytes) -> list[list[str]]:
         except UnicodeDecodeError as exc:
             raise NotATable from exc
     try:
-        return list(csv.reader(io.StringIO(text)))
+        return reader.rows(csv.reader(io.StringIO(text)), lambda row: row)
     except csv.Error as exc:
         raise NotATable from exc
+
+
+class _TableReader:
+    def __init__(self) -> None:
+        self.max_rows = settings.TABLE_MAX_ROWS
+        self.max_columns = settings.TABLE_MAX_COLUMNS
+        self.deadline = time.monotonic() + settings.TABLE_READ_SECONDS
+
+    def workbook(self, content: bytes) -> list[list[str]]:
+        limit = settings.TABLE_MAX_UNCOMPRESSED_BYTES
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, ValueError) as exc:
+            raise NotATable from exc
+        if unpacked > limit:
+            raise NotATable(
+                f"This workbook unpacks to {unpacked // (1024 * 1024)} MB; a table may be at most "
+                f"{limit // (1024 * 1024)} MB unpacked. Save the rows you need as a CSV file."
+            )
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises several kinds for a zip that is not a workbook
+            raise NotATable from exc
+        try:
+            rows = workbook.worksheets[0].iter_rows(values_only=True, max_col=self.max_columns + 1)
+            return self.rows(rows, lambda values: [_cell_text(v) for v in values])
+        except NotATable:
+            raise
+        except Exception as exc:  # a damaged sheet
+            raise NotATable from exc
+        finally:
+            workbook.close()
+
+    def rows(self, rows, as_text) -> list[list[str]]:
+        table, filled = [], 0
+        for values in rows:
+            row = as_text(values)
+            if any(row):
+                filled += 1
+                if filled > self.max_rows:
+                    raise NotATable(
+                        f"The file has more than {self.max_rows:,} rows; split it, or keep only the "
+                        f"rows of this cohort."
+                    )
+                if len(row) > self.max_columns and any(row[self.max_columns :]):
+                    raise NotATable(
+                        f"The file has more than {self.max_columns} columns; keep the ones asked for."
+                    )
+            table.append(row)
+            if time.monotonic() > self.deadline:
+                raise NotATable("The file took too long to read; keep only the rows and columns asked for.")
+        return table
 
 
 def _cell_text(value) -> str:

@@ -195,6 +195,12 @@ STORAGES = {
 # Uploads (roster files, later proof screenshots) are read in memory up to this size.
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
 PROOF_UPLOAD_MAX_BYTES = env.int("PROOF_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+# A table upload (roster, login report) is refused beyond these, before it can hold a worker: a
+# cohort's roster is tens of rows, a login report for a few weeks some hundreds.
+TABLE_MAX_ROWS = env.int("TABLE_MAX_ROWS", default=5000)
+TABLE_MAX_COLUMNS = env.int("TABLE_MAX_COLUMNS", default=50)
+TABLE_MAX_UNCOMPRESSED_BYTES = env.int("TABLE_MAX_UNCOMPRESSED_BYTES", default=20 * 1024 * 1024)
+TABLE_READ_SECONDS = env.float("TABLE_READ_SECONDS", default=5.0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
