@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_tables2 import RequestConfig
 
 from attendance.accountability import (
     LadderError,
@@ -59,6 +58,7 @@ from cohorts.access import Action, agent_filter, capabilities, cohort_filter, is
 from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for
 from cohorts.services import DayClosed
+from core import tables
 from core.exports import BadExport, SafeTableExport, bad_export, export_format
 from core.fragments import digest
 from core.urls import DAY, ID, ID2, UrlPattern
@@ -308,7 +308,7 @@ def matrix(request, pk: int):
         for n, day in enumerate(cohort.esp_days, start=1)
     ]
     table = AttendanceMatrixTable(data, extra_columns=day_columns, order_by=("name",))
-    RequestConfig(request, paginate=False).configure(table)
+    tables.configure(request, table)
     try:
         fmt = export_format(request)
     except BadExport:
@@ -654,7 +654,7 @@ def wfm_attendance(request):
     if cohort_id.isascii() and cohort_id.isdigit():
         records = records.filter(cohort_id=int(cohort_id))
     table = WfmAttendanceTable(records)
-    RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    tables.configure(request, table, per_page=100)
     try:
         fmt = export_format(request)
     except BadExport:

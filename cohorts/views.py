@@ -12,7 +12,6 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
-from django_tables2 import RequestConfig
 
 from cohorts.access import Action, can_create_cohort
 from cohorts.filters import CohortFilter
@@ -21,6 +20,7 @@ from cohorts.models import Agent, Cohort
 from cohorts.selectors import agent_for, cohort_for
 from cohorts.services import import_roster, read_roster, rows_from_dicts, save_agent, save_cohort
 from cohorts.tables import CohortTable
+from core import tables
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def cohort_list(request):
     )
     cohort_filter = CohortFilter(request.GET, queryset=cohorts)
     table = CohortTable(cohort_filter.qs)
-    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    tables.configure(request, table, per_page=25)
     return render(
         request,
         "cohorts/cohort_list.html",

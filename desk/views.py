@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_tables2 import RequestConfig
 
 from attendance.models import AttendanceRecord, CorrectiveAction
 from attendance.selectors import agent_accountability
@@ -29,6 +28,7 @@ from cohorts.access import Action, capabilities, sees_confidential, sees_dashboa
 from cohorts.models import Agent, Cohort
 from cohorts.selectors import agent_for, agent_in, cohort_for
 from cohorts.tables import ReadOnlyRosterTable, RosterTable
+from core import tables
 from core.fragments import digest
 from core.history import history_entries
 from core.urls import DAY, ID, ID2, UrlPattern
@@ -224,7 +224,7 @@ def cohort_detail(request, pk: int):
         @functools.cache
         def table():
             roster = (RosterTable if caps.records else ReadOnlyRosterTable)(agents)
-            RequestConfig(request, paginate=False).configure(roster)
+            tables.configure(request, roster)
             return roster
 
         day = None

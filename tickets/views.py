@@ -5,11 +5,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
-from django_tables2 import RequestConfig
 
 from cohorts.access import Action, capabilities, cohort_filter
 from cohorts.models import Agent, Cohort
 from cohorts.selectors import agent_for, cohort_for
+from core import tables
 from tickets.filters import TicketFilter
 from tickets.forms import CarrierTicketForm, NewTicketForm, ResolveForm, TicketForm
 from tickets.models import Ticket
@@ -54,7 +54,7 @@ def ticket_list(request, pk: int):
         agents=agents,
     )
     table = TicketTable(ticket_filter.qs)
-    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    tables.configure(request, table, per_page=50)
     return render(
         request,
         "tickets/ticket_list.html",

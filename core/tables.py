@@ -1,0 +1,30 @@
+"""Tables (django-tables2) configured from the request, with what the user may ask for bounded."""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger
+
+# The most rows a page of any table shows, whatever ?per_page asks for.
+MAX_PER_PAGE = 500
+
+
+def _whole(value: str | None) -> int | None:
+    return int(value) if value and value.isascii() and value.isdigit() else None
+
+
+def configure(request, table, *, per_page: int | None = None):
+    """django-tables2's RequestConfig, without its holes: ?per_page=0, -1 or a million, and
+    ?page=-1, made a 500 (EmptyPage, a paginator of no pages) or a page of every row. The size is
+    the user's only between 1 and MAX_PER_PAGE, and a page outside the table shows its last page."""
+    table.request = request
+    order_by = request.GET.getlist(table.prefixed_order_by_field)
+    if order_by:
+        table.order_by = order_by
+    if per_page is None:
+        return table
+    asked = _whole(request.GET.get(table.prefixed_per_page_field))
+    size = asked if asked and asked <= MAX_PER_PAGE else per_page
+    page = _whole(request.GET.get(table.prefixed_page_field)) or 1
+    try:
+        table.paginate(page=page, per_page=size)
+    except (EmptyPage, PageNotAnInteger):
+        table.page = table.paginator.page(table.paginator.num_pages)
+    return table
