@@ -251,7 +251,7 @@ def carry_over(*, agent: Agent, tasks: list[Task], day: datetime.date, reason: s
             cell.carried_from, cell.carried_reason = day, reason[:300]
             cell.version += 1
             cell.updated_by = by
-            cell._change_reason = f"Carried over from {day:%a %-d %b}: {reason}"[:100]
+            cell._change_reason = f"Carried over from {day:%a %-d %b}: {reason}"
             cell.save()
             carried.append(cell)
         if carried:

@@ -274,6 +274,11 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 315
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_REFERRER_POLICY = "same-origin"
+# Why a record changed is kept whole in its history ("No longer ready: …", a carried-over task's
+# reason): a text field, not django-simple-history's default of 100 characters, which failed the
+# save on PostgreSQL when a reason was longer.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # The same red flag (agent, category, details) raised again within this time is the first one,
 # retried (after an error, a double click): it is not raised or emailed twice.
 RED_FLAG_REPEAT_WINDOW = datetime.timedelta(minutes=env.int("RED_FLAG_REPEAT_MINUTES", default=10))

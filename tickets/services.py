@@ -154,7 +154,7 @@ def withdraw_draft(*, source_key: str, reason: str, by=None) -> Ticket | None:
         if ticket is None:
             return None
         ticket.status, ticket.withdrawn_reason = Ticket.Status.WITHDRAWN, reason[:200]
-        ticket._change_reason = reason[:100]
+        ticket._change_reason = reason
         ticket.save(update_fields=["status", "withdrawn_reason", "updated_at"])
         emit(TicketWithdrawn(ticket=ticket))
     return ticket
