@@ -21,6 +21,7 @@ class Notice(models.Model):
         WFM_DIGEST = "wfm_digest", "WFM attendance digest"
         ATTEMPT_LIMIT = "attempt_limit", "Exam attempt limit reached"
         APPROVAL = "approval", "A ladder step waits for approval"
+        PASSWORD_RESET = "password_reset", "Password reset link"
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
