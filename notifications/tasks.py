@@ -9,6 +9,7 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db.models import Q
 from django.utils import timezone
 
 from core.events import hand_over
@@ -18,6 +19,17 @@ logger = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 120  # a worker that claimed a notice and died releases it after this long
 STUCK_AFTER = datetime.timedelta(minutes=10)  # a notice unsent this long lost its message
+# Notices someone waits for: one whose delivery message was lost (a broker restart) goes again a
+# minute later, not ten.
+URGENT = {
+    Notice.Kind.RED_FLAG,
+    Notice.Kind.AGENT_ISSUE,
+    Notice.Kind.TERM,
+    Notice.Kind.APPROVAL,
+    Notice.Kind.PASSWORD_RESET,
+}
+URGENT_STUCK_AFTER = datetime.timedelta(minutes=1)
+NOT_QUEUED = "Not queued: "
 
 
 @shared_task(
@@ -36,8 +48,12 @@ def queue(notice_id: int) -> None:
     minute job's resend, and the request that made it still succeeds."""
     try:
         hand_over(deliver_notice_task, notice_id)
-    except Exception:
+    except Exception as exc:
         logger.warning("Could not queue notice %s; the resend job will send it", notice_id, exc_info=True)
+        # Marked, so the minute job sends it at its next run, whatever its kind or age.
+        Notice.objects.filter(pk=notice_id, sent_at__isnull=True, attempts=0).update(
+            last_error=f"{NOT_QUEUED}{type(exc).__name__}: {exc}"[:2000]
+        )
 
 
 def deliver(notice_id: int) -> bool:
@@ -72,10 +88,16 @@ def deliver(notice_id: int) -> bool:
 
 
 def resend_stuck_notices(*, now: datetime.datetime | None = None) -> int:
-    """Queue again the notices whose delivery message was lost."""
+    """Queue again the notices whose delivery message was lost or never queued: one that could
+    not be queued at once (the broker was away), an urgent one a minute old that no worker has
+    tried, any other after STUCK_AFTER. One a worker holds, or is retrying, is left to it."""
     now = now or timezone.now()
+    untried = Q(attempts=0) & (
+        Q(last_error__startswith=NOT_QUEUED) | Q(kind__in=URGENT, created_at__lte=now - URGENT_STUCK_AFTER)
+    )
     stuck = list(
-        Notice.objects.filter(sent_at__isnull=True, created_at__lte=now - STUCK_AFTER)
+        Notice.objects.filter(sent_at__isnull=True)
+        .filter(untried | Q(created_at__lte=now - STUCK_AFTER))
         .exclude(sending_until__gt=now)
         .values_list("pk", flat=True)
     )

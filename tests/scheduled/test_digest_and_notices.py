@@ -155,6 +155,32 @@ class TestNotices:
         assert notice.sent_at is not None
         assert resend_stuck_notices(now=later) == 0
 
+    @pytest.mark.parametrize(
+        "kind, after_a_minute", [(Notice.Kind.RED_FLAG, 1), (Notice.Kind.TERM, 1), (Notice.Kind.TICKET, 0)]
+    )
+    def test_an_urgent_notice_no_worker_took_goes_again_a_minute_later(self, agent1, kind, after_a_minute):
+        notice = emails.notify(
+            key="k5", kind=kind, recipients=["a@example.com"], template="agent-ready",
+            context={"agent": agent1, "url": "u", "handoff_url": "h"},
+        )  # fmt: skip
+        Notice.objects.filter(pk=notice.pk).update(sent_at=None)  # its delivery message was lost
+        assert resend_stuck_notices(now=notice.created_at + datetime.timedelta(seconds=30)) == 0
+        minute = notice.created_at + datetime.timedelta(seconds=61)
+        assert resend_stuck_notices(now=minute) == after_a_minute
+        assert (
+            resend_stuck_notices(now=notice.created_at + datetime.timedelta(minutes=11)) == 1 - after_a_minute
+        )
+
+    def test_a_notice_being_retried_is_left_to_its_retries(self, agent1):
+        notice = emails.notify(
+            key="k6", kind=Notice.Kind.RED_FLAG, recipients=["a@example.com"], template="agent-ready",
+            context={"agent": agent1, "url": "u", "handoff_url": "h"},
+        )  # fmt: skip
+        Notice.objects.filter(pk=notice.pk).update(
+            sent_at=None, attempts=2, last_error="SMTPServerDisconnected"
+        )
+        assert resend_stuck_notices(now=notice.created_at + datetime.timedelta(minutes=2)) == 0
+
     def test_emails_link_back_to_the_app_from_site_url(
         self, agent1, settings, django_capture_on_commit_callbacks
     ):
