@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format install clean bench
+.PHONY: run test lint format install clean bench loadtest
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test: $(STAMP)
 # write, the TL's writes against a bare POST, the end-of-day sweep; writes bench/results.md.
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# A bounded load run on loopback (bench/loadtest.py): gunicorn, a Celery worker and beat, Redis,
+# PostgreSQL (LOADTEST_DATABASE_URL, default the esp_load database, recreated) and an SMTP server,
+# all started and stopped by the run; LOADTEST_TLS TLs (50) log in at once and work for
+# LOADTEST_MINUTES (2); then every acknowledged write is looked for in the database and its history.
+# Writes bench/loadtest.md.
+loadtest: $(STAMP)
+	$(PY) bench/loadtest.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
