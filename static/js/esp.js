@@ -40,18 +40,42 @@ function showNotice(message, ok) {
   box.appendChild(alert);
 }
 
+// A change that was not saved is undone on the page too: its controls go back to what the page
+// was rendered with, so nothing on screen claims a value the server does not hold.
+function restore(element) {
+  const part = element instanceof Element ? element.closest("[hx-post]") || element : null;
+  if (!part) return;
+  for (const control of part.querySelectorAll("select, input, textarea")) {
+    if (control instanceof HTMLSelectElement) {
+      for (const option of control.options) option.selected = option.defaultSelected;
+    } else if (control.type === "checkbox" || control.type === "radio") {
+      control.checked = control.defaultChecked;
+    } else if (control.type !== "hidden") {
+      control.value = control.defaultValue;
+    }
+  }
+}
+
 document.addEventListener("esp:notice", (event) => {
   showNotice(event.detail.message, event.detail.ok);
+  if (!event.detail.ok) restore(event.target);
 });
 
+function failed(event, why) {
+  const verb = event.detail.requestConfig ? event.detail.requestConfig.verb : "post";
+  if (verb === "get") {
+    showNotice(`Could not load: ${why}. Try again in a moment.`, false);
+  } else {
+    showNotice(`Not saved: ${why}. Nothing was changed; try again.`, false);
+    restore(event.detail.elt);
+  }
+}
+
 document.addEventListener("htmx:responseError", (event) => {
-  const xhr = event.detail.xhr;
-  if (xhr.getResponseHeader("HX-Trigger")) return; // the server's own notice says it
-  const what = event.detail.requestConfig.verb === "get" ? "Could not load" : "Not saved";
-  showNotice(`${what}: the server answered ${xhr.status}. Try again in a moment.`, false);
+  if (event.detail.xhr.getResponseHeader("HX-Trigger")) return; // the server's own notice says it
+  failed(event, `the server answered ${event.detail.xhr.status}`);
 });
 
 document.addEventListener("htmx:sendError", (event) => {
-  const what = event.detail.requestConfig.verb === "get" ? "Could not load" : "Not saved";
-  showNotice(`${what}: the server could not be reached. Check your connection and try again.`, false);
+  failed(event, "the server could not be reached; check your connection");
 });
