@@ -71,10 +71,16 @@ def test_unknown_export_formats_are_a_400_never_a_500(name, world, as_opener):  
 
 
 @pytest.mark.parametrize("target", ["javascript:alert(1)", "https://evil.example/", "//evil.example", "abc"])
-def test_next_never_leads_off_site_or_to_a_script(target, client, tl1, cohort1):
+def test_next_never_leads_off_site_or_to_a_script(target, client, tl1, cohort1, agent1):
     client.force_login(tl1)
     response = client.post(reverse("desk:close_day", args=[cohort1.pk]), {"next": target})
     assert response.status_code == 302 and response.url == reverse("desk:board")
+    day = cohort1.local_today()
+    note = {f"n{agent1.pk}-text": "Shadowed calls", f"n{agent1.pk}-version": 0, "next": target}
+    response = client.post(
+        reverse("certifications:note_save", args=[agent1.pk, day]) + f"?next={target}", note
+    )
+    assert response.status_code == 302 and response.url == agent1.get_absolute_url()  # saved, then back
     client.logout()
     tl1.set_password("a long pass phrase")
     tl1.save()
