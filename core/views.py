@@ -2,12 +2,14 @@ import json
 import logging
 import sys
 
-from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from core.health import health
 
 logger = logging.getLogger(__name__)
 
@@ -18,10 +20,12 @@ DATABASE_AWAY = (OperationalError, InterfaceError)
 @never_cache
 @require_GET
 def healthz(request):
-    """For load balancers and container health checks: the app answers and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+    """For load balancers and container health checks (core.health): 200 while the app reaches
+    its database, with the cache, broker, beat and worker reported ("degraded" when one is away,
+    which the app survives); 503 without the database. Reached before any host check
+    (core.middleware.HealthCheckMiddleware), so a probe by address works with real ALLOWED_HOSTS."""
+    report = health()
+    return JsonResponse(report, status=503 if report["status"] == "down" else 200)
 
 
 def database_away(request, *, saved: bool) -> HttpResponse:

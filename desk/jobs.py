@@ -8,6 +8,7 @@ import logging
 from django.utils import timezone
 
 from cohorts.services import refresh_cohort_statuses
+from core.models import Heartbeat
 from desk.endofday import escalate_open_items, run_end_of_day_checks
 from notifications.digest import send_attendance_digest
 from notifications.tasks import resend_stuck_notices
@@ -25,5 +26,6 @@ def run_scheduled_jobs(*, now: datetime.datetime | None = None) -> dict:
         "digest_sent": send_attendance_digest(now=now) is not None,
         "notices_requeued": resend_stuck_notices(now=now),
     }
+    Heartbeat.record("worker")  # the health check's sign that a worker runs the beat's jobs
     logger.info("Scheduled jobs ran: %s", ", ".join(f"{k}={v}" for k, v in result.items()))
     return result

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.DatabaseAwayMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -140,6 +141,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The rendered parts of the busiest pages (template fragment caching): each process's own memory unless
 # CACHE_URL names a shared cache (redis://127.0.0.1:6379/1). Each entry carries the revisions of
 # the cohorts it shows, so nothing written is ever hidden behind an older copy.
+CACHE_URL = env("CACHE_URL", default="")
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # With Redis away a read is a miss and a write is skipped: pages render from the database.
@@ -237,6 +239,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: Redis in production; a broker in local files when CELERY_BROKER_URL is not set, so
 # `make run` needs no server and its scheduled jobs still run.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# The health check calls beat or the worker stale when their last minute job is older than this.
+HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
     for _folder in (_broker_dir, VAR_DIR / "celery-control"):
