@@ -13,6 +13,7 @@ from cohorts.models import Cohort, Schedule
 from core.exports import neutralised
 from notifications import messages
 from notifications.models import Notice
+from notifications.outbox import render
 
 CSV_HEADER = [
     "Cohort",
@@ -60,6 +61,30 @@ def digest_day(now: datetime.datetime, schedule: Schedule) -> datetime.date:
     digest missed while no worker ran is still sent."""
     local = now.astimezone(Cohort(time_zone=schedule.digest_time_zone).tzinfo)
     return local.date() if local.time() >= schedule.digest_time else local.date() - datetime.timedelta(days=1)
+
+
+class DigestNotDue(ValueError):
+    """The digest of a day whose digest time has not come (sending it would take its slot)."""
+
+
+def latest_digest_day(now: datetime.datetime | None = None) -> datetime.date:
+    return digest_day(now or timezone.now(), Schedule.current())
+
+
+def check_due(day: datetime.date, *, now: datetime.datetime | None = None) -> None:
+    schedule = Schedule.current()
+    if day > digest_day(now or timezone.now(), schedule):
+        raise DigestNotDue(
+            f"The digest of {day:%A %-d %B %Y} is not due yet: it goes once that day's digest time "
+            f"({schedule.digest_time:%H:%M} {schedule.digest_time_zone}) has passed. "
+            "Use --dry-run to see it now."
+        )
+
+
+def preview_attendance_digest(day: datetime.date) -> tuple[str, str]:
+    """The subject and text of the digest of `day` as it would go now; nothing sent or marked."""
+    subject, text, _ = render("wfm-digest", messages.digest_context(day, occurrences_for_wfm(day)))
+    return subject, text
 
 
 def send_attendance_digest(

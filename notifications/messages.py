@@ -111,6 +111,20 @@ def digest_key(day) -> str:
     return f"wfm-digest:{day.isoformat()}"
 
 
+def digest_context(day, groups) -> dict:
+    """What the WFM digest of `day` shows: the days its records cover, up to `day` (a correction,
+    or a digest missed while no worker ran, carries earlier days too), each cohort's new
+    occurrences and corrections, and a link to the WFM page of that day."""
+    first = min([day, *(r.day for g in groups for r in (*g.new, *g.corrected))])
+    return {
+        "day": day,
+        "first": first,
+        "last": day,  # a digest carries no record after its day
+        "groups": groups,
+        "url": absolute(f"{reverse('attendance:wfm')}?day={day.isoformat()}"),
+    }
+
+
 def attendance_digest(day, groups, csv_text: str, recipients: list[str]) -> Notice | None:
     """The WFM daily digest: each cohort's occurrences of the day and corrections, with a CSV."""
     return notify(
@@ -118,7 +132,7 @@ def attendance_digest(day, groups, csv_text: str, recipients: list[str]) -> Noti
         kind=Notice.Kind.WFM_DIGEST,
         recipients=recipients,
         template="wfm-digest",
-        context={"day": day, "groups": groups, "url": absolute(reverse("attendance:wfm"))},
+        context=digest_context(day, groups),
         attachment=(f"attendance-{day.isoformat()}.csv", csv_text),
     )
 

@@ -5,8 +5,9 @@ from unittest import mock
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from attendance.services import Entry, record_attendance
 from cohorts.models import Schedule
@@ -84,7 +85,45 @@ class TestDigest:
     ):
         with django_capture_on_commit_callbacks(execute=True):
             send_attendance_digest(day=TUESDAY)
-        assert "No occurrences and no corrections today." in mail.outbox[0].body
+        (message,) = mail.outbox
+        assert message.subject == "Attendance occurrences Tue 24 Nov 2026"
+        assert "No attendance occurrences and no corrections to report for Tuesday 24 November 2026" in (
+            message.body
+        )
+        html = message.alternatives[0].content
+        assert "<table" not in html and "<th>" not in html  # no table of nothing
+
+    def test_the_title_names_every_day_the_digest_carries_and_the_link_opens_that_day(
+        self, digest_week, tl1, agent1, django_capture_on_commit_callbacks
+    ):
+        enter(agent1, MONDAY, tl1, arrival=datetime.time(9, 30))  # Monday's digest was never sent
+        enter(agent1, TUESDAY, tl1, absent=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            send_attendance_digest(day=TUESDAY)
+        (message,) = mail.outbox
+        assert message.subject == "Attendance occurrences Mon 23 Nov to Tue 24 Nov 2026"
+        assert message.body.startswith(
+            "Attendance occurrences of ESP cohorts from Monday 23 November to Tuesday 24"
+        )
+        assert "http://testserver/attendance/wfm/?day=2026-11-24" in message.body.replace(
+            settings.SITE_URL, "http://testserver"
+        )
+
+    def test_a_dry_run_prints_the_digest_and_leaves_its_slot(self, digest_week, tl1, agent1, capsys):
+        enter(agent1, TUESDAY, tl1, arrival=datetime.time(9, 30))
+        call_command("send_attendance_digest", "--date", "2026-11-24", "--dry-run")
+        out = capsys.readouterr().out
+        assert "Subject: Attendance occurrences Tue 24 Nov 2026" in out
+        assert f"Alice Archer ({agent1.employee_id}): Late" in out
+        assert "dry run: nothing sent" in out
+        assert not Notice.objects.exists()
+        assert send_attendance_digest(day=TUESDAY) is not None  # the real one still goes
+
+    def test_a_future_date_is_refused_and_takes_no_slot(self, digest_week):
+        # Wednesday 06:00 UTC with the digest at 23:00 New York: Tuesday's is the latest due.
+        with pytest.raises(CommandError, match="The digest of Wednesday 25 November 2026 is not due yet"):
+            call_command("send_attendance_digest", "--date", "2026-11-25")
+        assert not Notice.objects.exists()
 
     def test_the_scheduled_digest_waits_for_its_time(self, digest_week):
         # 22:59 in New York on Tuesday is 03:59 UTC on Wednesday: Monday's digest is the one due.
