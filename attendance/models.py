@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from cohorts.access import roles_of
 from cohorts.models import Agent, Cohort
 from core.history import user_who_saved
 from core.validators import sane_date
@@ -411,6 +412,18 @@ class CorrectiveAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.level} for {self.agent} on {self.date}"
+
+    @property
+    def issuer_role(self) -> str:
+        """What the issuer is to this agent's cohort, as the document names them: its team lead,
+        its program manager, or their role (an ESP manager, an admin)."""
+        cohort = self.agent.cohort
+        if self.issued_by_id == cohort.tl_id:
+            return "Team lead"
+        if self.issued_by_id == cohort.pm_id:
+            return "Program manager"
+        roles = sorted(roles_of(self.issued_by))
+        return roles[0] if roles else "Admin" if self.issued_by.is_superuser else "Issued by"
 
 
 class AgentIssue(models.Model):

@@ -343,6 +343,20 @@ class TestViews:
         assert "Late on Mon 23 Nov and Wed 25 Nov" in text
         assert "Expectations going forward" in text and "Signature" in text
 
+    @pytest.mark.parametrize(
+        "who, role", [("tl1", "Team lead"), ("pm1", "Program manager"), ("mgr1", "ESP manager")]
+    )
+    def test_a_cap_names_its_issuers_real_role(self, request, client_for, agent1, levels, who, role):
+        issuer = request.getfixturevalue(who)
+        issuer.first_name, issuer.last_name = "Dana", "Issuer"
+        issuer.save()
+        action = cap(agent1, levels["coaching"], issuer)
+        page = client_for(request.getfixturevalue("pm1")).get(reverse("attendance:cap", args=[action.pk]))
+        html = page.content.decode()
+        assert f"<td>Dana Issuer ({role})</td>" in html
+        assert f'<th scope="row">{role}</th><td>Dana Issuer</td>' in html  # the signature line
+        assert html.count("Team lead") == (2 if role == "Team lead" else 0)
+
     def test_a_voided_cap_stays_visible_as_voided(self, client_for, tl1, agent1, levels):
         action = cap(agent1, levels["coaching"], tl1)
         client = client_for(tl1)
