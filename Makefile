@@ -19,6 +19,8 @@ install: $(STAMP)
 # A local run: SQLite and a broker in files under var/ unless DATABASE_URL / CELERY_BROKER_URL
 # are set. The web server, a Celery worker and beat run together; Ctrl-C stops all three.
 run: export DJANGO_DEBUG ?= true
+# Links in the emails a local run writes point at the port it serves.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(STAMP)
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput

@@ -2,7 +2,9 @@
 committed event always has its message; notifications.delivery sends it after the commit.
 """
 
+import contextvars
 import logging
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,6 +19,20 @@ from notifications.models import Notice
 from notifications.tasks import queue
 
 logger = logging.getLogger(__name__)
+
+
+_unsent_because: contextvars.ContextVar[str] = contextvars.ContextVar("esp_unsent_because", default="")
+
+
+@contextmanager
+def kept_unsent(reason: str):
+    """Within it, notices are made (the record of what would have been told) but never sent:
+    for seeding demo data, whose events are made up and whose addresses are not people's."""
+    token = _unsent_because.set(reason)
+    try:
+        yield
+    finally:
+        _unsent_because.reset(token)
 
 
 def absolute(path: str) -> str:
@@ -85,5 +101,8 @@ def notify(
         return None
     if not created:
         return None
+    if reason := _unsent_because.get():
+        Notice.objects.filter(pk=notice.pk).update(sent_at=timezone.now(), last_error=f"Not sent: {reason}")
+        return notice
     after_commit(lambda: queue(notice.pk))
     return notice

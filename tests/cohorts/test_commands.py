@@ -1,9 +1,11 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from django.core.management import CommandError, call_command
 
 from cohorts.access import Action
 from cohorts.models import Agent, Cohort
+from notifications.models import Notice
 from tests.cohorts.test_roster_import import csv_bytes, roster_rows
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +74,7 @@ def test_seeding_the_demo_leaves_no_tasks_ahead_of_the_scheduled_jobs(seeded_row
     call_command("seed_demo")
     assert sent == []
     assert Cohort.objects.exists()
+    # Nor does it email anyone: the notices its made-up events make are kept, marked unsent.
+    assert mail.outbox == []
+    notices = Notice.objects.all()
+    assert notices.exists() and not notices.exclude(last_error="Not sent: demo data").exists()
