@@ -132,6 +132,30 @@ class TestSubmit:
         assert message.subject == f"Call Certification Form: Alice Archer ({agent1.employee_id})"
         assert "Certifier: Dana Cert" in message.body
 
+    def test_the_ahip_and_aetna_emails_name_their_carrier(
+        self, agent1, tl1, tasks, destinations, django_capture_on_commit_callbacks
+    ):
+        for code in ("ahip", "aetna"):
+            record_attempt(
+                agent=agent1,
+                task=tasks[code],
+                taken_on=datetime.date(2026, 11, 24),
+                score=95,
+                passed=True,
+                by=tl1,
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            for ticket in Ticket.objects.filter(ticket_type__code="carrier-cert-completion"):
+                try:
+                    submit_ticket(ticket=ticket, data={}, by=tl1)
+                except TicketIncomplete as missing:  # fill what the form requires
+                    submit_ticket(ticket=ticket, data=dict.fromkeys(missing.errors, "x"), by=tl1)
+        subjects = sorted(m.subject for m in mail.outbox)
+        assert subjects == [
+            f"Carrier Cert Completion Form (AHIP): Alice Archer ({agent1.employee_id})",
+            f"Carrier Cert Completion Form (Aetna): Alice Archer ({agent1.employee_id})",
+        ]
+
     def test_the_form_shows_required_errors_beside_the_fields(self, client_for, tl1, agent1, tasks):
         set_task_status(
             agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
