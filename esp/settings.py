@@ -204,6 +204,8 @@ STORAGES = {
 # Uploads (roster files, later proof screenshots) are read in memory up to this size.
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
 PROOF_UPLOAD_MAX_BYTES = env.int("PROOF_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+# A proof larger than this is not attached to the proof form's email (its link opens it).
+EMAIL_ATTACHMENT_MAX_BYTES = env.int("EMAIL_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # A table upload (roster, login report) is refused beyond these, before it can hold a worker: a
 # cohort's roster is tens of rows, a login report for a few weeks some hundreds.
 TABLE_MAX_ROWS = env.int("TABLE_MAX_ROWS", default=5000)

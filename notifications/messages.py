@@ -7,6 +7,7 @@ from django.urls import reverse
 from cohorts.access import Role
 from notifications.models import Notice
 from notifications.outbox import absolute, emails_of_role, notify
+from tickets.selectors import source_proof
 
 
 def red_flag_raised(flag) -> Notice | None:
@@ -76,6 +77,7 @@ def ticket_submitted(ticket) -> Notice | None:
             "rows": [(f.label, ticket.data.get(f.name, "")) for f in fields],
             "url": absolute(reverse("tickets:detail", args=[ticket.pk])),
         },
+        proof=source_proof(ticket),
         zone=ticket.cohort.tzinfo,
     )
 

@@ -1,5 +1,6 @@
 from django.db import models
 
+from certifications.models import Proof
 from cohorts.models import Agent
 
 
@@ -32,6 +33,10 @@ class Notice(models.Model):
     body_html = models.TextField()
     attachment_name = models.CharField(max_length=100, blank=True)
     attachment = models.TextField(blank=True, help_text="A text attachment (the digest's CSV).")
+    proof = models.ForeignKey(
+        Proof, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="A proof file sent with the message (the proof form's screenshot).",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     sending_until = models.DateTimeField(null=True, blank=True, help_text="Claimed by a worker until then.")
     sent_at = models.DateTimeField(null=True, blank=True)

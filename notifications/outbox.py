@@ -66,6 +66,7 @@ def notify(
     context: dict,
     agent: Agent | None = None,
     attachment: tuple[str, str] | None = None,
+    proof=None,
     actor=None,
     zone=None,
 ) -> Notice | None:
@@ -95,6 +96,7 @@ def notify(
                     "body_html": html,
                     "attachment_name": attachment[0] if attachment else "",
                     "attachment": attachment[1] if attachment else "",
+                    "proof": proof,
                 },
             )
     except IntegrityError:  # a concurrent transaction made it first

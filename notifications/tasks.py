@@ -73,6 +73,8 @@ def deliver(notice_id: int) -> bool:
     message.attach_alternative(notice.body_html, "text/html")
     if notice.attachment_name:
         message.attach(notice.attachment_name, notice.attachment, "text/csv")
+    if notice.proof_id:
+        _attach_proof(message, notice.proof)
     try:
         message.send()
     except Exception as exc:
@@ -85,6 +87,16 @@ def deliver(notice_id: int) -> bool:
     )
     logger.info("Sent notice %s to %s", notice.key, ", ".join(notice.recipients))
     return True
+
+
+def _attach_proof(message: EmailMultiAlternatives, proof) -> None:
+    """The proof's file, as it was uploaded, unless it is over EMAIL_ATTACHMENT_MAX_BYTES (the
+    email's link still opens it in the app)."""
+    if proof.file.size > settings.EMAIL_ATTACHMENT_MAX_BYTES:
+        logger.info("Proof %s is too large to attach; the email links to it", proof.pk)
+        return
+    with proof.file.open("rb") as f:
+        message.attach(proof.original_name, f.read(), proof.content_type)
 
 
 def resend_stuck_notices(*, now: datetime.datetime | None = None) -> int:

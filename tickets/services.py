@@ -10,6 +10,7 @@ from cohorts.models import Agent, Cohort
 from core.events import emit, unit
 from tickets.events import TicketDrafted, TicketSubmitted, TicketWithdrawn
 from tickets.models import Ticket, TicketField, TicketType
+from tickets.selectors import proof_source_key
 
 logger = logging.getLogger(__name__)
 
@@ -92,10 +93,6 @@ def draft_from_attempt(attempt) -> Ticket | None:
         source_key=f"attempt:{attempt.pk}",
         by=attempt.recorded_by,
     )
-
-
-def proof_source_key(proof) -> str:
-    return f"proof:{proof.pk}"
 
 
 def draft_from_proof(proof) -> Ticket | None:

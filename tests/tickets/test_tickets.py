@@ -156,6 +156,32 @@ class TestSubmit:
             f"Carrier Cert Completion Form (Aetna): Alice Archer ({agent1.employee_id})",
         ]
 
+    def submit_all(self, tickets, tl1):
+        for ticket in tickets:
+            try:
+                submit_ticket(ticket=ticket, data={}, by=tl1)
+            except TicketIncomplete as missing:  # fill what the form requires
+                submit_ticket(ticket=ticket, data=dict.fromkeys(missing.errors, "x"), by=tl1)
+
+    def test_the_proof_forms_email_carries_the_screenshot(
+        self, agent1, tl1, tasks, destinations, django_capture_on_commit_callbacks
+    ):
+        upload_proof(agent=agent1, task=tasks["ahip"], upload=SimpleUploadedFile("shot.png", PNG), by=tl1)
+        with django_capture_on_commit_callbacks(execute=True):
+            self.submit_all(Ticket.objects.filter(ticket_type__code="esp-tracker-form"), tl1)
+        (message,) = mail.outbox
+        assert message.attachments == [("shot.png", PNG, "image/png")]
+
+    def test_a_proof_too_large_to_attach_is_left_to_the_link(
+        self, agent1, tl1, tasks, destinations, settings, django_capture_on_commit_callbacks
+    ):
+        settings.EMAIL_ATTACHMENT_MAX_BYTES = len(PNG) - 1
+        upload_proof(agent=agent1, task=tasks["ahip"], upload=SimpleUploadedFile("shot.png", PNG), by=tl1)
+        with django_capture_on_commit_callbacks(execute=True):
+            self.submit_all(Ticket.objects.filter(ticket_type__code="esp-tracker-form"), tl1)
+        (message,) = mail.outbox
+        assert message.attachments == [] and "/tickets/" in message.body
+
     def test_the_form_shows_required_errors_beside_the_fields(self, client_for, tl1, agent1, tasks):
         set_task_status(
             agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
