@@ -185,12 +185,13 @@ def tasks_here():
         _tasks_here.reset(token)
 
 
-def hand_over(task, *args) -> None:
-    """Give `task(*args)` (a Celery task) to a worker, or run it here inside `tasks_here()`."""
+def hand_over(task, *args, **options) -> None:
+    """Give `task(*args)` (a Celery task) to a worker, with Celery's `options` (a priority), or
+    run it here inside `tasks_here()`."""
     if _tasks_here.get():
         task(*args)
     else:
-        task.delay(*args)
+        task.apply_async(args, **options)
 
 
 def queue_after_commit(task, *args) -> None:

@@ -241,6 +241,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Celery: Redis in production; a broker in local files when CELERY_BROKER_URL is not set, so
 # `make run` needs no server and its scheduled jobs still run.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# Priorities on Redis (0 first; routine work is 5): urgent notices (red flags, terms, "tell the
+# PM now") go ahead of routine work queued before them.
+REDIS_PRIORITIES = {"priority_steps": list(range(10)), "sep": ":", "queue_order_strategy": "priority"}
 # The health check calls beat or the worker stale when their last minute job is older than this.
 HEARTBEAT_MAX_AGE_SECONDS = env.int("HEARTBEAT_MAX_AGE_SECONDS", default=180)
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -254,6 +257,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         "polling_interval": 0.2,  # the worker looks for new messages five times a second
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_PRIORITIES
+CELERY_TASK_DEFAULT_PRIORITY = 5
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

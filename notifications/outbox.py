@@ -16,7 +16,7 @@ from cohorts.access import Role
 from cohorts.models import Agent
 from core.events import after_commit
 from notifications.models import Notice
-from notifications.tasks import queue
+from notifications.tasks import URGENT, queue
 
 logger = logging.getLogger(__name__)
 
@@ -106,5 +106,5 @@ def notify(
     if reason := _unsent_because.get():
         Notice.objects.filter(pk=notice.pk).update(sent_at=timezone.now(), last_error=f"Not sent: {reason}")
         return notice
-    after_commit(lambda: queue(notice.pk))
+    after_commit(lambda: queue(notice.pk, urgent=kind in URGENT))
     return notice

@@ -19,8 +19,9 @@ logger = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 120  # a worker that claimed a notice and died releases it after this long
 STUCK_AFTER = datetime.timedelta(minutes=10)  # a notice unsent this long lost its message
-# Notices someone waits for: one whose delivery message was lost (a broker restart) goes again a
-# minute later, not ten.
+# Notices someone waits for: they go ahead of routine work, are retried at least once a minute
+# while the mail server is away, and one whose delivery message was lost (a broker restart) goes
+# again a minute later, not ten.
 URGENT = {
     Notice.Kind.RED_FLAG,
     Notice.Kind.AGENT_ISSUE,
@@ -29,6 +30,7 @@ URGENT = {
     Notice.Kind.PASSWORD_RESET,
 }
 URGENT_STUCK_AFTER = datetime.timedelta(minutes=1)
+URGENT_PRIORITY = 0  # on Redis, ahead of routine work (CELERY_TASK_DEFAULT_PRIORITY, 5)
 NOT_QUEUED = "Not queued: "
 
 
@@ -43,11 +45,26 @@ def deliver_notice_task(notice_id: int) -> bool:
     return deliver(notice_id)
 
 
-def queue(notice_id: int) -> None:
-    """Hand a notice to a worker; if the broker is away the notice waits in the outbox for the
-    minute job's resend, and the request that made it still succeeds."""
+@shared_task(
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=2,
+    retry_backoff_max=60,  # while the mail server is away, tried again at least once a minute
+    retry_jitter=False,
+    max_retries=60,
+)
+def deliver_urgent_notice_task(notice_id: int) -> bool:
+    return deliver(notice_id)
+
+
+def queue(notice_id: int, *, urgent: bool = False) -> None:
+    """Hand a notice to a worker, an urgent one ahead of routine work and retried within a
+    minute; if the broker is away the notice waits in the outbox for the minute job's resend,
+    and the request that made it still succeeds."""
     try:
-        hand_over(deliver_notice_task, notice_id)
+        if urgent:
+            hand_over(deliver_urgent_notice_task, notice_id, priority=URGENT_PRIORITY)
+        else:
+            hand_over(deliver_notice_task, notice_id)
     except Exception as exc:
         logger.warning("Could not queue notice %s; the resend job will send it", notice_id, exc_info=True)
         # Marked, so the minute job sends it at its next run, whatever its kind or age.
@@ -111,8 +128,8 @@ def resend_stuck_notices(*, now: datetime.datetime | None = None) -> int:
         Notice.objects.filter(sent_at__isnull=True)
         .filter(untried | Q(created_at__lte=now - STUCK_AFTER))
         .exclude(sending_until__gt=now)
-        .values_list("pk", flat=True)
+        .values_list("pk", "kind")
     )
-    for pk in stuck:
-        queue(pk)
+    for pk, kind in stuck:
+        queue(pk, urgent=kind in URGENT)
     return len(stuck)
