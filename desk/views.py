@@ -5,12 +5,13 @@ the apps' selectors); the views only choose what to read and render it."""
 
 import functools
 
+import weasyprint
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from attendance.models import AttendanceRecord, CorrectiveAction
 from attendance.selectors import agent_accountability
 from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
-from certifications.models import Handoff
+from certifications.models import Handoff, Proof
 from certifications.selectors import agent_record
 from certifications.services import TrackerError, acknowledge_handoff
 from cohorts.access import Action, capabilities, sees_confidential, sees_dashboard, start_page
@@ -357,25 +358,30 @@ def handoff(request, agent_pk: int):
     attendance = list(AttendanceRecord.objects.filter(agent=agent))
     actions = list(CorrectiveAction.objects.filter(agent=agent).select_related("level"))
     handoff_row = Handoff.objects.filter(agent=agent).select_related("to_tl", "moved_by").first()
-    return render(
-        request,
-        "desk/handoff.html",
-        {
-            "agent": agent,
-            "cohort": agent.cohort,
-            "caps": caps,
-            "attendance": attendance,
-            "occurrences": [(r, r.occurrence_labels()) for r in attendance if r.occurrences],
-            "not_done": [c for c in record["cells"] if not c.done],
-            "actions": actions,
-            "handoff": handoff_row,
-            "blockers": readiness_blockers(agent, user=request.user, sees_confidential=caps.confidential),
-            "can_acknowledge": bool(
-                handoff_row and handoff_row.to_tl_id == request.user.pk and not handoff_row.acknowledged_at
-            ),
-            **record,
-        },
-    )
+    context = {
+        "agent": agent,
+        "cohort": agent.cohort,
+        "caps": caps,
+        "attendance": attendance,
+        "occurrences": [(r, r.occurrence_labels()) for r in attendance if r.occurrences],
+        "not_done": [c for c in record["cells"] if not c.done],
+        "actions": actions,
+        "handoff": handoff_row,
+        "blockers": readiness_blockers(agent, user=request.user, sees_confidential=caps.confidential),
+        "can_acknowledge": bool(
+            handoff_row and handoff_row.to_tl_id == request.user.pk and not handoff_row.acknowledged_at
+        ),
+        "done": [c for c in record["cells"] if c.done],
+        "verified_proofs": [p for p in record["proofs"] if p.review == Proof.Review.VERIFIED],
+        **record,
+    }
+    if request.GET.get("format") == "pdf":
+        html = render(request, "desk/handoff_document.html", context).content.decode()
+        pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="handoff-{agent.employee_id}.pdf"'
+        return response
+    return render(request, "desk/handoff.html", context)
 
 
 @login_required

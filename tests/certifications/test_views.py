@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from pypdf import PdfReader
 
 from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote, Handoff, Proof, RedFlag, Task, TaskStatus
@@ -418,9 +419,34 @@ class TestProductionAndHandoff:
         ):
             assert text in html, text
         assert page.context["can_acknowledge"]
-        assert client.post(reverse("desk:handoff_acknowledge", args=[ready.pk])).status_code == 302
+        acknowledged = client.post(reverse("desk:handoff_acknowledge", args=[ready.pk]), follow=True)
         assert Handoff.objects.get().acknowledged_at is not None
+        html = acknowledged.content.decode()  # back on the handoff, with a message that never prints
+        assert '<div aria-live="polite" class="no-print">' in html and "You acknowledged the handoff" in html
         assert client.post(reverse("desk:handoff_acknowledge", args=[ready.pk])).status_code == 403
+
+    def test_the_handoff_holds_the_done_tasks_with_dates_and_the_verified_proofs(
+        self, client_for, pm1, tl1, ready, tasks, week
+    ):
+        client = client_for(pm1)
+        html = client.get(reverse("desk:handoff", args=[ready.pk])).content.decode()
+        for task in tasks.values():
+            assert f"<li><strong>{task.name}</strong>: verified on Wed 25 Nov</li>" in html, task.name
+        proofs = [t for t in tasks.values() if t.requires_proof]
+        assert proofs and all(f"<li><strong>{t.name}</strong>: p.png, verified by" in html for t in proofs)
+        pdf = client.get(reverse("desk:handoff", args=[ready.pk]), {"format": "pdf"})
+        assert pdf["Content-Type"] == "application/pdf"
+        assert pdf["Content-Disposition"] == f'attachment; filename="handoff-{ready.employee_id}.pdf"'
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+        for words in (
+            "Handoff: Alice Archer",
+            "Tasks done",
+            "Verified proofs",
+            "Exam attempts",
+            "Daily notes",
+        ):
+            assert words in text, words
+        assert "Log out" not in text and "ESP Tracker — onboarding week" not in text  # no page furniture
 
     def test_the_handoff_lists_tasks_not_done_and_why(self, client_for, tl1, agent1, tasks, week):
         set_task_status(
