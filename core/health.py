@@ -5,6 +5,7 @@ minute job). One function, used by /healthz and by `manage.py healthcheck`.
 Our own rather than django-health-check: five checks, one JSON answer, and the heartbeats that
 package has no notion of; it would add a dependency and an app for less."""
 
+import logging
 import time
 
 import redis
@@ -12,6 +13,8 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from core.models import Heartbeat
+
+logger = logging.getLogger(__name__)
 
 PARTS = ("beat", "worker")
 
@@ -27,14 +30,18 @@ def _redis_ping(url: str) -> str:
 def health() -> dict:
     started = time.monotonic()
     report = {}
+    ages = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         report["database"] = "ok"
-        ages = Heartbeat.ages()
     except DatabaseError:
         report["database"] = "down"
-        ages = {}
+    if report["database"] == "ok":
+        try:
+            ages = Heartbeat.ages()
+        except DatabaseError:  # not migrated yet: no heartbeat can have been recorded
+            logger.warning("The heartbeats cannot be read (are the migrations applied?)")
     cache_url = settings.CACHE_URL
     report["cache"] = _redis_ping(cache_url) if cache_url.startswith("redis") else "local"
     broker = settings.CELERY_BROKER_URL
