@@ -20,10 +20,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
+import django
+import psycopg2
 import redis
+from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "loadtest"
@@ -38,8 +42,6 @@ CACHE_URL = os.environ.get("LOADTEST_CACHE_URL", "redis://127.0.0.1:6379/13")
 
 
 def fresh_database() -> None:
-    import psycopg2
-
     url = urlparse(DB_URL)
     conn = psycopg2.connect(
         dbname="postgres", user=url.username, password=url.password, host=url.hostname, port=url.port or 5432
@@ -101,8 +103,6 @@ def wait_for_worker(deadline: float) -> None:
 
 def settle_database() -> None:
     """VACUUM ANALYZE after the seed, as autovacuum would soon do (and would do during the run)."""
-    import psycopg2
-
     url = urlparse(DB_URL)
     conn = psycopg2.connect(
         dbname=url.path.lstrip("/"), user=url.username, password=url.password, host=url.hostname,
@@ -117,7 +117,6 @@ def settle_database() -> None:
 def warm_up() -> None:
     """Every worker has served the login page and checked a password before the TLs come, as in a
     server that has been up (a made-up user name: nobody is locked)."""
-    from concurrent.futures import ThreadPoolExecutor
 
     def get(n):
         address = f"http://127.0.0.1:{PORT}/accounts/login/"
@@ -137,6 +136,7 @@ def warm_up() -> None:
 def check(acknowledged: list[dict]) -> dict:
     """Every acknowledged write is in history (by its user, with its value and version), and each
     record holds the last value acknowledged for it."""
+    # The app's modules load once django.setup() has run against the load-test database.
     from django.utils import timezone
 
     from attendance.models import AttendanceRecord
@@ -206,8 +206,6 @@ def main() -> int:
     python = sys.executable
 
     if os.environ.get("LOADTEST_CHECK_ONLY"):
-        import django
-
         django.setup()
         results = json.loads((OUT / "acknowledged.json").read_text())
         print(check(results["acknowledged"]))
@@ -225,8 +223,6 @@ def main() -> int:
     )
     subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     settle_database()
-
-    from aiosmtpd.controller import Controller
 
     class Keep:
         received = 0
@@ -293,8 +289,6 @@ def main() -> int:
     finally:
         stop(processes)
         smtp.stop()
-
-    import django
 
     django.setup()
     results = json.loads((OUT / "acknowledged.json").read_text())
