@@ -1,6 +1,8 @@
 import django_tables2 as tables
 from django.template.loader import get_template
 
+from core.tables import DateColumn, YesNoColumn
+
 BADGES = "attendance/_occurrence_badges.html"
 
 
@@ -55,7 +57,7 @@ class WfmAttendanceTable(tables.Table):
     occurrences = tables.Column(empty_values=(), orderable=False)
     arrived = tables.Column(accessor="arrived_at", verbose_name="Arrived")
     departed = tables.Column(accessor="departed_at", verbose_name="Left")
-    excused = tables.BooleanColumn()
+    excused = YesNoColumn()
     excused_reason = tables.Column(verbose_name="Reason")
 
     class Meta:
@@ -73,7 +75,7 @@ class WfmAttendanceTable(tables.Table):
         )
         order_by = ("-day", "cohort")
 
-    day = tables.DateColumn(format="D j M")
+    day = DateColumn(format="D j M")
 
     def render_occurrences(self, record):
         return occurrence_badges(record)

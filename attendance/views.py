@@ -314,7 +314,8 @@ def matrix(request, pk: int):
     except BadExport:
         return bad_export()
     if fmt:
-        return SafeTableExport(fmt, table).response(f"attendance-{cohort.pk}.{fmt}")
+        export = SafeTableExport(fmt, table, title=f"Attendance {cohort.name}")
+        return export.response(f"attendance-{cohort.pk}.{fmt}")
     return render(request, "attendance/matrix.html", {"cohort": cohort, "caps": caps, "table": table})
 
 
@@ -660,7 +661,8 @@ def wfm_attendance(request):
     except BadExport:
         return bad_export()
     if fmt:
-        return SafeTableExport(fmt, table).response(f"attendance-occurrences.{fmt}")
+        export = SafeTableExport(fmt, table, title="Attendance occurrences")
+        return export.response(f"attendance-occurrences.{fmt}")
     return render(
         request,
         "attendance/wfm.html",

@@ -158,7 +158,10 @@ def _filtered(rows: list, query: str, show: str, sort: str) -> list:
 def _export(cohort, tasks, rows, note_day, fmt) -> HttpResponse:
     """The grid in the sheet's column order: agent, employee ID, each task, then the notes."""
     notes_header = f"Notes {note_day:%Y-%m-%d}" if note_day else "Notes"
-    data = tablib.Dataset(headers=["Agent", "Employee ID", *[t.name for t in tasks], notes_header])
+    data = tablib.Dataset(
+        headers=["Agent", "Employee ID", *[t.name for t in tasks], notes_header],
+        title=f"Tracker {cohort.name}"[:31],
+    )
     for row in rows:
         cells = [
             c.label + ("" if c.done or c.state == "upcoming" else f" ({c.state_label.lower()})")

@@ -30,6 +30,11 @@ def bad_export() -> HttpResponse:
     return HttpResponse("Export as csv or xlsx.", status=400, content_type="text/plain")
 
 
+def sheet_title(text: str) -> str:
+    """A name Excel accepts for a sheet: at most 31 characters, none of []:*?/\\."""
+    return "".join(" " if c in "[]:*?/\\" else c for c in text).strip()[:31] or "Sheet"
+
+
 def neutralise(value):
     """The value as a spreadsheet must show it: text that would start a formula gets a leading
     apostrophe (shown as text, never evaluated); numbers, dates and other values pass as they are."""
@@ -43,7 +48,11 @@ def neutralised(row) -> list:
 
 
 class SafeTableExport(TableExport):
-    """django-tables2's export with every cell neutralised."""
+    """django-tables2's export with every cell neutralised, and the sheet named for what it holds
+    (not tablib's "Tablib Dataset")."""
+
+    def __init__(self, export_format, table, *, title: str, **kwargs):
+        super().__init__(export_format, table, dataset_kwargs={"title": sheet_title(title)}, **kwargs)
 
     def table_to_dataset(self, table, exclude_columns, dataset_kwargs=None):
         dataset = super().table_to_dataset(table, exclude_columns, dataset_kwargs)

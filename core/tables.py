@@ -1,5 +1,6 @@
 """Tables (django-tables2) configured from the request, with what the user may ask for bounded."""
 
+import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger
 
 # The most rows a page of any table shows, whatever ?per_page asks for.
@@ -28,3 +29,23 @@ def configure(request, table, *, per_page: int | None = None):
     except (EmptyPage, PageNotAnInteger):
         table.page = table.paginator.page(table.paginator.num_pages)
     return table
+
+
+YES, NO = "yes", "no"  # the one yes/no of pages, CSV and XLSX alike (the digest's CSV too)
+
+
+class YesNoColumn(tables.Column):
+    """A true/false fact shown as "yes" or "no" on the page and in every export."""
+
+    def render(self, value):
+        return YES if value else NO
+
+    def value(self, value):
+        return YES if value else NO
+
+
+class DateColumn(tables.DateColumn):
+    """A date shown in the page's format, exported as a real date (a date cell in XLSX, ISO in CSV)."""
+
+    def value(self, value):
+        return value

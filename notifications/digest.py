@@ -11,6 +11,7 @@ from django.utils import timezone
 from attendance.services import mark_reported, occurrences_for_wfm
 from cohorts.models import Cohort, Schedule
 from core.exports import neutralised
+from core.tables import NO, YES
 from notifications import messages
 from notifications.models import Notice
 from notifications.outbox import render
@@ -48,7 +49,7 @@ def digest_csv(groups) -> str:
                             "; ".join(r.occurrence_labels()) or "none (corrected)",
                             r.arrived_at.astimezone(tz).strftime("%H:%M") if r.arrived_at else "",
                             r.departed_at.astimezone(tz).strftime("%H:%M") if r.departed_at else "",
-                            "yes" if r.excused else "no",
+                            YES if r.excused else NO,
                             r.excused_reason,
                         ]
                     )
