@@ -28,6 +28,7 @@ import django
 import psycopg2
 import redis
 from aiosmtpd.controller import Controller
+from run import fresh_database  # bench/run.py: the bench's own
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "loadtest"
@@ -39,19 +40,6 @@ MINUTES = float(os.environ.get("LOADTEST_MINUTES", "2"))
 WORKERS = int(os.environ.get("LOADTEST_WORKERS", "4"))
 BROKER_URL = os.environ.get("LOADTEST_BROKER_URL", "redis://127.0.0.1:6379/14")
 CACHE_URL = os.environ.get("LOADTEST_CACHE_URL", "redis://127.0.0.1:6379/13")
-
-
-def fresh_database() -> None:
-    url = urlparse(DB_URL)
-    conn = psycopg2.connect(
-        dbname="postgres", user=url.username, password=url.password, host=url.hostname, port=url.port or 5432
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        name = url.path.lstrip("/")
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def free(port: int) -> bool:
@@ -211,7 +199,7 @@ def main() -> int:
         print(check(results["acknowledged"]))
         return 0
     print(f"== fresh database, {TLS} cohorts this week")
-    fresh_database()
+    fresh_database(DB_URL)
     for db in (BROKER_URL, CACHE_URL):
         redis.Redis.from_url(db).flushdb()
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)

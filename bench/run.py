@@ -31,10 +31,11 @@ BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/15")
 ACTIVE = [int(n) for n in os.environ.get("BENCH_ACTIVE", "8,50").split(",")]
 
 
-def fresh_database() -> None:
+def fresh_database(database_url: str = DB_URL) -> None:
+    """Drop and create the database `database_url` names (the bench's, or the load test's)."""
     import psycopg2
 
-    url = urlparse(DB_URL)
+    url = urlparse(database_url)
     name = url.path.lstrip("/")
     conn = psycopg2.connect(
         dbname="postgres", user=url.username, password=url.password, host=url.hostname, port=url.port or 5432

@@ -83,6 +83,7 @@ def notify(
         return None
     with timezone.override(zone or timezone.get_current_timezone()):
         subject, text, html = render(template, context)
+    reason = _unsent_because.get()
     try:
         with transaction.atomic():
             notice, created = Notice.objects.get_or_create(
@@ -97,14 +98,15 @@ def notify(
                     "attachment_name": attachment[0] if attachment else "",
                     "attachment": attachment[1] if attachment else "",
                     "proof": proof,
+                    # Kept unsent (demo data): recorded as if sent, saying why it was not.
+                    **({"sent_at": timezone.now(), "last_error": f"Not sent: {reason}"} if reason else {}),
                 },
             )
     except IntegrityError:  # a concurrent transaction made it first
         return None
     if not created:
         return None
-    if reason := _unsent_because.get():
-        Notice.objects.filter(pk=notice.pk).update(sent_at=timezone.now(), last_error=f"Not sent: {reason}")
+    if reason:
         return notice
     after_commit(lambda: queue(notice.pk, urgent=kind in URGENT))
     return notice
