@@ -1,8 +1,46 @@
-"""Reads of accountability that pages in other apps show."""
+"""Reads of attendance and accountability that pages in other apps show."""
+
+import datetime
+from collections import Counter, defaultdict
+
+from django.db.models import Q
 
 from attendance.accountability import current_level
 from attendance.forms import AgentIssueForm
-from attendance.models import AgentIssue, CorrectiveAction, Recommendation
+from attendance.models import (
+    AgentIssue,
+    AttendanceRecord,
+    Classification,
+    CorrectiveAction,
+    Occurrence,
+    Recommendation,
+)
+
+# How the dashboard groups occurrences per day: each kind of Occurrence in one of three.
+GROUP_OF = {
+    Occurrence.LATE: "Late",
+    Occurrence.LATE_PARTIAL: "Late",
+    Occurrence.LEFT_EARLY: "Left early",
+    Occurrence.LEFT_EARLY_PARTIAL: "Left early",
+    Occurrence.ABSENT: "Absent",
+}
+OCCURRENCE_GROUPS = ("Late", "Left early", "Absent")
+
+
+def occurrences_by_day(cohort_ids) -> dict[int, dict[datetime.date, Counter]]:
+    """Each cohort's occurrences per day by group (late, left early, absent), counted as the
+    records name them (a late arrival and an early leave on one day are two; an absence is
+    one), excused ones included as WFM gets them. One query."""
+    found: dict[int, dict[datetime.date, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    rows = (
+        AttendanceRecord.objects.filter(cohort_id__in=cohort_ids)
+        .filter(Q(absent=True) | ~Q(arrival_occurrence="") | ~Q(departure_occurrence=""))
+        .values_list("cohort_id", "day", "absent", "arrival_occurrence", "departure_occurrence")
+    )
+    for cohort_id, day, absent, arrival, departure in rows:
+        for kind in Classification(arrival=arrival, departure=departure, absent=absent).occurrences:
+            found[cohort_id][day][GROUP_OF[kind]] += 1
+    return found
 
 
 def agent_accountability(agent, forms: dict | None = None) -> dict:

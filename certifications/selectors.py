@@ -10,7 +10,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Min
 
 from certifications.models import (
     OPEN_STATES,
@@ -294,3 +294,40 @@ def agent_record(agent: Agent, *, user, caps, now: datetime.datetime) -> dict:
         "note_day": today if agent.cohort.day_number(today) else None,
         "statuses": Status.choices,
     }
+
+
+def done_on(zones: dict) -> dict[tuple[int, int], datetime.date]:
+    """The day (in the agent's cohort's zone: `zones` maps agent ids to zones) on which each cell
+    that is done now became done, from the dated facts: its first passed exam attempt, else the
+    start of its status history's last run of done records, else (a status imported or written
+    without history) when the status was last saved. Cells not done now are absent: what is done
+    is the current fact, only its date comes from the past. Three queries, however many agents."""
+    agent_ids = list(zones)
+    done = {
+        (agent_id, task_id): updated_at
+        for agent_id, task_id, updated_at in TaskStatus.objects.of(agent_ids)
+        .filter(status__in=TaskStatus.DONE)
+        .values_list("agent_id", "task_id", "updated_at")
+    }
+    run_start: dict[tuple[int, int], datetime.datetime | None] = {}
+    changes = (
+        TaskStatus.history.filter(agent_id__in=agent_ids)
+        .order_by("history_date", "history_id")
+        .values_list("agent_id", "task_id", "status", "history_date")
+    )
+    for agent_id, task_id, status, when in changes.iterator():
+        key = (agent_id, task_id)
+        if key in done:
+            run_start[key] = (run_start.get(key) or when) if status in TaskStatus.DONE else None
+    days = {
+        key: (run_start.get(key) or saved).astimezone(zones[key[0]]).date() for key, saved in done.items()
+    }
+    passed = (
+        ExamAttempt.objects.filter(agent_id__in=agent_ids, passed=True)
+        .values_list("agent_id", "task_id")
+        .annotate(first=Min("taken_on"))
+    )
+    for agent_id, task_id, first in passed:
+        if (agent_id, task_id) in days:
+            days[agent_id, task_id] = first
+    return days

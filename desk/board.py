@@ -10,7 +10,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
@@ -80,6 +80,13 @@ class AgentLine:
             (r.pk, r.version, r.absent, r.excused) if r else None,
             (self.open_flags, self.pending_caps, self.cap_rank),
         )
+
+
+def pace_on(cohort: Cohort, tasks: list[Task], day: datetime.date) -> int:
+    """Percent of the cohort's task cells that should be done by the end of `day`, by the
+    tasks' due days (the same for every agent)."""
+    due = sum(1 for t in tasks if t.due_date(cohort) <= day)
+    return round(100 * due / len(tasks)) if tasks else 0
 
 
 @dataclass
@@ -167,8 +174,7 @@ class CohortDay:
     def pace(self) -> int:
         """Percent of the cohort's task cells that should be done by the end of today, by the
         due days: where the cohort should be."""
-        due = sum(1 for t in self.tasks if t.due_date(self.cohort) <= self.day)
-        return round(100 * due / len(self.tasks)) if self.tasks else 0
+        return pace_on(self.cohort, self.tasks, self.day)
 
     def overall(self) -> int:
         cells = len(self.lines) * len(self.tasks) or 1
@@ -339,15 +345,4 @@ def active_cohorts(queryset) -> list[Cohort]:
     """Cohorts in their ESP week, by start date."""
     return list(
         queryset.filter(status=Cohort.Status.ACTIVE).select_related("tl", "pm").order_by("start_date", "name")
-    )
-
-
-def occurrence_counts(cohorts: list[Cohort]) -> dict[int, int]:
-    """Occurrences in each cohort's ESP week."""
-    q = Q(absent=True) | ~Q(arrival_occurrence="") | ~Q(departure_occurrence="")
-    return dict(
-        AttendanceRecord.objects.filter(cohort__in=cohorts)
-        .filter(q)
-        .values_list("cohort_id")
-        .annotate(n=Count("id"))
     )

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Min
 
-from certifications.models import Task, TaskStatus
+from attendance.selectors import occurrences_by_day
+from certifications.models import Task
+from certifications.selectors import done_on
 from cohorts.models import Agent, Cohort
 from core.fragments import digest
-from desk.board import collect, occurrence_counts
+from desk.board import collect, pace_on
+from desk.charts import Chart, week_chart
 
 
 @dataclass
@@ -23,6 +25,39 @@ class AgentMention:
     agent: Agent
     url: str
     risks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TaskPace:
+    """One task's completion in a cohort against where it should be today."""
+
+    task: Task
+    percent: int  # of the cohort's agents with the task done
+    due_number: int  # the ESP day it is due on
+    due_by_today: bool  # every agent should have it done by the end of today
+
+    @property
+    def expected(self) -> int:
+        return 100 if self.due_by_today else 0
+
+
+@dataclass
+class DayPoint:
+    """One ESP day of a cohort: task cells done by its end against the pace, and its occurrences."""
+
+    day: datetime.date
+    number: int
+    pace: int
+    done: int | None  # None for a day still to come
+    occurrences: dict[str, int]
+
+    @property
+    def label(self) -> str:
+        return f"Day {self.number} · {self.day:%a %-d %b}"
+
+    @property
+    def occurrence_total(self) -> int:
+        return sum(self.occurrences.values())
 
 
 @dataclass
@@ -40,22 +75,47 @@ class CohortSummary:
     occurrences: int
     at_risk: list[AgentMention]
     ready: list[AgentMention]
+    task_pace: list[TaskPace] = field(default_factory=list)
+    days: list[DayPoint] = field(default_factory=list)
     key: str = ""  # what it is cached under; also the key of its parts of the page
 
     @classmethod
-    def of(cls, day, occurrences: int) -> "CohortSummary":
+    def of(cls, day, done_on: dict, occurrences: dict) -> "CohortSummary":
+        """`done_on` is certifications.selectors.done_on for the cohort's agents, `occurrences`
+        attendance.selectors.occurrences_by_day for the cohort."""
+        cohort, today = day.cohort, day.day
+        completion = day.completion()
+        cells = len(day.lines) * len(day.tasks) or 1
+        keys = {(line.agent.pk, t.pk) for line in day.lines for t in day.tasks}
+        dates = [d for key, d in done_on.items() if key in keys]
+        points = [
+            DayPoint(
+                d,
+                n,
+                pace_on(cohort, day.tasks, d),
+                # today's figure is the current one, as the table's overall: done by now
+                None if d > today else round(100 * sum(1 for f in dates if d == today or f <= d) / cells),
+                dict(occurrences.get(d, {})),
+            )
+            for n, d in enumerate(cohort.esp_days, 1)
+        ]
         return cls(
-            cohort=day.cohort,
+            cohort=cohort,
             day_number=day.day_number,
             agents=len(day.lines),
-            completion=day.completion(),
+            completion=completion,
             overall=day.overall(),
             pace=day.pace(),
             overdue_agents=[line.agent.pk for line in day.overdue_lines],
             due_today_agents=[line.agent.pk for line in day.attending if line.due_today],
-            occurrences=occurrences,
+            occurrences=sum(p.occurrence_total for p in points if p.day <= today),
             at_risk=[AgentMention(line.agent, line.url, line.risks) for line in day.at_risk],
             ready=[AgentMention(line.agent, line.url) for line in day.ready],
+            task_pace=[
+                TaskPace(task, percent, min(task.due_day, cohort.day_count), task.due_date(cohort) <= today)
+                for task, percent in completion
+            ],
+            days=points,
         )
 
     @property
@@ -77,29 +137,18 @@ def cohort_summaries(cohorts: list[Cohort], *, user, sees_confidential: bool) ->
     found = cache.get_many(list(keys.values()))
     missing = [c for c in cohorts if keys[c.pk] not in found]
     if missing:
-        occurrences = occurrence_counts(missing)
+        days = collect(missing, user=user, sees_confidential=sees_confidential)
+        zones = {line.agent.pk: day.cohort.tzinfo for day in days for line in day.lines}
+        done = done_on(zones)
+        occurrences = occurrences_by_day([c.pk for c in missing])
         made = {}
-        for day in collect(missing, user=user, sees_confidential=sees_confidential):
-            summary = CohortSummary.of(day, occurrences.get(day.cohort.pk, 0))
+        for day in days:
+            summary = CohortSummary.of(day, done, occurrences.get(day.cohort.pk, {}))
             summary.key = keys[day.cohort.pk]
             made[summary.key] = summary
         cache.set_many(made, settings.PAGE_CACHE_SECONDS)
         found |= made
     return [found[keys[c.pk]] for c in cohorts]
-
-
-def completion_by_day(summary: CohortSummary) -> list[tuple[datetime.date, int]]:
-    """Percent of the cohort's task cells done by the end of each ESP day so far (from history)."""
-    cohort = summary.cohort
-    first_done = (
-        TaskStatus.history.filter(agent__cohort=cohort, status__in=TaskStatus.DONE)
-        .values("agent_id", "task_id")
-        .annotate(first=Min("history_date"))
-    )
-    cells = summary.agents * len(summary.completion) or 1
-    firsts = [row["first"].astimezone(cohort.tzinfo).date() for row in first_done]
-    today = cohort.local_today()
-    return [(d, round(100 * sum(1 for f in firsts if f <= d) / cells)) for d in cohort.esp_days if d <= today]
 
 
 @dataclass
@@ -159,56 +208,20 @@ def past_outcomes(completed: list[Cohort]) -> list[WeekOutcome]:
     return outcomes
 
 
-@dataclass
-class Column:
-    label: str  # the week and the value, for the column's tooltip
-    x: float
-    y: float
-    height: float
-
-
-@dataclass
-class Series:
-    title: str
-    columns: list[Column]
-    latest: str
-    color: str
-    column_width: float
-
-
-CHART_WIDTH, CHART_HEIGHT = 360, 60
-
-
-def outcome_charts(outcomes: list[WeekOutcome]) -> list[Series]:
-    """Past weeks as three small column charts, each on its own scale: finished on time,
-    average days to ready and attrition (server-side SVG geometry, no script)."""
+def outcome_charts(outcomes: list[WeekOutcome]) -> list[Chart]:
+    """Past weeks as three column charts, each on its own scale: finished on time, average days
+    to ready and attrition."""
     if not outcomes:
         return []
-    step = CHART_WIDTH / len(outcomes)
-
-    def series(title: str, values: list[float | None], unit: str, top: float, color: str) -> Series:
-        top = top or 1
-        columns = []
-        for i, (outcome, value) in enumerate(zip(outcomes, values, strict=True)):
-            height = 0 if value is None else round(CHART_HEIGHT * min(value, top) / top, 1)
-            shown = "no agent ready" if value is None else f"{value:g}{unit}"
-            columns.append(
-                Column(
-                    f"Week of {outcome.week:%-d %b}: {shown}",
-                    round(i * step, 1),
-                    CHART_HEIGHT - height,
-                    height,
-                )
-            )
-        latest = values[-1]
-        return Series(
-            title, columns, "—" if latest is None else f"{latest:g}{unit}", color, round(step * 0.7, 1)
-        )
-
     days = [o.days_to_ready for o in outcomes]
     longest = max((d for d in days if d is not None), default=0)
+    weeks = [o.week for o in outcomes]
     return [
-        series("Finished on time", [o.on_time_percent for o in outcomes], "%", 100, "#198754"),
-        series("Average days to ready", days, " days", longest, "#0d6efd"),
-        series("Attrition", [o.attrition_percent for o in outcomes], "%", 100, "#b02a37"),
+        week_chart(
+            "on-time", "Finished on time", weeks, [o.on_time_percent for o in outcomes], "%", 100, "#198754"
+        ),
+        week_chart("days-to-ready", "Average days to ready", weeks, days, " days", longest, "#0d6efd"),
+        week_chart(
+            "attrition", "Attrition", weeks, [o.attrition_percent for o in outcomes], "%", 100, "#b02a37"
+        ),
     ]

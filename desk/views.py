@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from attendance.models import AttendanceRecord, CorrectiveAction
-from attendance.selectors import agent_accountability
+from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability
 from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
 from certifications.models import Handoff, Proof
 from certifications.selectors import agent_record
@@ -34,9 +34,9 @@ from core.fragments import digest
 from core.history import history_entries
 from core.urls import DAY, ID, ID2, UrlPattern
 from desk.board import active_cohorts, collect
+from desk.charts import cohort_charts
 from desk.dashboard import (
     cohort_summaries,
-    completion_by_day,
     outcome_charts,
     past_outcomes,
     recent_completed,
@@ -154,14 +154,11 @@ def dashboard(request):
     visible = Cohort.objects.visible_to(request.user, Action.RECORDS)
     cohorts = active_cohorts(visible)
     completed = recent_completed(visible)
-    selected = next((c for c in cohorts if str(c.pk) == request.GET.get("cohort")), None)
-    selected = selected or (cohorts[0] if cohorts else None)
     confidential = sees_confidential(request.user)
     version = digest(
         (
             [(c.pk, c.revision, c.phase()) for c in cohorts],
             [(c.pk, c.revision) for c in completed],
-            selected and selected.pk,
             confidential,
         )
     )
@@ -171,19 +168,13 @@ def dashboard(request):
         """What the cached dashboard shows: built only when the cache misses, and then only the
         summaries of cohorts whose revision changed."""
         summaries = cohort_summaries(cohorts, user=request.user, sees_confidential=confidential)
-        chosen = next((s for s in summaries if s.cohort == selected), None)
         return {
             "cohort_days": summaries,
             "tasks": [task for task, _ in summaries[0].completion] if summaries else [],
             "at_risk": [(s, s.at_risk) for s in summaries if s.at_risk],
             "at_risk_count": sum(s.at_risk_count for s in summaries),
             "ready": [(s, mention) for s in summaries for mention in s.ready],
-            "selected": chosen,
-            "by_day_bars": [
-                (f"Day {n} · {d:%a %-d %b}", v) for n, (d, v) in enumerate(completion_by_day(chosen), 1)
-            ]
-            if chosen
-            else [],
+            "charts": [(s, cohort_charts(s, OCCURRENCE_GROUPS)) for s in summaries],
         }
 
     @functools.cache

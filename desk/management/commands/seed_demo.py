@@ -290,6 +290,14 @@ class Command(BaseCommand):
                     expected_version=cell.version if cell else 0,
                     by=tl,
                 )
+                # The week happened over its days: date the change on the day the task was
+                # worked (its due day, or today), as the dashboard's by-day chart reads it.
+                worked = min(task.due_date(cohort), days_begun[-1])
+                TaskStatus.history.filter(agent=agent, task=task).update(
+                    history_date=datetime.datetime.combine(
+                        worked, datetime.time(14, rng.randint(0, 59)), cohort.tzinfo
+                    )
+                )
             for day in days_begun[:-1] if not past else days_begun:
                 DailyNote.objects.create(
                     agent=agent,
