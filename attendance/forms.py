@@ -2,9 +2,11 @@ import datetime
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 
 from attendance.models import CorrectiveLevel
 from cohorts.models import Cohort
+from core.forms import MarksInvalidFields
 from core.uploads import check_table_upload
 from core.validators import sane_date
 
@@ -13,7 +15,7 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "class": "form-control form
 CHECKBOX = forms.CheckboxInput(attrs={"class": "form-check-input"})
 
 
-class RollCallRowForm(forms.Form):
+class RollCallRowForm(MarksInvalidFields, forms.Form):
     """One agent's row of the roll call; times are in the cohort's zone."""
 
     arrival = forms.TimeField(required=False, error_messages=TIME_ERRORS, widget=TIME_WIDGET)
@@ -27,15 +29,6 @@ class RollCallRowForm(forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": "why excused"}),
     )
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
 
     def clean(self):
         data = super().clean()
@@ -184,4 +177,51 @@ class ApprovalForm(forms.Form):
         data = super().clean()
         if data.get("decision") == "decline" and not (data.get("reason") or "").strip():
             self.add_error("reason", "Say why the step is declined.")
+        return data
+
+
+class WfmFilterForm(MarksInvalidFields, forms.Form):
+    """The WFM page's filter: any range of days, any cohort the viewer may see (active or not).
+    An empty range is the last WFM_DEFAULT_DAYS days; `day` (the digest's links) is a one-day range."""
+
+    start = forms.DateField(
+        label="From", required=False, validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="To", required=False, validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    cohort = forms.ModelChoiceField(
+        queryset=Cohort.objects.none(), required=False, empty_label="All cohorts", label="Cohort"
+    )
+
+    def __init__(self, data, *, cohorts, today: datetime.date, **kwargs):
+        data = data.copy()
+        day = data.pop("day", [""])[-1]
+        if day and not data.get("start") and not data.get("end"):
+            data["start"] = data["end"] = day
+        if not data.get("start") and not data.get("end"):  # shown in the fields, as it is applied
+            data["end"] = today.isoformat()
+            data["start"] = (today - datetime.timedelta(days=settings.WFM_DEFAULT_DAYS - 1)).isoformat()
+        super().__init__(data, **kwargs)
+        self.today = today
+        self.fields["cohort"].queryset = cohorts
+        self.fields["cohort"].label_from_instance = lambda c: f"{c.name} ({c.get_status_display().lower()})"
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm"
+                if isinstance(field, forms.ModelChoiceField)
+                else "form-control form-control-sm"
+            )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        end = data.get("end") or self.today
+        start = data.get("start") or end - datetime.timedelta(days=settings.WFM_DEFAULT_DAYS - 1)
+        if start > end:
+            self.add_error("end", "The range ends before it starts.")
+        elif (end - start).days >= settings.WFM_MAX_DAYS:
+            self.add_error("end", f"Choose at most {settings.WFM_MAX_DAYS} days.")
+        data["start"], data["end"] = start, end
         return data

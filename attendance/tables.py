@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.template.loader import get_template
 
-from core.tables import DateColumn, YesNoColumn
+from core.tables import DateColumn, LocalTimeColumn, YesNoColumn
 
 BADGES = "attendance/_occurrence_badges.html"
 
@@ -55,8 +55,8 @@ class WfmAttendanceTable(tables.Table):
     agent = tables.Column(accessor="agent", order_by=("agent__last_name", "agent__first_name"))
     employee_id = tables.Column(accessor="agent__employee_id", verbose_name="Employee ID")
     occurrences = tables.Column(empty_values=(), orderable=False)
-    arrived = tables.Column(accessor="arrived_at", verbose_name="Arrived")
-    departed = tables.Column(accessor="departed_at", verbose_name="Left")
+    arrived = LocalTimeColumn(accessor="arrived_at", verbose_name="Arrived", zone=lambda r: r.cohort.tzinfo)
+    departed = LocalTimeColumn(accessor="departed_at", verbose_name="Left", zone=lambda r: r.cohort.tzinfo)
     excused = YesNoColumn()
     excused_reason = tables.Column(verbose_name="Reason")
 
@@ -82,18 +82,3 @@ class WfmAttendanceTable(tables.Table):
 
     def value_occurrences(self, record):
         return occurrence_text(record)
-
-    def _local(self, value, record):
-        return value.astimezone(record.cohort.tzinfo).strftime("%H:%M") if value else "—"
-
-    def render_arrived(self, value, record):
-        return self._local(value, record)
-
-    def render_departed(self, value, record):
-        return self._local(value, record)
-
-    def value_arrived(self, value, record):
-        return self._local(value, record)
-
-    def value_departed(self, value, record):
-        return self._local(value, record)

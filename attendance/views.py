@@ -38,6 +38,7 @@ from attendance.forms import (
     ReclassifyForm,
     RollCallRowForm,
     TimekeepingUploadForm,
+    WfmFilterForm,
 )
 from attendance.models import AttendancePolicy, AttendanceRecord, CorrectiveAction, Occurrence, Recommendation
 from attendance.services import (
@@ -639,21 +640,20 @@ def issue_report(request, agent_pk: int):
 @login_required
 @require_GET
 def wfm_attendance(request):
-    """Read-only attendance across the active cohorts: every occurrence of their ESP weeks."""
-    cohorts = Cohort.objects.filter(cohort_filter(request.user, Action.ATTENDANCE)).filter(
-        status=Cohort.Status.ACTIVE
+    """Read-only attendance across every cohort the viewer may see, active or not: each
+    occurrence in a range of days (the last two weeks unless chosen), on the page and exported."""
+    cohorts = Cohort.objects.filter(cohort_filter(request.user, Action.ATTENDANCE)).order_by(
+        "-start_date", "name"
     )
+    form = WfmFilterForm(request.GET, cohorts=cohorts, today=timezone.localdate())
+    if not form.is_valid():
+        return render(request, "attendance/wfm.html", {"form": form, "table": None}, status=400)
+    start, end, chosen = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["cohort"]
     records = (
-        AttendanceRecord.objects.filter(cohort__in=cohorts)
+        AttendanceRecord.objects.filter(cohort__in=[chosen] if chosen else cohorts, day__range=(start, end))
         .filter(Q(absent=True) | ~Q(arrival_occurrence="") | ~Q(departure_occurrence=""))
         .select_related("cohort", "agent")
     )
-    day = _parse_day(request.GET.get("day", ""))
-    if day:
-        records = records.filter(day=day)
-    cohort_id = request.GET.get("cohort", "")
-    if cohort_id.isascii() and cohort_id.isdigit():
-        records = records.filter(cohort_id=int(cohort_id))
     table = WfmAttendanceTable(records)
     tables.configure(request, table, per_page=100)
     try:
@@ -662,9 +662,6 @@ def wfm_attendance(request):
         return bad_export()
     if fmt:
         export = SafeTableExport(fmt, table, title="Attendance occurrences")
-        return export.response(f"attendance-occurrences.{fmt}")
-    return render(
-        request,
-        "attendance/wfm.html",
-        {"table": table, "cohorts": list(cohorts.order_by("name")), "day": day, "cohort_id": cohort_id},
-    )
+        return export.response(f"attendance-occurrences-{start:%Y-%m-%d}-to-{end:%Y-%m-%d}.{fmt}")
+    context = {"form": form, "table": table, "start": start, "end": end, "chosen": chosen}
+    return render(request, "attendance/wfm.html", context)

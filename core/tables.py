@@ -1,5 +1,7 @@
 """Tables (django-tables2) configured from the request, with what the user may ask for bounded."""
 
+import datetime
+
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger
 
@@ -49,3 +51,21 @@ class DateColumn(tables.DateColumn):
 
     def value(self, value):
         return value
+
+
+class LocalTimeColumn(tables.Column):
+    """An aware datetime shown as the time of day in its row's zone (`zone(record)`): "09:40" on
+    the page, a real time cell in XLSX (ISO in CSV), empty when there is none."""
+
+    def __init__(self, *args, zone, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone
+
+    def _local(self, value, record) -> datetime.time | None:
+        return value.astimezone(self.zone(record)).time().replace(second=0, microsecond=0) if value else None
+
+    def render(self, value, record):
+        return self._local(value, record).strftime("%H:%M")
+
+    def value(self, value, record):
+        return self._local(value, record)

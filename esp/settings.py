@@ -208,6 +208,9 @@ PROOF_UPLOAD_MAX_BYTES = env.int("PROOF_UPLOAD_MAX_BYTES", default=5 * 1024 * 10
 EMAIL_ATTACHMENT_MAX_BYTES = env.int("EMAIL_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 # A table upload (roster, login report) is refused beyond these, before it can hold a worker: a
 # cohort's roster is tens of rows, a login report for a few weeks some hundreds.
+# The WFM page: the range it shows when none is chosen, and the longest it shows at once.
+WFM_DEFAULT_DAYS = env.int("WFM_DEFAULT_DAYS", default=14)
+WFM_MAX_DAYS = env.int("WFM_MAX_DAYS", default=366)
 TABLE_MAX_ROWS = env.int("TABLE_MAX_ROWS", default=5000)
 TABLE_MAX_COLUMNS = env.int("TABLE_MAX_COLUMNS", default=50)
 TABLE_MAX_UNCOMPRESSED_BYTES = env.int("TABLE_MAX_UNCOMPRESSED_BYTES", default=20 * 1024 * 1024)

@@ -64,3 +64,12 @@ def test_xlsx_dates_are_dates_and_sheets_are_named(client_for, wfm1, tl1, two_da
     assert xlsx_rows(tracker)[0] == f"Tracker {cohort1.name}"
     matrix = export(tl, reverse("attendance:matrix", args=[cohort1.pk]), "xlsx")
     assert xlsx_rows(matrix)[0] == f"Attendance {cohort1.name}"
+
+
+def test_xlsx_times_are_times_in_the_cohorts_zone(client_for, wfm1, two_days):
+    client, url = client_for(wfm1), reverse("attendance:wfm")
+    _, rows = xlsx_rows(export(client, url, "xlsx"))
+    late = next(r for r in rows if r["Agent"] == "Ben Brook")
+    assert late["Arrived"] == datetime.time(9, 40)  # a time cell, 09:40 in New York (14:40 UTC)
+    assert next(r for r in rows if r["Agent"] != "Ben Brook")["Arrived"] is None  # absent: an empty cell
+    assert "09:40" in client.get(url).content.decode()

@@ -228,3 +228,49 @@ class TestWfm:
                 agent=agent, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl1
             )
         assert count_queries(lambda: client.get(reverse("attendance:wfm"))) == few
+
+    def test_any_range_across_every_cohort_finished_or_not(self, client_for, wfm1, tl1, agent1, week):
+        """A finished cohort's days stay within reach: WFM asks about last month too."""
+        past = CohortFactory(
+            name="October", tl=tl1, start_date=datetime.date(2026, 10, 5), status="completed"
+        )
+        old = AgentFactory(cohort=past, first_name="Olga")
+        week.move_to(datetime.datetime(2026, 10, 6, 17, tzinfo=datetime.UTC))
+        record_attendance(
+            agent=old, day=datetime.date(2026, 10, 6), entry=Entry(absent=True), expected_version=None, by=tl1
+        )
+        week.move_to(datetime.datetime(2026, 11, 25, 17, tzinfo=datetime.UTC))
+        record_attendance(
+            agent=agent1, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl1
+        )
+        client, url = client_for(wfm1), reverse("attendance:wfm")
+
+        def names(**query):
+            response = client.get(url, query)
+            assert response.status_code == 200
+            return sorted(r.record.agent.first_name for r in response.context["table"].rows)
+
+        assert names() == ["Alice"]  # the last two weeks unless a range is chosen
+        assert names(start="2026-10-01", end="2026-11-30") == ["Alice", "Olga"]
+        assert names(start="2026-10-01", end="2026-11-30", cohort=past.pk) == ["Olga"]
+        assert names(day="2026-10-06") == ["Olga"]  # the digest's one-day link
+        page = client.get(url, {"start": "2026-10-01", "end": "2026-11-30"}).content.decode()
+        assert "Thu 1 Oct – Mon 30 Nov 2026 · all cohorts" in page and "October (completed)" in page
+        export = client.get(url, {"start": "2026-10-01", "end": "2026-11-30", "_export": "csv"})
+        assert "attendance-occurrences-2026-10-01-to-2026-11-30.csv" in export["Content-Disposition"]
+        assert "Olga" in export.content.decode()
+
+    @pytest.mark.parametrize(
+        "query, field, message",
+        [
+            ({"start": "2026-13-01"}, "start", "Enter a valid date."),
+            ({"start": "2026-11-25", "end": "2026-11-01"}, "end", "The range ends before it starts."),
+            ({"start": "2024-01-01", "end": "2026-11-25"}, "end", "Choose at most 366 days."),
+        ],
+    )
+    def test_a_bad_range_is_refused_beside_its_field(self, client_for, wfm1, week, query, field, message):
+        response = client_for(wfm1).get(reverse("attendance:wfm"), query)
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert f'<div class="invalid-feedback d-block" id="id_{field}-error">{message}</div>' in html
+        assert f'aria-describedby="id_{field}-error"' in html and "<table" not in html
