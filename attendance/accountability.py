@@ -387,6 +387,21 @@ def report_issue(*, agent: Agent, details: str, by) -> AgentIssue:
     return issue
 
 
+def mark_issue_handled(*, issue: AgentIssue, note: str, by) -> AgentIssue:
+    """The PM closes an agent issue, saying what was done; it leaves the PM dashboard."""
+    if not note.strip():
+        raise LadderError("Say what was done about the issue.")
+    with unit():
+        locked = AgentIssue.objects.select_for_update().get(pk=issue.pk)
+        if locked.handled_at:
+            who = locked.handled_by.get_full_name() or locked.handled_by.username
+            raise LadderError(f"{who} already marked this issue handled.")
+        locked.handled_at, locked.handled_by, locked.handled_note = timezone.now(), by, note.strip()
+        locked._history_user = by
+        locked.save(update_fields=["handled_at", "handled_by", "handled_note"])
+    return locked
+
+
 def refresh_cohort(cohort: Cohort, *, now: datetime.datetime | None = None) -> int:
     """Apply the rules to every held agent of a cohort (time passing makes tasks overdue)."""
     ids = list(Agent.objects.filter(cohort=cohort, status__in=HELD).values_list("pk", flat=True))

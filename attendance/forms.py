@@ -151,6 +151,14 @@ class AcknowledgeForm(forms.Form):
     )
 
 
+class IssueHandledForm(forms.Form):
+    note = forms.CharField(
+        label="What was done",
+        max_length=500,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+
 class AgentIssueForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "issue_%s")

@@ -426,6 +426,11 @@ class CorrectiveAction(models.Model):
         return roles[0] if roles else "Admin" if self.issued_by.is_superuser else "Issued by"
 
 
+class AgentIssueQuerySet(models.QuerySet):
+    def open(self) -> "AgentIssueQuerySet":
+        return self.filter(handled_at__isnull=True)
+
+
 class AgentIssue(models.Model):
     """'If there is an issue with an agent, the TL must inform their PM immediately.'"""
 
@@ -433,8 +438,15 @@ class AgentIssue(models.Model):
     details = models.TextField(max_length=4000)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reported_at = models.DateTimeField(auto_now_add=True)
+    # Open until the PM marks it handled, with what was done: it waits on the PM dashboard.
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    handled_note = models.CharField("what was done", max_length=500, blank=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(get_user=user_who_saved)
+    objects = AgentIssueQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reported_at"]

@@ -15,6 +15,7 @@ from attendance.models import (
     Occurrence,
     Recommendation,
 )
+from cohorts.access import capabilities
 
 # How the dashboard groups occurrences per day: each kind of Occurrence in one of three.
 GROUP_OF = {
@@ -54,6 +55,18 @@ def agent_accountability(agent, forms: dict | None = None) -> dict:
         ),
         "actions": list(CorrectiveAction.objects.filter(agent=agent).select_related("level", "issued_by")),
         "current_level": current_level(agent),
-        "issues": list(AgentIssue.objects.filter(agent=agent).select_related("reported_by")),
+        "issues": list(AgentIssue.objects.filter(agent=agent).select_related("reported_by", "handled_by")),
         "issue_form": forms.get("issue") or AgentIssueForm(),
     }
+
+
+def open_issues(cohorts, user) -> list[tuple[AgentIssue, bool]]:
+    """Agent issues of these cohorts not yet marked handled, oldest first, each with whether
+    `user` may mark it handled (the cohort's PM, an admin). One query."""
+    issues = (
+        AgentIssue.objects.open()
+        .filter(agent__cohort__in=cohorts)
+        .select_related("agent__cohort", "reported_by")
+        .order_by("reported_at")
+    )
+    return [(issue, capabilities(user, issue.agent.cohort).manage) for issue in issues]

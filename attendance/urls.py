@@ -25,6 +25,7 @@ urlpatterns = [
     path("wfm/", views.wfm_attendance, name="wfm"),
     path("agents/<int:agent_pk>/caps/new/", views.cap_new, name="cap_new"),
     path("agents/<int:agent_pk>/issues/", views.issue_report, name="issue_report"),
+    path("issues/<int:pk>/handled/", views.issue_handled, name="issue_handled"),
     path("caps/<int:pk>/", views.cap_detail, name="cap"),
     path("caps/<int:pk>/void/", views.cap_void, name="cap_void"),
     path("caps/<int:pk>/approve/", views.cap_approve, name="cap_approve"),

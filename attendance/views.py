@@ -26,6 +26,7 @@ from attendance.accountability import (
     approve_action,
     dismiss_recommendation,
     issue_action,
+    mark_issue_handled,
     report_issue,
     void_action,
 )
@@ -34,13 +35,21 @@ from attendance.forms import (
     AgentIssueForm,
     ApprovalForm,
     CorrectiveActionForm,
+    IssueHandledForm,
     ReasonForm,
     ReclassifyForm,
     RollCallRowForm,
     TimekeepingUploadForm,
     WfmFilterForm,
 )
-from attendance.models import AttendancePolicy, AttendanceRecord, CorrectiveAction, Occurrence, Recommendation
+from attendance.models import (
+    AgentIssue,
+    AttendancePolicy,
+    AttendanceRecord,
+    CorrectiveAction,
+    Occurrence,
+    Recommendation,
+)
 from attendance.services import (
     DayNotAllowed,
     Entry,
@@ -635,6 +644,26 @@ def issue_report(request, agent_pk: int):
         {**context, "part": "attendance/agent_forms.html#issue-form"},
         status=400,
     )
+
+
+@login_required
+@require_POST
+def issue_handled(request, pk: int):
+    """The PM marks an agent issue handled, saying what was done; back to the dashboard."""
+    issue = get_object_or_404(AgentIssue.objects.select_related("agent"), pk=pk)
+    agent_for(request.user, issue.agent_id, Action.MANAGE)
+    form = IssueHandledForm(request.POST)
+    back = reverse("desk:dashboard") + "#issues"
+    if not form.is_valid():
+        messages.error(request, "Say what was done about the issue before marking it handled.")
+        return redirect(back)
+    try:
+        mark_issue_handled(issue=issue, note=form.cleaned_data["note"], by=request.user)
+    except LadderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Issue with {issue.agent.full_name} marked handled.")
+    return redirect(back)
 
 
 @login_required

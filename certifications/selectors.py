@@ -16,6 +16,7 @@ from certifications.models import (
     OPEN_STATES,
     DailyNote,
     ExamAttempt,
+    Handoff,
     Proof,
     RedFlag,
     Task,
@@ -331,3 +332,13 @@ def done_on(zones: dict) -> dict[tuple[int, int], datetime.date]:
         if (agent_id, task_id) in days:
             days[agent_id, task_id] = first
     return days
+
+
+def handoffs_awaiting(user) -> list:
+    """The agents handed to `user` as their production TL that they have not acknowledged yet:
+    on their Today page until they do. One query."""
+    return list(
+        Handoff.objects.filter(to_tl=user, acknowledged_at__isnull=True)
+        .select_related("agent__cohort", "moved_by")
+        .order_by("moved_at")
+    )

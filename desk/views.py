@@ -20,10 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from attendance.models import AttendanceRecord, CorrectiveAction
-from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability
+from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability, open_issues
 from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
 from certifications.models import Handoff, Proof
-from certifications.selectors import agent_record
+from certifications.selectors import agent_record, handoffs_awaiting
 from certifications.services import TrackerError, acknowledge_handoff
 from cohorts.access import Action, capabilities, sees_confidential, sees_dashboard, start_page
 from cohorts.models import Agent, Cohort
@@ -89,7 +89,12 @@ def board(request):
         return {d.cohort.pk: d for d in collect(cohorts, user=request.user, sees_confidential=confidential)}
 
     cards = [BoardCard(c, capabilities(request.user, c), days) for c in cohorts]
-    context = {"cards": cards, "upcoming": upcoming, "timeout": settings.PAGE_CACHE_SECONDS}
+    context = {
+        "cards": cards,
+        "upcoming": upcoming,
+        "handoffs": handoffs_awaiting(request.user),
+        "timeout": settings.PAGE_CACHE_SECONDS,
+    }
     return render(request, "desk/board.html", context)
 
 
@@ -184,6 +189,7 @@ def dashboard(request):
         return {"charts": outcome_charts(weeks), "weeks": weeks}
 
     context = {
+        "issues": open_issues(visible, request.user),
         "content": content,
         "outcomes": outcomes,
         "outcomes_version": digest([(c.pk, c.revision) for c in completed]),

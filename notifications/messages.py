@@ -191,3 +191,23 @@ def agent_issue(issue) -> Notice | None:
         actor=issue.reported_by,
         zone=agent.cohort.tzinfo,
     )
+
+
+def handoff_received(handoff) -> Notice | None:
+    """Tell the production TL that an agent was handed to them, with the handoff to read and
+    acknowledge (the agent stays on their board until they do)."""
+    agent = handoff.agent
+    return notify(
+        key=f"handoff:{handoff.pk}",
+        kind=Notice.Kind.HANDOFF,
+        agent=agent,
+        recipients=[handoff.to_tl.email],
+        template="handoff",
+        context={
+            "handoff": handoff,
+            "agent": agent,
+            "url": absolute(reverse("desk:handoff", args=[agent.pk])),
+        },
+        actor=handoff.moved_by,
+        zone=agent.cohort.tzinfo,
+    )

@@ -23,6 +23,7 @@ class Notice(models.Model):
         ATTEMPT_LIMIT = "attempt_limit", "Exam attempt limit reached"
         APPROVAL = "approval", "A ladder step waits for approval"
         PASSWORD_RESET = "password_reset", "Password reset link"
+        HANDOFF = "handoff", "Agent handed to a production TL"
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -1,7 +1,7 @@
 """Who is told what, at once: the notices the apps' events call for."""
 
 from attendance.events import AgentIssueReported, ApprovalRequested, TermIssued
-from certifications.events import ExamAttemptRecorded, RedFlagRaised
+from certifications.events import ExamAttemptRecorded, HandoffRecorded, RedFlagRaised
 from cohorts.events import AgentStatusChanged
 from cohorts.models import Agent
 from core.events import receives
@@ -44,3 +44,8 @@ def approval_requested(event: ApprovalRequested) -> None:
 @receives(AgentIssueReported)
 def agent_issue(event: AgentIssueReported) -> None:
     messages.agent_issue(event.issue)
+
+
+@receives(HandoffRecorded)
+def handoff_recorded(event: HandoffRecorded) -> None:
+    messages.handoff_received(event.handoff)

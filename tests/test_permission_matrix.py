@@ -67,6 +67,7 @@ EXPECTED = {
     "attendance:wfm": LOGGED_IN,
     "attendance:cap_new": EDIT,
     "attendance:issue_report": POST_ONLY,
+    "attendance:issue_handled": POST_ONLY,
     "attendance:cap": RECORDS,
     "attendance:cap_void": POST_ONLY,
     "attendance:cap_approve": POST_ONLY,

@@ -423,3 +423,32 @@ def test_an_agent_issue_is_recorded_and_the_pm_emailed_at_once(
     assert agent1.issues.get().reported_by == tl1
     with pytest.raises(LadderError):
         report_issue(agent=agent1, details="  ", by=tl1)
+
+
+def test_an_agent_issue_waits_on_the_pm_dashboard_until_marked_handled(
+    client_for, tl1, tl2, pm1, mgr1, agent1
+):
+    issue = report_issue(agent=agent1, details="Shared <b>exam</b> answers in chat", by=tl1)
+    dashboard = reverse("desk:dashboard")
+    page = client_for(pm1).get(dashboard).content.decode()
+    assert "Agent issues waiting (1)" in page and "Shared &lt;b&gt;exam&lt;/b&gt; answers" in page
+    assert "Mark handled" in page
+    managers = client_for(mgr1).get(dashboard).content.decode()
+    assert "Agent issues waiting (1)" in managers and "Mark handled" not in managers  # sees, cannot close
+    handled = reverse("attendance:issue_handled", args=[issue.pk])
+    for outsider in (tl1, tl2, mgr1):  # the TL reported it; only the cohort's PM closes it
+        assert client_for(outsider).post(handled, {"note": "x"}).status_code == 404
+    client = client_for(pm1)
+    response = client.post(handled, {"note": " "}, follow=True)
+    assert "Say what was done" in response.content.decode() and agent1.issues.get().handled_at is None
+    response = client.post(handled, {"note": "Spoke with the agent; exam retaken under watch"})
+    assert response.status_code == 302 and response.url == dashboard + "#issues"
+    issue.refresh_from_db()
+    assert issue.handled_by == pm1 and issue.handled_note == "Spoke with the agent; exam retaken under watch"
+    assert "Agent issues waiting" not in client.get(dashboard).content.decode()
+    latest = issue.history.latest()
+    assert latest.history_user == pm1 and latest.handled_note.startswith("Spoke with")
+    again = client.post(handled, {"note": "twice"}, follow=True).content.decode()
+    assert "already marked this issue handled" in again
+    agent_page = client_for(tl1).get(agent1.get_absolute_url()).content.decode()
+    assert "handled</span>" in agent_page and "exam retaken under watch" in agent_page

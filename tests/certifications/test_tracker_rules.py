@@ -3,11 +3,13 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from certifications.models import Proof, RedFlag, TaskState, TaskStatus
 from certifications.services import (
     StaleStatus,
     TrackerError,
+    acknowledge_handoff,
     clear_duplicate,
     raise_red_flag,
     record_attempt,
@@ -225,6 +227,22 @@ class TestReadiness:
         assert readiness_blockers(agent1, user=pm1, sees_confidential=True) == ["1 red flag open"]
         assert readiness_blockers(agent1, user=tl1, sees_confidential=False) == ["waiting for the PM"]
         assert "red flag" not in agent1.history.latest().history_change_reason
+
+    def test_the_production_tl_is_emailed_and_has_the_agent_on_their_board_until_acknowledged(
+        self, client_for, agent1, pm1, tl1, tl2, tasks, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        finish_everything(agent1, tl1, tasks)
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            handoff = move_to_production(agent=agent1, production_tl=tl2, note="Strong on Aetna", by=pm1)
+        (sent,) = mailoutbox  # to the production TL only: not to the PM who moved the agent
+        assert sent.to == [tl2.email] and sent.subject.startswith(f"Handed to you: {agent1.full_name}")
+        assert "Strong on Aetna" in sent.body and f"/tracker/agents/{agent1.pk}/handoff/" in sent.body
+        board = client_for(tl2).get(reverse("desk:board")).content.decode()
+        assert "Handed to you (1)" in board and agent1.full_name in board
+        assert "Handed to you" not in client_for(tl1).get(reverse("desk:board")).content.decode()
+        acknowledge_handoff(handoff=handoff, by=tl2)
+        assert "Handed to you" not in client_for(tl2).get(reverse("desk:board")).content.decode()
 
     def test_an_agent_must_be_ready_to_move(self, agent1, pm1, tl2):
         with pytest.raises(TrackerError, match="not ready for production"):
