@@ -132,6 +132,7 @@ SEEDING_MIGRATIONS = [
     ("attendance.migrations.0006_final_and_term_need_approval", "seed"),
     ("certifications.migrations.0002_default_tasks", "seed_tasks"),
     ("tickets.migrations.0002_default_types_and_playbooks", "seed"),
+    ("tickets.migrations.0006_seed_playbook_contacts", "seed"),
 ]
 
 

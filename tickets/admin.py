@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from tickets.models import Playbook, Ticket, TicketField, TicketType
+from tickets.models import Playbook, PlaybookContact, Ticket, TicketField, TicketType
 
 
 class TicketFieldInline(admin.TabularInline):
@@ -29,7 +29,14 @@ class TicketAdmin(SimpleHistoryAdmin):
     readonly_fields = ("source_key", "submissions")
 
 
+class PlaybookContactInline(admin.TabularInline):
+    model = PlaybookContact
+    extra = 0
+    fields = ("label", "kind", "value", "position")
+
+
 @admin.register(Playbook)
 class PlaybookAdmin(SimpleHistoryAdmin):
-    list_display = ("name", "position")
+    list_display = ("name", "opens", "position")
     prepopulated_fields = {"code": ("name",)}
+    inlines = [PlaybookContactInline]

@@ -3,8 +3,11 @@ import uuid
 from django import forms
 
 from certifications.models import Task
+from core.forms import MarksInvalidFields
 from core.validators import sane_date
-from tickets.models import Playbook, TicketField, TicketType
+from tickets.models import CARRIER_TICKET, Playbook, StepOutcome, TicketField, TicketType
+
+STEP_CHOICES = [("tried", "Tried"), ("skipped", "Skipped")]
 
 FIELD_CLASSES = {
     TicketField.Kind.TEXT: lambda: forms.CharField(max_length=500),
@@ -62,12 +65,12 @@ class ResolveForm(forms.Form):
     resolution = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CarrierTicketForm(forms.Form):
-    """A playbook run: the steps ticked, the carrier and the issue; the token makes one draft."""
+class CarrierTicketForm(MarksInvalidFields, forms.Form):
+    """A playbook run before a Carrier Ticket: each step of the playbooks that end in it marked
+    tried or skipped (with why), the carrier and the issue; the token makes one draft."""
 
     carrier = forms.ChoiceField(choices=())
     issue = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-    steps = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
     token = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -76,16 +79,47 @@ class CarrierTicketForm(forms.Form):
         super().__init__(*args, **kwargs)
         exams = list(Task.objects.filter(is_exam=True, active=True).values_list("name", flat=True))
         self.fields["carrier"].choices = [(name, name) for name in [*exams, "TBT", "Other"]]
-        self.fields["steps"].choices = [
-            (f"{playbook.name}: {step}", step)
-            for playbook in Playbook.objects.all()
-            for step in playbook.step_list
+        self.playbooks = list(Playbook.objects.opening(CARRIER_TICKET))
+        self.steps = []  # (playbook, step, outcome field name, reason field name)
+        for playbook in self.playbooks:
+            for n, step in enumerate(playbook.step_list, start=1):
+                outcome, reason = f"step_{playbook.pk}_{n}", f"reason_{playbook.pk}_{n}"
+                self.fields[outcome] = forms.ChoiceField(
+                    label=step,
+                    choices=STEP_CHOICES,
+                    required=False,
+                    widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                )
+                self.fields[reason] = forms.CharField(
+                    label=f"Why skipped: {step}",
+                    max_length=300,
+                    required=False,
+                    widget=forms.TextInput(
+                        attrs={"class": "form-control form-control-sm", "placeholder": "why it was skipped"}
+                    ),
+                )
+                self.steps.append((playbook, step, outcome, reason))
+
+    @property
+    def step_rows(self):
+        """Each step with its two bound fields, for the template."""
+        return [
+            (playbook, step, self[outcome], self[reason]) for playbook, step, outcome, reason in self.steps
         ]
 
     def clean(self):
         data = super().clean()
-        if not data.get("steps"):
-            self.add_error(
-                "steps", "Tick the troubleshooting steps already tried before opening a Carrier Ticket."
+        outcomes = []
+        for playbook, step, outcome_name, reason_name in self.steps:
+            choice = data.get(outcome_name) or ""
+            outcome = StepOutcome(
+                playbook.name,
+                step,
+                {"tried": True, "skipped": False}.get(choice),
+                data.get(reason_name) or "",
             )
+            if outcome.problem:
+                self.add_error(reason_name if choice == "skipped" else outcome_name, outcome.problem)
+            outcomes.append(outcome)
+        data["outcomes"] = outcomes
         return data

@@ -1,10 +1,15 @@
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, RegexValidator, URLValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from cohorts.models import Agent, Cohort
 
+CARRIER_TICKET = "carrier-ticket"  # the form the AHIP/Aetna playbook ends in
+PHONE = RegexValidator(r"^\+?[0-9][0-9 .()\-]{5,30}$")
 field_name_validator = RegexValidator(r"^[a-z][a-z0-9_]*$", "Use lower-case letters, digits and underscores.")
 
 
@@ -127,15 +132,58 @@ class Ticket(models.Model):
         return f"{self.ticket_type} for {self.agent}"
 
 
+class PlaybookQuerySet(models.QuerySet):
+    def opening(self, type_code: str) -> "PlaybookQuerySet":
+        """The playbooks that end in this form: their steps are marked before it opens."""
+        return self.filter(opens__code=type_code, opens__active=True).prefetch_related("contacts")
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """What the TL did with one step of a playbook before opening its form."""
+
+    playbook: str
+    step: str
+    tried: bool | None  # None: not marked
+    reason: str = ""  # why it was skipped
+
+    @property
+    def line(self) -> str:
+        """The step as the ticket records it."""
+        if self.tried:
+            return f"Tried: {self.step} ({self.playbook})"
+        return f"Skipped: {self.step} ({self.playbook}), because {self.reason.strip()}"
+
+    @property
+    def problem(self) -> str:
+        """Why the form cannot open yet with this step as it is ("" when it can)."""
+        if self.tried is None:
+            return "Mark this step tried or skipped."
+        if not self.tried and not self.reason.strip():
+            return "Say why this step was skipped."
+        return ""
+
+
 class Playbook(models.Model):
-    """A troubleshooting playbook of the source page, as a checklist the TL ticks."""
+    """A troubleshooting playbook of the source page, as a checklist the TL works through."""
 
     name = models.CharField(max_length=60, unique=True)
     code = models.SlugField(max_length=30, unique=True)
     steps = models.TextField(help_text="One step per line.")
     position = models.PositiveSmallIntegerField(default=0)
+    opens = models.ForeignKey(
+        TicketType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="playbooks",
+        verbose_name="ends in the form",
+        help_text="The form opened when every step was tried (or skipped with a reason) and the "
+        "issue remains; the TL marks each of its steps.",
+    )
 
     history = HistoricalRecords()
+    objects = PlaybookQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -146,3 +194,56 @@ class Playbook(models.Model):
     @property
     def step_list(self) -> list[str]:
         return [line.strip() for line in self.steps.splitlines() if line.strip()]
+
+
+class PlaybookContact(models.Model):
+    """Who to contact at a step of a playbook (company IT, AHIP or Aetna support), as the source
+    pages name them; the address itself is admin data."""
+
+    class Kind(models.TextChoices):
+        WEB = "web", "Web address"
+        EMAIL = "email", "Email address"
+        PHONE = "phone", "Phone number"
+
+    playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="contacts")
+    label = models.CharField(max_length=120, help_text="Who it is and when to use it, as the TL reads it.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(
+        "address or number", max_length=200, blank=True, help_text="Left empty until an admin fills it in."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["playbook", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if not self.value:
+            return
+        checks = {
+            self.Kind.WEB: (
+                URLValidator(schemes=["http", "https"]),
+                "Enter a web address starting with https://.",
+            ),
+            self.Kind.EMAIL: (EmailValidator(), "Enter an email address."),
+            self.Kind.PHONE: (PHONE, "Enter a phone number: digits, spaces, dots, dashes, + and ( )."),
+        }
+        check, message = checks[self.kind]
+        try:
+            check(self.value)
+        except ValidationError:
+            raise ValidationError({"value": message}) from None
+
+    @property
+    def href(self) -> str:
+        if not self.value:
+            return ""
+        if self.kind == self.Kind.EMAIL:
+            return f"mailto:{self.value}"
+        if self.kind == self.Kind.PHONE:
+            return "tel:" + "".join(c for c in self.value if c.isdigit() or c == "+")
+        return self.value

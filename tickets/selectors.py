@@ -10,7 +10,7 @@ def agent_tickets(agent, forms: dict | None = None) -> dict:
     forms = forms or {}
     return {
         "tickets": list(Ticket.objects.filter(agent=agent).select_related("ticket_type")),
-        "playbooks": list(Playbook.objects.all()),
+        "playbooks": list(Playbook.objects.prefetch_related("contacts")),
         "carrier_form": forms.get("carrier") or CarrierTicketForm(),
     }
 

@@ -9,12 +9,10 @@ from django.utils import timezone
 from cohorts.models import Agent, Cohort
 from core.events import emit, unit
 from tickets.events import TicketDrafted, TicketSubmitted, TicketWithdrawn
-from tickets.models import Ticket, TicketField, TicketType
+from tickets.models import CARRIER_TICKET, Playbook, StepOutcome, Ticket, TicketField, TicketType
 from tickets.selectors import proof_source_key
 
 logger = logging.getLogger(__name__)
-
-CARRIER_TICKET = "carrier-ticket"
 
 
 class TicketError(ValueError):
@@ -117,9 +115,14 @@ def draft_from_call_certification(*, agent: Agent, by) -> Ticket | None:
 
 
 def draft_carrier_ticket(
-    *, agent: Agent, carrier: str, issue: str, steps: list[str], token: str, by
+    *, agent: Agent, carrier: str, issue: str, outcomes: list[StepOutcome], token: str, by
 ) -> Ticket:
-    """From a troubleshooting playbook: the issue and the steps already tried."""
+    """From a troubleshooting playbook: the issue, and every step of the playbooks that end in
+    the Carrier Ticket marked tried or skipped with a reason (refused until each one is)."""
+    expected = [(p.name, step) for p in Playbook.objects.opening(CARRIER_TICKET) for step in p.step_list]
+    if [(o.playbook, o.step) for o in outcomes] != expected or any(o.problem for o in outcomes):
+        raise TicketError("Mark every troubleshooting step tried, or skipped with a reason, first.")
+    steps = [o.line for o in outcomes]
     ticket = draft(
         type_code=CARRIER_TICKET,
         agent=agent,

@@ -169,7 +169,7 @@ def carrier_ticket(request, agent_pk: int):
                 agent=agent,
                 carrier=data["carrier"],
                 issue=data["issue"],
-                steps=data["steps"],
+                outcomes=data["outcomes"],
                 token=str(data["token"]),
                 by=request.user,
             )

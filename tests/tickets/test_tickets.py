@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -12,8 +13,14 @@ from core.events import emit
 from desk.readiness import readiness_blockers
 from tests.certifications.conftest import PNG
 from tests.factories import AgentFactory
-from tickets.models import Ticket, TicketType
-from tickets.services import TicketError, TicketIncomplete, submit_ticket, unsubmitted_count
+from tickets.models import Playbook, PlaybookContact, StepOutcome, Ticket, TicketType
+from tickets.services import (
+    TicketError,
+    TicketIncomplete,
+    draft_carrier_ticket,
+    submit_ticket,
+    unsubmitted_count,
+)
 
 pytestmark = pytest.mark.django_db
 Status = TaskStatus.Status
@@ -219,19 +226,31 @@ class TestSubmit:
         assert "1 ticket not submitted" in readiness_blockers(agent1)
 
 
+def playbook_steps(*, skip: dict | None = None, leave: tuple = ()) -> dict:
+    """The form data marking every step of the playbooks that end in the Carrier Ticket: tried,
+    or skipped with the reason given in `skip` (by step text); steps in `leave` unmarked."""
+    skip, data = skip or {}, {}
+    for playbook in Playbook.objects.opening("carrier-ticket"):
+        for n, step in enumerate(playbook.step_list, start=1):
+            if step in leave:
+                continue
+            if step in skip:
+                data[f"step_{playbook.pk}_{n}"], data[f"reason_{playbook.pk}_{n}"] = "skipped", skip[step]
+            else:
+                data[f"step_{playbook.pk}_{n}"] = "tried"
+    return data
+
+
 class TestCarrierTicketFromPlaybook:
     def url(self, agent):
         return reverse("tickets:carrier_ticket", args=[agent.pk])
 
-    def test_the_steps_tried_are_carried_into_the_draft_once(self, client_for, tl1, agent1):
+    def test_each_step_tried_or_skipped_is_carried_into_the_draft_once(self, client_for, tl1, agent1):
         data = {
             "carrier": "AHIP",
             "issue": "Exam page freezes at question 12",
-            "steps": [
-                "General troubleshooting: Use Chrome first",
-                "AHIP/Aetna troubleshooting: Cleared cache and cookies and refreshed",
-            ],
             "token": "6f1c9a2e-7d0b-4a57-9b1e-2c1e1f9d1a11",
+            **playbook_steps(skip={"TL called AHIP or Aetna directly": "AHIP's line closes at 8 pm"}),
         }
         client = client_for(tl1)
         response = client.post(self.url(agent1), data)
@@ -239,17 +258,68 @@ class TestCarrierTicketFromPlaybook:
         ticket = Ticket.objects.get()
         assert response.url == reverse("tickets:detail", args=[ticket.pk])
         assert ticket.ticket_type.code == "carrier-ticket"
-        assert ticket.data["steps_tried"] == "\n".join(data["steps"])
+        assert ticket.data["steps_tried"].splitlines() == [
+            "Tried: Tried all the general troubleshooting steps (AHIP/Aetna troubleshooting)",
+            "Tried: Cleared cache and cookies and refreshed (AHIP/Aetna troubleshooting)",
+            "Tried: Agent contacted AHIP or Aetna support and reported back (AHIP/Aetna troubleshooting)",
+            "Skipped: TL called AHIP or Aetna directly (AHIP/Aetna troubleshooting), because AHIP's line "
+            "closes at 8 pm",
+        ]
         assert ticket.data["issue"] == "Exam page freezes at question 12" and ticket.data["carrier"] == "AHIP"
 
-    def test_no_steps_ticked_is_refused(self, client_for, tl1, agent1):
-        response = client_for(tl1).post(
-            self.url(agent1),
-            {"carrier": "AHIP", "issue": "x", "token": "6f1c9a2e-7d0b-4a57-9b1e-2c1e1f9d1a11"},
-        )
+    def test_it_does_not_open_until_every_step_is_marked(self, client_for, tl1, agent1):
+        """It used to open after one ticked step."""
+        data = {
+            "carrier": "AHIP",
+            "issue": "x",
+            "token": "6f1c9a2e-7d0b-4a57-9b1e-2c1e1f9d1a11",
+            **playbook_steps(
+                skip={"TL called AHIP or Aetna directly": " "},
+                leave=("Cleared cache and cookies and refreshed",),
+            ),
+        }
+        response = client_for(tl1).post(self.url(agent1), data)
         assert response.status_code == 400
-        assert "Tick the troubleshooting steps" in response.content.decode()
-        assert not Ticket.objects.exists()
+        html = response.content.decode()
+        playbook = Playbook.objects.get(code="ahip-aetna")
+        assert f'id="carrier_step_{playbook.pk}_2-error">Mark this step tried or skipped.' in html
+        assert f'id="carrier_reason_{playbook.pk}_4-error">Say why this step was skipped.' in html
+        assert html.count("text-danger small") == 2 and not Ticket.objects.exists()
+
+    def test_the_service_refuses_an_incomplete_run_too(self, tl1, agent1):
+        with pytest.raises(TicketError, match="Mark every troubleshooting step"):
+            draft_carrier_ticket(
+                agent=agent1,
+                carrier="AHIP",
+                issue="x",
+                outcomes=[
+                    StepOutcome("AHIP/Aetna troubleshooting", "Cleared cache and cookies and refreshed", True)
+                ],
+                token="t",
+                by=tl1,
+            )
+
+    def test_the_playbooks_show_their_contacts(self, client_for, tl1, agent1):
+        contact = PlaybookContact.objects.get(label="AHIP support phone")
+        page = client_for(tl1).get(agent1.get_absolute_url()).content.decode()
+        assert 'AHIP support phone: <span class="text-body-secondary">not set yet' in page
+        contact.value = "866.234.6909"
+        contact.full_clean()
+        contact.save()
+        page = client_for(tl1).get(agent1.get_absolute_url()).content.decode()
+        assert 'AHIP support phone: <a href="tel:8662346909">866.234.6909</a>' in page
+
+    @pytest.mark.parametrize(
+        "label, value",
+        [("AHIP support phone", "call them"), ("AHIP support email", "support at ahip"),
+         ("Company IT chat, for agents using company equipment", "javascript:alert(1)")],
+    )  # fmt: skip
+    def test_a_contact_address_is_checked_for_its_kind(self, label, value):
+        contact = PlaybookContact.objects.get(label=label)
+        contact.value = value
+        with pytest.raises(ValidationError) as error:
+            contact.full_clean()
+        assert "value" in error.value.message_dict
 
     def test_another_tl_gets_404(self, client_for, tl2, agent1):
         assert client_for(tl2).post(self.url(agent1), {"carrier": "AHIP"}).status_code == 404
@@ -261,8 +331,8 @@ class TestCarrierTicketFromPlaybook:
             {
                 "carrier": "AHIP",
                 "issue": "Frozen",
-                "steps": ["TBT troubleshooting: Cleared cache and cookies and refreshed"],
                 "token": "6f1c9a2e-7d0b-4a57-9b1e-2c1e1f9d1a12",
+                **playbook_steps(),
             },
         )
         ticket = Ticket.objects.get()
