@@ -15,8 +15,14 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from attendance.accountability import issue_action
-from attendance.models import AttendancePolicy, AttendanceRecord, CorrectiveAction, CorrectiveLevel
+from attendance.accountability import issue_action, report_issue
+from attendance.models import (
+    AgentIssue,
+    AttendancePolicy,
+    AttendanceRecord,
+    CorrectiveAction,
+    CorrectiveLevel,
+)
 from attendance.services import new_record
 from certifications import services
 from certifications.models import DailyNote, Handoff, Task, TaskStatus
@@ -330,6 +336,12 @@ class Command(BaseCommand):
         self._submit_tickets(cohort, agents if past else agents[:1])
         if not past and len(agents) > 4:
             self._coaching(agents[4], tl)
+        if not past and len(agents) > 6 and not AgentIssue.objects.filter(agent=agents[6]).exists():
+            report_issue(
+                agent=agents[6],
+                details="Says they may take another job offer after ESP; asked about the pay schedule twice.",
+                by=tl,
+            )
         if not past and len(agents) > 3:
             services.raise_red_flag(
                 agent=agents[2],
