@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
 from simple_history.models import HistoricalRecords
 
 from cohorts.models import Agent, Cohort
@@ -159,14 +160,31 @@ class TaskStatus(models.Model):
 
 
 class ExamAttemptQuerySet(models.QuerySet):
+    def failed(self) -> "ExamAttemptQuerySet":
+        """What counts as a failed attempt: the one rule every count of failures reads."""
+        return self.filter(passed=False)
+
     def failures(self, agent_ids) -> dict[tuple[int, int], int]:
         """Failed attempts per (agent, exam): the one count the grid, the limits and the rules read."""
         rows = (
-            self.filter(agent_id__in=agent_ids, passed=False)
+            self.failed()
+            .filter(agent_id__in=agent_ids)
             .values_list("agent_id", "task_id")
             .annotate(n=models.Count("id"))
         )
         return {(agent_id, task_id): n for agent_id, task_id, n in rows}
+
+    def failures_of_cell(self) -> models.Subquery:
+        """The same count for the (agent, task) of an outer TaskStatus query, as a subquery: a
+        cell's save reads it with the row it locks."""
+        counted = (
+            self.failed()
+            .filter(agent_id=models.OuterRef("agent_id"), task_id=models.OuterRef("task_id"))
+            .values("agent_id")
+            .annotate(n=models.Count("id"))
+            .values("n")
+        )
+        return Coalesce(models.Subquery(counted), 0)
 
 
 class ExamAttempt(models.Model):

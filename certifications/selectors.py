@@ -110,6 +110,7 @@ def task_cells(
     now: datetime.datetime,
     moments: dict | None = None,
     statuses: list[TaskStatus] | None = None,
+    failures: dict[tuple[int, int], int] | None = None,
 ) -> dict[int, list[Cell]]:
     """A cell per task for each agent (whose cohort is loaded), at `now` (or at `moments[cohort
     id]` for the cohorts named there): two queries at most (one without exams), none when the
@@ -120,7 +121,8 @@ def task_cells(
         statuses = {(agent_id, task_id): row for agent_id, task_id, *row in rows}
     else:
         statuses = {(s.agent_id, s.task_id): [getattr(s, f) for f in STATUS_FIELDS] for s in statuses}
-    failures = ExamAttempt.objects.failures(ids) if any(t.is_exam for t in tasks) else {}
+    if failures is None:
+        failures = ExamAttempt.objects.failures(ids) if any(t.is_exam for t in tasks) else {}
     cells: dict[int, list[Cell]] = {}
     moments = moments or {}
     for agent in agents:
@@ -149,8 +151,12 @@ def task_cells(
 
 
 def cell_for(agent: Agent, task: Task, *, now: datetime.datetime, status: TaskStatus | None = None) -> Cell:
-    """One cell; `status` is the row when the caller has just saved or read it."""
-    return task_cells([agent], [task], now=now, statuses=None if status is None else [status])[agent.pk][0]
+    """One cell; `status` is the row when the caller has just saved or read it (with its failed
+    attempts when the save read them: certifications.services.set_task_status)."""
+    known = getattr(status, "failed_attempts", None)
+    failures = None if known is None else {(agent.pk, task.pk): known}
+    statuses = None if status is None else [status]
+    return task_cells([agent], [task], now=now, statuses=statuses, failures=failures)[agent.pk][0]
 
 
 def open_flag_counts(agent_ids, *, user, sees_confidential: bool) -> Counter:

@@ -68,9 +68,13 @@ def set_task_status(
         raise TrackerError("Say what blocks the task.")
     try:
         with unit():
-            cell = TaskStatus.objects.select_for_update().filter(agent=agent, task=task).first()
-            if cell is None:
+            locking = TaskStatus.objects.select_for_update(of=("self",)).filter(agent=agent, task=task)
+            if task.is_exam:  # the cell shows its failed attempts: read them with the row
+                locking = locking.annotate(failed_attempts=ExamAttempt.objects.failures_of_cell())
+            cell = locking.first()
+            if cell is None:  # no attempt yet either: an attempt gives its cell a status
                 cell = TaskStatus(agent=agent, task=task, version=0)
+                cell.failed_attempts = 0
             if cell.version != (expected_version or 0):
                 raise StaleStatus(cell)
             old = cell.status
@@ -124,8 +128,10 @@ def record_attempt(
         )
         attempt.number = len(results) + 1
         failed = used + (not passed)
-        _bump(agent, task, Status.COMPLETE if passed else Status.FAILED, by)
+        # The attempt first: the form a pass drafts then carries its score and date, and the
+        # cell's change to Complete finds it already drafted.
         emit(ExamAttemptRecorded(attempt=attempt, failed=failed, limit_reached=task.limit_reached(failed)))
+        _bump(agent, task, Status.COMPLETE if passed else Status.FAILED, by)
     return attempt
 
 

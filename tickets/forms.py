@@ -57,6 +57,7 @@ class NewTicketForm(forms.Form):
     agent = forms.ModelChoiceField(queryset=None)
 
     def __init__(self, *args, agents, **kwargs):
+        kwargs.setdefault("auto_id", "new_%s")  # the filter form on the same page has these names
         super().__init__(*args, **kwargs)
         self.fields["agent"].queryset = agents
 

@@ -33,5 +33,9 @@ def proof_reviewed(event: ProofReviewed) -> None:
 
 @receives(TaskStatusChanged)
 def status_changed(event: TaskStatusChanged) -> None:
-    if event.new in TaskStatus.DONE and event.task.code == CALL_CERTIFICATION:
+    if event.new not in TaskStatus.DONE or event.old in TaskStatus.DONE:
+        return  # Complete -> Verified is the same completion
+    if event.task.code == CALL_CERTIFICATION:
         services.draft_from_call_certification(agent=event.agent, by=event.by)
+    elif event.task.is_exam:
+        services.draft_from_completion(agent=event.agent, task=event.task, by=event.by)

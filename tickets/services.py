@@ -2,7 +2,9 @@
 
 import datetime
 import logging
+from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Exists, Value
 from django.utils import timezone
 
@@ -88,8 +90,28 @@ def draft_from_attempt(attempt) -> Ticket | None:
             "score": attempt.score,
             "attempt": number,
         },
-        source_key=f"attempt:{attempt.pk}",
+        # A pass is the exam's completion: one form per agent and exam, whether the tracker cell
+        # or the attempt said it first.
+        source_key=completion_key(attempt.agent_id, attempt.task_id)
+        if attempt.passed
+        else f"attempt:{attempt.pk}",
         by=attempt.recorded_by,
+    )
+
+
+def completion_key(agent_id: int, task_id: int) -> str:
+    return f"cert-completion:{agent_id}:{task_id}"
+
+
+def draft_from_completion(*, agent: Agent, task, by) -> Ticket | None:
+    """An exam's cell set done in the tracker (no attempt recorded): the Carrier Cert Completion
+    Form, prefilled with the carrier and today as the certification date."""
+    return draft(
+        type_code="carrier-cert-completion",
+        agent=agent,
+        values={"carrier": task.name, "exam": task.name, "exam_date": agent.cohort.local_today().isoformat()},
+        source_key=completion_key(agent.pk, task.pk),
+        by=by,
     )
 
 
@@ -168,7 +190,7 @@ def save_ticket(*, ticket: Ticket, data: dict, by) -> Ticket:
     with unit():
         ticket.data = {**ticket.data, **_clean(ticket, data)}
         if ticket.status == Ticket.Status.SUBMITTED:
-            missing = _missing(ticket)
+            missing = missing_fields(ticket)
             if missing:
                 raise TicketIncomplete(missing)
             ticket.submissions += 1
@@ -179,7 +201,8 @@ def save_ticket(*, ticket: Ticket, data: dict, by) -> Ticket:
     return ticket
 
 
-def _missing(ticket: Ticket) -> dict[str, str]:
+def missing_fields(ticket: Ticket) -> dict[str, str]:
+    """The required fields a ticket still lacks, each with its message: what stops a submit."""
     return {
         f.name: f"{f.label} is required."
         for f in ticket.ticket_type.fields.all()
@@ -199,7 +222,7 @@ def submit_ticket(*, ticket: Ticket, data: dict | None, by) -> Ticket:
             at = timezone.localtime(locked.submitted_at, ticket.cohort.tzinfo)
             raise TicketError(f"This ticket was already submitted by {who} on {at:%a %-d %b %H:%M %Z}.")
         ticket.data = {**locked.data, **_clean(locked, data or {})}
-        missing = _missing(ticket)
+        missing = missing_fields(ticket)
         if missing:
             raise TicketIncomplete(missing)
         ticket.status = Ticket.Status.SUBMITTED
@@ -208,6 +231,31 @@ def submit_ticket(*, ticket: Ticket, data: dict | None, by) -> Ticket:
         ticket.save()
         emit(TicketSubmitted(ticket=ticket))
     return ticket
+
+
+@dataclass
+class BatchResult:
+    submitted: list[Ticket]
+    incomplete: dict[int, dict[str, str]]  # ticket id -> field -> message (kept as drafts)
+    refused: dict[int, str]  # ticket id -> why (withdrawn, already submitted)
+
+
+def submit_tickets(*, entries: list[tuple[Ticket, dict]], by) -> BatchResult:
+    """ "Review and submit": in one transaction, each draft with what the TL typed is submitted
+    when complete, else saved as a draft with the fields it still needs; one that someone else
+    submitted or withdrew meanwhile is left as it is and said why."""
+    result = BatchResult([], {}, {})
+    with unit():
+        for ticket, data in entries:
+            try:
+                with transaction.atomic():
+                    result.submitted.append(submit_ticket(ticket=ticket, data=data, by=by))
+            except TicketIncomplete as exc:
+                save_ticket(ticket=ticket, data=data, by=by)
+                result.incomplete[ticket.pk] = exc.errors
+            except TicketError as exc:
+                result.refused[ticket.pk] = str(exc)
+    return result
 
 
 def resolve_ticket(*, ticket: Ticket, resolution: str, by) -> Ticket:

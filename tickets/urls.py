@@ -7,6 +7,7 @@ app_name = "tickets"
 urlpatterns = [
     path("cohorts/<int:pk>/", views.ticket_list, name="list"),
     path("cohorts/<int:pk>/new/", views.ticket_create, name="create"),
+    path("cohorts/<int:pk>/review/", views.review_and_submit, name="review"),
     path("<int:pk>/", views.ticket_detail, name="detail"),
     path("<int:pk>/resolve/", views.ticket_resolve, name="resolve"),
     path("agents/<int:agent_pk>/carrier-ticket/", views.carrier_ticket, name="carrier_ticket"),

@@ -19,9 +19,11 @@ from tickets.services import (
     TicketIncomplete,
     draft,
     draft_carrier_ticket,
+    missing_fields,
     resolve_ticket,
     save_ticket,
     submit_ticket,
+    submit_tickets,
     unsubmitted_count,
 )
 from tickets.tables import TicketTable
@@ -66,6 +68,64 @@ def ticket_list(request, pk: int):
             "unsubmitted": unsubmitted_count(cohort),
             "new_form": NewTicketForm(agents=agents) if caps.edit else None,
         },
+    )
+
+
+@login_required
+def review_and_submit(request, pk: int):
+    """The cohort's drafts up to today, each editable, with one submit for all that are complete:
+    the ones still missing a field stay drafts, with the field marked."""
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
+    timezone.activate(cohort.tzinfo)
+    drafts = list(
+        Ticket.objects.filter(cohort=cohort)
+        .unsubmitted(on=cohort.local_today())
+        .select_related("ticket_type", "agent")
+        .prefetch_related("ticket_type__fields")
+        .order_by("day", "agent__last_name", "agent__first_name", "pk")
+    )
+
+    def form_of(ticket, data=None):
+        return TicketForm(
+            data,
+            ticket_type=ticket.ticket_type,
+            fields=list(ticket.ticket_type.fields.all()),
+            initial=ticket.data,
+            prefix=f"t{ticket.pk}",
+        )
+
+    status = 200
+    if request.method == "POST":
+        forms = [(ticket, form_of(ticket, request.POST)) for ticket in drafts]
+        if all(form.is_valid() for _, form in forms):
+            result = submit_tickets(entries=[(t, form.values()) for t, form in forms], by=request.user)
+            done = len(result.submitted)
+            if not result.incomplete and not result.refused:
+                messages.success(request, f"{done} ticket{'s' if done != 1 else ''} submitted.")
+                return redirect(reverse("tickets:list", args=[cohort.pk]))
+            for ticket, form in forms:
+                for name, message in result.incomplete.get(ticket.pk, {}).items():
+                    form.add_error(name, message)
+                if ticket.pk in result.refused:
+                    form.add_error(None, result.refused[ticket.pk])
+            forms = [(t, f) for t, f in forms if t.pk in result.incomplete or t.pk in result.refused]
+            # What could go was submitted and the rest saved: a committed write, answered 200.
+            messages.warning(
+                request,
+                f"{done} submitted; {len(forms)} still need{'s' if len(forms) == 1 else ''} "
+                "what is marked below.",
+            )
+        else:
+            status = 400  # a value of the wrong kind: nothing was written
+    else:
+        forms = [(ticket, form_of(ticket)) for ticket in drafts]
+    rows = [(ticket, form, missing_fields(ticket)) for ticket, form in forms]
+    ready = sum(1 for _, _, missing in rows if not missing)
+    return render(
+        request,
+        "tickets/review.html",
+        {"cohort": cohort, "caps": caps, "rows": rows, "ready": ready},
+        status=status,
     )
 
 

@@ -47,6 +47,8 @@ class TestItems:
             for code in ("equipment", "ahip"):  # due days 1 and 2
                 set_task_status(agent=agent, task=tasks[code], status="verified", expected_version=0, by=tl1)
         TaskStatus.objects.filter(agent=lazy, task=tasks["ahip"]).update(status="in_progress")
+        # AHIP set done in the grid drafted its completion forms: the TL submitted them that day.
+        Ticket.objects.filter(ticket_type__code="carrier-cert-completion").update(status="submitted")
         record_attendance(
             agent=done, day=TUESDAY, entry=Entry(arrival=datetime.time(9)), expected_version=None, by=tl1
         )

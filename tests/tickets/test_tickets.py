@@ -470,3 +470,86 @@ class TestListAndAccess:
 
     def test_create_refuses_get(self, client_for, tl1, cohort1):
         assert client_for(tl1).get(reverse("tickets:create", args=[cohort1.pk])).status_code == 405
+
+
+class TestDraftsFromTheGrid:
+    def test_an_exam_set_complete_in_the_grid_drafts_its_completion_form_once(self, tl1, agent1, tasks):
+        set_task_status(agent=agent1, task=tasks["ahip"], status=Status.COMPLETE, expected_version=0, by=tl1)
+        set_task_status(agent=agent1, task=tasks["ahip"], status=Status.VERIFIED, expected_version=1, by=tl1)
+        (ticket,) = Ticket.objects.filter(ticket_type__code="carrier-cert-completion")
+        assert (
+            ticket.data["carrier"] == "AHIP"
+            and ticket.data["exam_date"] == agent1.cohort.local_today().isoformat()
+        )
+        set_task_status(agent=agent1, task=tasks["tbt"], status=Status.COMPLETE, expected_version=0, by=tl1)
+        assert Ticket.objects.count() == 1  # TBT is no exam: no form
+
+    def test_a_passed_attempt_and_the_cell_make_one_form_with_the_score(self, tl1, agent1, tasks):
+        record_attempt(
+            agent=agent1,
+            task=tasks["aetna"],
+            taken_on=datetime.date(2026, 11, 24),
+            score=91,
+            passed=True,
+            by=tl1,
+        )
+        cell = TaskStatus.objects.get(agent=agent1, task=tasks["aetna"])
+        set_task_status(
+            agent=agent1, task=tasks["aetna"], status=Status.VERIFIED, expected_version=cell.version, by=tl1
+        )
+        (ticket,) = Ticket.objects.filter(ticket_type__code="carrier-cert-completion")
+        assert ticket.data["score"] == "91" and ticket.data["exam_date"] == "2026-11-24"
+
+
+def as_posted(ticket, **typed) -> dict:
+    """The review page's fields of one draft as the browser posts them: what it was prefilled
+    with, and what the TL typed."""
+    values = {**ticket.data, **typed}
+    return {f"t{ticket.pk}-{f.name}": values.get(f.name, "") for f in ticket.ticket_type.fields.all()}
+
+
+class TestReviewAndSubmit:
+    def url(self, agent):
+        return reverse("tickets:review", args=[agent.cohort.pk])
+
+    def test_one_submit_sends_every_complete_draft_and_keeps_the_rest_with_their_fields_marked(
+        self, client_for, tl1, agent1, tasks, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        TicketType.objects.update(destination_email="forms@example.com")
+        set_task_status(agent=agent1, task=tasks["ahip"], status=Status.COMPLETE, expected_version=0, by=tl1)
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        completion = Ticket.objects.get(ticket_type__code="carrier-cert-completion")
+        call = Ticket.objects.get(ticket_type__code="call-certification")
+        client = client_for(tl1)
+        page = client.get(self.url(agent1)).content.decode()
+        assert "Review and submit: 2 drafts" in page and f'name="t{call.pk}-certifier"' in page
+        data = {**as_posted(completion, score="88"), **as_posted(call, certifier="")}  # still missing
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(self.url(agent1), data)
+        assert response.status_code == 200  # what could go went: a committed write is no error
+        html = response.content.decode()
+        assert "1 submitted; 1 still needs what is marked below." in html and "Certifier is required." in html
+        completion.refresh_from_db()
+        call.refresh_from_db()
+        assert completion.status == Ticket.Status.SUBMITTED and completion.data["score"] == "88"
+        assert (
+            call.status == Ticket.Status.DRAFT and call.data["result"] == "Passed"
+        )  # what was typed is kept
+        assert [m.subject for m in mailoutbox if "Carrier Cert Completion" in m.subject]
+        response = client.post(self.url(agent1), {**data, f"t{call.pk}-certifier": "Casey"})
+        assert response.status_code == 302 and Ticket.objects.filter(status=Ticket.Status.DRAFT).count() == 0
+
+    def test_a_value_of_the_wrong_kind_writes_nothing(self, client_for, tl1, agent1, tasks):
+        set_task_status(agent=agent1, task=tasks["ahip"], status=Status.COMPLETE, expected_version=0, by=tl1)
+        ticket = Ticket.objects.get()
+        response = client_for(tl1).post(
+            self.url(agent1), {f"t{ticket.pk}-exam_date": "soon", f"t{ticket.pk}-carrier": "AHIP"}
+        )
+        assert response.status_code == 400 and "Enter a valid date." in response.content.decode()
+        ticket.refresh_from_db()
+        assert ticket.status == Ticket.Status.DRAFT and ticket.data["exam_date"] != "soon"
+
+    def test_another_tl_gets_404(self, client_for, tl2, agent1):
+        assert client_for(tl2).get(self.url(agent1)).status_code == 404
