@@ -10,6 +10,8 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -346,3 +348,49 @@ def active_cohorts(queryset) -> list[Cohort]:
     return list(
         queryset.filter(status=Cohort.Status.ACTIVE).select_related("tl", "pm").order_by("start_date", "name")
     )
+
+
+@dataclass(frozen=True)
+class BarCounts:
+    """What the cohort bar shows open on each page, from the cohort's day (its end-of-day report):
+    the same figures as the board's "before you log off"."""
+
+    in_esp_week: bool
+    attendance: int = 0  # agents without today's attendance
+    open_tasks: int = 0  # tasks due by now, not done
+    notes: int = 0  # agents without today's note
+    tickets: int = 0  # tickets not submitted
+    agents: int = 0  # agents still in ESP
+
+    @property
+    def checklist_open(self) -> int:
+        """Lines of "before you log off" still open (attendance, tasks, notes, tickets)."""
+        return sum(1 for n in (self.attendance, self.open_tasks, self.notes, self.tickets) if n)
+
+
+def bar_counts(cohort: Cohort, *, user, sees_confidential: bool) -> BarCounts:
+    """The cohort bar's counts, cached under the cohort's revision and phase (so a write, or the
+    end of day, gives new ones): a fixed number of queries when it misses, none when it hits."""
+    key = "cohort-bar:" + digest(
+        cohort.pk, cohort.revision, cohort.phase(), "all" if sees_confidential else user.pk
+    )
+    found = cache.get(key)
+    if found is not None:
+        return found
+    if cohort.day_number(cohort.local_today()) is None:
+        counts = BarCounts(
+            in_esp_week=False, agents=Agent.objects.filter(cohort=cohort, status__in=ATTENDING).count()
+        )
+    else:
+        (day,) = collect([cohort], user=user, sees_confidential=sees_confidential)
+        report = day.report
+        counts = BarCounts(
+            in_esp_week=True,
+            attendance=len(report.missing_attendance),
+            open_tasks=len(report.open_tasks),
+            notes=len(report.missing_notes),
+            tickets=len(report.drafts),
+            agents=len(day.attending),
+        )
+    cache.set(key, counts, settings.PAGE_CACHE_SECONDS)
+    return counts

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cohorts/board/", views.board, name="board"),
     path("cohorts/dashboard/", views.dashboard, name="dashboard"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort"),
+    path("cohorts/<int:pk>/bar/<slug:current>/", views.cohort_bar, name="cohort_bar"),
     path("cohorts/<int:pk>/close-day/", views.close_day_view, name="close_day"),
     path("cohorts/<int:pk>/agents/<int:agent_pk>/carry-over/", views.carry_over_view, name="carry_over"),
     path("cohorts/agents/<int:pk>/", views.agent_detail, name="agent"),

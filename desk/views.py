@@ -33,7 +33,7 @@ from core import tables
 from core.fragments import digest
 from core.history import history_entries
 from core.urls import DAY, ID, ID2, UrlPattern
-from desk.board import active_cohorts, collect
+from desk.board import active_cohorts, bar_counts, collect
 from desk.charts import cohort_charts
 from desk.dashboard import (
     cohort_summaries,
@@ -44,6 +44,7 @@ from desk.dashboard import (
 from desk.endofday import DayNotClosed, carry_over_agent, close_day
 from desk.forms import CarryOverForm, MoveToProductionForm
 from desk.readiness import move_to_production, readiness_blockers
+from desk.templatetags.cohort_bar import PAGES as bar_pages
 from tickets.selectors import agent_tickets
 from tickets.services import unsubmitted_count
 
@@ -197,6 +198,18 @@ def dashboard(request):
         "timeout": settings.PAGE_CACHE_SECONDS,
     }
     return render(request, "desk/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def cohort_bar(request, pk: int, current: str):
+    """The cohort bar with its counts, for htmx to swap in after the page and after each save."""
+    cohort, caps = cohort_for(request.user, pk)
+    if current not in bar_pages:
+        raise Http404("No such page.")
+    counts = bar_counts(cohort, user=request.user, sees_confidential=caps.confidential)
+    context = {"cohort": cohort, "current": current, "caps": caps, "counts": counts}
+    return render(request, "desk/_cohort_bar.html", context)
 
 
 # --- The cohort page -----------------------------------------------------------------------------

@@ -46,6 +46,7 @@ EXPECTED = {
     "cohorts:list": LOGGED_IN,
     "desk:board": LOGGED_IN,
     "desk:dashboard": PM_DASHBOARD,
+    "desk:cohort_bar": COHORT_READ,
     "desk:close_day": POST_ONLY,
     "desk:carry_over": POST_ONLY,
     "cohorts:create": ROLE_PMS,
@@ -88,6 +89,7 @@ EXPECTED = {
     "certifications:red_flag_resolve": POST_ONLY,
     "tickets:list": RECORDS,
     "tickets:create": POST_ONLY,
+    "tickets:review": EDIT,
     "tickets:detail": RECORDS,
     "tickets:resolve": POST_ONLY,
     "tickets:carrier_ticket": POST_ONLY,
@@ -130,6 +132,7 @@ def world(cohort1, agent1, tl1, tasks):
         "agent_pk": agent1.pk,
         "task_pk": tasks["tbt"].pk,
         "day": day,
+        "current": "tracker",
     }
     object_pks = {
         "desk:agent": agent1.pk,
@@ -168,7 +171,7 @@ def _candidates(name, ids, object_pks):
     yield {}
     shapes = [
         ("pk",), ("cohort_pk",), ("agent_pk",), ("agent_pk", "task_pk"), ("agent_pk", "day"), ("pk", "day"),
-        ("pk", "day", "agent_pk"), ("pk", "agent_pk"),
+        ("pk", "day", "agent_pk"), ("pk", "agent_pk"), ("pk", "current"),
     ]  # fmt: skip
     for keys in shapes:
         yield {k: ids[k] for k in keys}

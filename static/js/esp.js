@@ -79,3 +79,11 @@ document.addEventListener("htmx:responseError", (event) => {
 document.addEventListener("htmx:sendError", (event) => {
   failed(event, "the server could not be reached; check your connection");
 });
+
+// After every change the server took, the cohort bar's counts are asked for again (the bar
+// listens for "esp:saved" on the body), so they follow each save without a reload.
+document.addEventListener("htmx:afterRequest", (event) => {
+  const config = event.detail.requestConfig;
+  if (!event.detail.successful || !config || config.verb === "get") return;
+  document.body.dispatchEvent(new CustomEvent("esp:saved"));
+});
