@@ -1,0 +1,121 @@
+"""The tracker grid from the keyboard alone, in Chromium: moving with the arrows and Enter,
+setting a status by its letter, its number or Space, pasting a column copied from a sheet, and
+writing notes where Enter saves and goes to the next agent. Every value is checked in the
+database; axe checks the grid."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from playwright.sync_api import expect
+
+from certifications.models import DailyNote, Task, TaskStatus
+from tests.browser.test_week import check
+from tests.conftest import WEDNESDAY
+from tests.factories import AgentFactory, CohortFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASTE = """(args) => {
+  const data = new DataTransfer();
+  data.setData("text/plain", args.text);
+  if (args.html) data.setData("text/html", args.html);
+  document.activeElement.dispatchEvent(
+    new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+}"""
+
+
+@pytest.fixture
+def cohort(seeded_rows):
+    tl1 = UserFactory(username="tl1", first_name="Tara", last_name="Lopez", roles=["TL"])
+    cohort = CohortFactory(name="ESP East", tl=tl1, start_date=datetime.date(2026, 11, 23))
+    for n, name in enumerate(["Ana", "Ben", "Cy", "Dee", "Eve"]):
+        AgentFactory(cohort=cohort, first_name=name, last_name="Agent", employee_id=f"E{n}")
+    return cohort
+
+
+def saved(page, n):
+    expect(page.locator("td[id^='cell-'] [role=status]", has_text="Saved")).to_have_count(n)
+
+
+def focused(page) -> str:
+    return page.evaluate("() => document.activeElement.id")
+
+
+def test_the_grid_and_its_notes_work_from_the_keyboard(cohort, login, live_server, page):
+    agents = {a.first_name: a for a in cohort.agents.all()}
+    ahip, aetna = (Task.objects.get(code=c) for c in ("ahip", "aetna"))
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("tl1")
+        page.goto(f"{live_server.url}/tracker/cohorts/{cohort.pk}/")
+        page.wait_for_load_state("load")  # htmx and the sheet module listen from here on
+
+        page.get_by_label("AHIP, Ana Agent").focus()
+        page.keyboard.press("c")  # the status that starts with C: Complete
+        saved(page, 1)
+        expect(page.get_by_label("AHIP, Ana Agent")).to_be_focused()
+        page.keyboard.press("ArrowDown")  # to Ben's AHIP: moves, does not change it
+        assert focused(page) == f"c{agents['Ben'].pk}-{ahip.pk}-status"
+        page.keyboard.press("2")  # the second status: In progress
+        saved(page, 2)
+        expect(page.get_by_label("AHIP, Ben Agent")).to_be_focused()  # still on the saved cell
+        with page.expect_response(re.compile(r"/tasks/\d+/$")) as answer:
+            page.keyboard.press("Space")  # toggles done
+        assert answer.value.status == 200
+        expect(page.get_by_label("AHIP, Ben Agent")).to_have_value("complete")
+        expect(page.get_by_label("AHIP, Ben Agent")).to_be_focused()
+        page.keyboard.press("ArrowRight")  # Ben's Aetna
+        page.keyboard.press("ArrowUp")  # Ana's Aetna
+        assert focused(page) == f"c{agents['Ana'].pk}-{aetna.pk}-status"
+        page.keyboard.press("ArrowRight")  # Ana's TBT: paste a column of five copied from a sheet
+        page.evaluate(PASTE, {"text": "Complete\nIn progress\nComplete\nnot started\nVerified\n"})
+        saved(page, 6)  # four changed (Dee's stays Not started), and Ben's AHIP from before
+
+        note = page.get_by_label("Note for Wed 25 Nov, Ana Agent")
+        note.focus()
+        page.keyboard.type("Finished AHIP.")
+        page.keyboard.press("Shift+Enter")
+        page.keyboard.type("Aetna tomorrow.")
+        page.keyboard.press("Enter")  # saves and goes to Ben's note
+        expect(page.locator(f"#note-{agents['Ana'].pk} [role=status]")).to_contain_text("Saved")
+        assert focused(page) == f"n{agents['Ben'].pk}-text"
+        page.keyboard.type("Headset crackles.")
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#note-{agents['Ben'].pk} [role=status]")).to_contain_text("Saved")
+        # Three notes copied from a sheet column, pasted into Cy's: one agent each.
+        page.get_by_label("Note for Wed 25 Nov, Cy Agent").focus()
+        page.evaluate(
+            PASTE,
+            {
+                "text": "Sick, called in.\nOn track.\nAhead.\n",
+                "html": "<table><tr><td>Sick, called in.</td></tr><tr><td>On track.</td></tr>"
+                "<tr><td>Ahead.</td></tr></table>",
+            },
+        )
+        for name in ("Cy", "Dee", "Eve"):
+            expect(page.locator(f"#note-{agents[name].pk} [role=status]")).to_contain_text("Saved")
+        check(page, "sheet-tracker")
+
+    statuses = {
+        (s.agent.first_name, s.task.code): s.status
+        for s in TaskStatus.objects.select_related("agent", "task")
+    }
+    assert statuses == {
+        ("Ana", "ahip"): "complete",
+        ("Ben", "ahip"): "complete",
+        ("Ana", "tbt"): "complete",
+        ("Ben", "tbt"): "in_progress",
+        ("Cy", "tbt"): "complete",
+        ("Eve", "tbt"): "verified",
+    }
+    notes = {
+        n.agent.first_name: n.text for n in DailyNote.objects.filter(day=WEDNESDAY).select_related("agent")
+    }
+    assert notes == {
+        "Ana": "Finished AHIP.\nAetna tomorrow.",
+        "Ben": "Headset crackles.",
+        "Cy": "Sick, called in.",
+        "Dee": "On track.",
+        "Eve": "Ahead.",
+    }
