@@ -1,48 +1,69 @@
-// The tracker grid worked like a sheet, from the keyboard: each cell is still its own <select>
-// that htmx saves on "change" with its record version (a conflict or an error comes back in the
-// cell), so this module only moves the focus and sets values; it never writes by itself.
+// Tables worked like a sheet from the keyboard (table[data-sheet]: the tracker grid and the roll
+// call). Every control stays the labelled form control htmx saves on "change" with its record
+// version (a conflict or an error comes back in place), so this module only moves the focus and
+// sets values; it never writes by itself.
 //
-//   Arrow keys       move between cells (Up and Down no longer change the status)
-//   Enter            moves down, as in a sheet (Shift+Enter up)
+//   Arrow keys       move between cells (in a time or text box Left and Right stay in the box)
+//   Enter            moves down, as in a sheet (Shift+Enter up); Tab leaves a time box at once
+//   Ctrl+V           pastes a block copied from Google Sheets or Excel, from this cell right
+//                    and down (a column of 25 statuses, or of 25 arrival times, is one paste)
+// In the tracker:
 //   a letter / 1-6   sets the status starting with that letter, or the n-th status
 //   Space            toggles done: Complete, or back to In progress
-//   Ctrl+V           pastes a block copied from Google Sheets or Excel, from this cell right
-//                    and down (a column of 25 statuses is one paste)
 //   Ctrl+C           copies this cell's status
-//
-// Notes: Enter saves the note and moves to the next agent's (Shift+Enter is a new line); a
-// column of notes pasted from a sheet fills one agent each.
+//   in a note        Enter saves it and goes to the next agent's (Shift+Enter is a new line); a
+//                    column of notes pasted from a sheet fills one agent each
 (() => {
-  const grid = document.getElementById("tracker");
-  if (!grid) return;
-
   const DONE = ["complete", "verified"];
+  const TRUE = ["x", "yes", "y", "true", "1", "absent", "excused", "✓", "✔"];
 
-  function cellsOf(row) {
-    return [...row.querySelectorAll("td.cell select, td.note-cell textarea")];
+  const CONTROLS = "select, textarea, input:not([type=hidden])";
+
+  function sheetOf(control) {
+    return control instanceof Element ? control.closest("table[data-sheet]") : null;
   }
 
-  function rows() {
-    return [...grid.tBodies[0].rows].filter((row) => cellsOf(row).length);
+  function rowsOf(table) {
+    return [...table.tBodies[0].rows].filter((row) => row.querySelector(`td ${CONTROLS}`));
+  }
+
+  // A cell is a column of the table (its <td>), whatever else it holds (a blocked cell's reason
+  // box, a message): its control is the first one in it.
+  function controlAt(row, c) {
+    const cell = row.cells[c];
+    return cell && cell.tagName === "TD" ? cell.querySelector(CONTROLS) : null;
   }
 
   function position(control) {
+    const table = sheetOf(control);
     const row = control.closest("tr");
-    return { rows: rows(), r: rows().indexOf(row), c: cellsOf(row).indexOf(control) };
+    return { table, r: rowsOf(table).indexOf(row), c: control.closest("td").cellIndex };
   }
 
-  function at(r, c) {
-    const all = rows();
-    if (r < 0 || r >= all.length) return null;
-    const cells = cellsOf(all[r]);
-    return cells[Math.max(0, Math.min(c, cells.length - 1))] || null;
+  function at(table, r, c) {
+    const rows = rowsOf(table);
+    return r >= 0 && r < rows.length ? controlAt(rows[r], c) : null;
   }
 
   function move(control, dr, dc) {
-    const { r, c } = position(control);
-    const next = at(r + dr, c + dc);
+    const { table, r, c } = position(control);
+    let next = null;
+    if (dc === 0) {
+      next = at(table, r + dr, c);
+    } else {
+      const row = rowsOf(table)[r];
+      for (let k = c + dc; k >= 0 && k < row.cells.length && !next; k += dc) next = controlAt(row, k);
+    }
     if (next) next.focus();
     return next;
+  }
+
+  // A control of a part that has just been swapped in may not be wired yet (htmx does it as the
+  // part settles): wire it first, so that the change is always sent.
+  function changed(control) {
+    const part = control.closest("[hx-post]");
+    if (part && window.htmx) window.htmx.process(part);
+    control.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
   // The status a typed or pasted text names: its value, its label, the start of its label, or
@@ -61,65 +82,100 @@
     return start ? start.value : null;
   }
 
-  function set(select, value) {
-    if (value === null || select.value === value) return false;
-    select.value = value;
-    select.dispatchEvent(new Event("change", { bubbles: true }));
+  // "9:05", "09:05:00", "1:05 PM" or "13.05" as a time box's "HH:MM"; "" for an empty cell;
+  // null for text that is no time (the box is left as it is).
+  function timeFor(text) {
+    const wanted = text.trim().toLowerCase();
+    if (!wanted) return "";
+    const found = wanted.match(/^(\d{1,2})[:.](\d{2})(?::\d{2})?\s*(am|pm)?$/);
+    if (!found) return null;
+    let hours = Number(found[1]);
+    const minutes = Number(found[2]);
+    if (found[3] === "pm" && hours < 12) hours += 12;
+    if (found[3] === "am" && hours === 12) hours = 0;
+    if (hours > 23 || minutes > 59) return null;
+    return `${String(hours).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`;
+  }
+
+  // Put a pasted or typed value into any kind of control; true when it changed.
+  function put(control, text) {
+    if (control instanceof HTMLSelectElement) {
+      const value = statusFor(control, text);
+      if (value === null || control.value === value) return false;
+      control.value = value;
+    } else if (control.type === "checkbox") {
+      const checked = TRUE.includes(text.trim().toLowerCase());
+      if (control.checked === checked) return false;
+      control.checked = checked;
+    } else if (control.type === "time") {
+      const value = timeFor(text);
+      if (value === null || control.value === value) return false;
+      control.value = value;
+    } else {
+      const value = text.trim();
+      if (control.value === value) return false;
+      control.value = value;
+    }
+    changed(control);
     return true;
   }
 
-  function setNote(textarea, text) {
-    if (textarea.value === text) return;
-    textarea.value = text;
-    textarea.dispatchEvent(new Event("change", { bubbles: true }));
-  }
-
-  grid.addEventListener("keydown", (event) => {
+  document.addEventListener("keydown", (event) => {
     const control = event.target;
-    if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (control instanceof HTMLSelectElement && control.closest("td.cell")) {
-      const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
-      if (event.key in moves) {
-        event.preventDefault();
-        move(control, ...moves[event.key]);
-      } else if (event.key === "Enter") {
-        event.preventDefault();
-        move(control, event.shiftKey ? -1 : 1, 0);
-      } else if (event.key === " ") {
-        event.preventDefault();
-        set(control, DONE.includes(control.value) ? "in_progress" : "complete");
-      } else if (event.key.length === 1 && /[\p{L}\p{N}]/u.test(event.key)) {
-        event.preventDefault(); // not the browser's type-ahead, which keeps earlier letters
-        set(control, statusFor(control, event.key));
-      }
-    } else if (control instanceof HTMLTextAreaElement && control.closest("td.note-cell")) {
+    const table = sheetOf(control);
+    if (!table || event.ctrlKey || event.metaKey || event.altKey) return;
+    const select = control instanceof HTMLSelectElement;
+    const note = control instanceof HTMLTextAreaElement;
+    const box = control instanceof HTMLInputElement && control.type !== "checkbox";
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+    if (!box) Object.assign(moves, { ArrowLeft: [0, -1], ArrowRight: [0, 1] });
+    if (note) {
       if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
-        control.dispatchEvent(new Event("change", { bubbles: true }));
+        changed(control);
         move(control, 1, 0);
       }
+      return;
+    }
+    if (event.key === "Tab" && control.type === "time") {
+      // to the next cell, not through the box's hour and minute parts (typing fills them)
+      if (move(control, 0, event.shiftKey ? -1 : 1)) event.preventDefault();
+    } else if (event.key in moves) {
+      event.preventDefault();
+      move(control, ...moves[event.key]);
+    } else if (event.key === "Enter") {
+      event.preventDefault();
+      move(control, event.shiftKey ? -1 : 1, 0);
+    } else if (select && event.key === " ") {
+      event.preventDefault();
+      put(control, DONE.includes(control.value) ? "in progress" : "complete");
+    } else if (select && event.key.length === 1 && /[\p{L}\p{N}]/u.test(event.key)) {
+      event.preventDefault(); // not the browser's type-ahead, which keeps earlier letters
+      put(control, event.key);
     }
   });
 
-  // Space must not open the list either (the browser opens it on the key's release; arrows would
-  // then move inside the open list and change the cell).
-  grid.addEventListener("keyup", (event) => {
-    if (event.key === " " && event.target instanceof HTMLSelectElement && event.target.closest("td.cell")) {
+  // Space must not open a status list either (the browser opens it on the key's release; arrows
+  // would then move inside the open list and change the cell).
+  document.addEventListener("keyup", (event) => {
+    if (event.key === " " && event.target instanceof HTMLSelectElement && sheetOf(event.target)) {
       event.preventDefault();
     }
   });
 
-  // A saved cell comes back as a new element: the focus stays on it, at once, so that the next
-  // key goes to the cell the user is on (not to the page while the answer settles).
+  // A saved row or cell comes back as a new element: the focus goes back to the control the user
+  // was on once htmx has settled it (before that a change on it would not be sent), so the next
+  // key goes there, not to the page.
   let refocus = null;
-  grid.addEventListener("htmx:beforeSwap", (event) => {
+  document.addEventListener("htmx:beforeSwap", (event) => {
     const active = document.activeElement;
-    refocus = active && active.id && event.detail.target.contains(active) ? active.id : null;
+    refocus = active && active.id && sheetOf(active) && event.detail.target.contains(active) ? active.id : null;
   });
-  document.body.addEventListener("htmx:afterSwap", () => {
+  document.addEventListener("htmx:afterSettle", () => {
     const element = refocus && document.getElementById(refocus);
     refocus = null;
-    if (element && document.activeElement !== element) element.focus();
+    const lost = !document.activeElement || document.activeElement === document.body;
+    if (element && lost) element.focus(); // never away from where the user has moved since
   });
 
   // A block copied from a sheet: rows by line, cells by tab (the clipboard's plain text).
@@ -134,30 +190,30 @@
     return /<table[\s>]/i.test(html) || (data.getData("text/plain") || "").includes("\t");
   }
 
-  grid.addEventListener("paste", (event) => {
+  document.addEventListener("paste", (event) => {
     const control = event.target;
+    const table = sheetOf(control);
     const data = event.clipboardData;
-    if (!data) return;
+    if (!table || !data) return;
     const text = data.getData("text/plain");
-    const inCell = control instanceof HTMLSelectElement && control.closest("td.cell");
-    const inNote = control instanceof HTMLTextAreaElement && control.closest("td.note-cell");
-    // A note takes a pasted paragraph as it is; a column of notes from a sheet fills one agent each.
-    if (!inCell && !(inNote && fromSheet(data) && block(text).length > 1)) return;
+    const cells = block(text);
+    const single = cells.length === 1 && cells[0].length === 1;
+    // Text typed into a box or a note pastes as it is, unless it is a block from a sheet.
+    const typed = control instanceof HTMLTextAreaElement || (control.type === "text" && single);
+    if (typed && !(fromSheet(data) && !single)) return;
     event.preventDefault();
     const { r, c } = position(control);
-    block(text).forEach((values, i) => {
+    cells.forEach((values, i) => {
       values.forEach((value, j) => {
-        const target = at(r + i, c + j);
-        if (!target || (j > 0 && cellsOf(target.closest("tr")).indexOf(target) !== c + j)) return;
-        if (target instanceof HTMLSelectElement) set(target, statusFor(target, value));
-        else setNote(target, value.trim());
+        const target = at(table, r + i, c + j);
+        if (target) put(target, value);
       });
     });
   });
 
-  grid.addEventListener("copy", (event) => {
+  document.addEventListener("copy", (event) => {
     const control = event.target;
-    if (!(control instanceof HTMLSelectElement) || !control.closest("td.cell")) return;
+    if (!(control instanceof HTMLSelectElement) || !sheetOf(control)) return;
     event.preventDefault();
     event.clipboardData.setData("text/plain", control.selectedOptions[0].textContent.trim());
   });

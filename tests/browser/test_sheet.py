@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from attendance.models import AttendanceRecord
 from certifications.models import DailyNote, Task, TaskStatus
 from tests.browser.test_week import check
 from tests.conftest import WEDNESDAY
@@ -119,3 +120,38 @@ def test_the_grid_and_its_notes_work_from_the_keyboard(cohort, login, live_serve
         "Dee": "On track.",
         "Eve": "Ahead.",
     }
+
+
+def test_the_roll_call_takes_a_pasted_column_of_times_and_the_keyboard(cohort, login, live_server, page):
+    agents = {a.first_name: a for a in cohort.agents.all()}
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("tl1")
+        page.goto(f"{live_server.url}/attendance/cohorts/{cohort.pk}/roll-call/")
+        page.get_by_role("button", name="Mark all present (5 not taken)").click()
+        expect(page.locator("#roll-call tbody .badge", has_text="present")).to_have_count(5)
+        page.wait_for_load_state("load")
+
+        page.get_by_label("Arrival, Ana Agent").focus()
+        # Three arrival times copied from a sheet's column: Ana late, Ben on time, Cy late by hours.
+        page.evaluate(PASTE, {"text": "09:25\n09:00\n1:10 PM\n"})
+        expect(page.locator(f"#row-{agents['Ana'].pk} .occurrences")).to_contain_text("Late")
+        expect(page.locator(f"#row-{agents['Cy'].pk} .occurrences")).to_contain_text("Late, partial day")
+        expect(page.get_by_label("Arrival, Ana Agent")).to_be_focused()
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")  # Dee's arrival
+        assert focused(page) == f"id_a{agents['Dee'].pk}-arrival"
+        page.keyboard.press("Tab")  # out of the time box at once: Dee's departure
+        page.keyboard.press("Tab")  # Dee's "Absent all day"
+        assert focused(page) == f"id_a{agents['Dee'].pk}-absent"
+        page.keyboard.press("Space")
+        expect(page.locator(f"#row-{agents['Dee'].pk} .occurrences")).to_contain_text("Absent all day")
+        check(page, "sheet-roll-call")
+
+    records = {r.agent.first_name: r for r in AttendanceRecord.objects.select_related("agent")}
+    local = {
+        name: r.arrived_at and r.arrived_at.astimezone(cohort.tzinfo).strftime("%H:%M")
+        for name, r in records.items()
+    }
+    assert local == {"Ana": "09:25", "Ben": "09:00", "Cy": "13:10", "Dee": None, "Eve": "09:00"}
+    assert [name for name, r in sorted(records.items()) if r.occurrences] == ["Ana", "Cy", "Dee"]
