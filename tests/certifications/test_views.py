@@ -52,10 +52,14 @@ class TestGrid:
         def cell(code):
             return f'id="cell-{agent1.pk}-{tasks[code].pk}" class="'
 
-        assert cell("equipment") + 'cell table-success"' in html  # verified, not overdue
-        assert cell("ahip") + 'cell table-danger"' in html  # due day 2 (Tuesday) has ended in New York
-        assert cell("aetna") + 'cell cell-due"' in html  # due today: not overdue before the end of day
-        assert cell("rts") + 'cell"' in html  # due Friday
+        assert cell("equipment") + 'cell st-verified"' in html  # verified, not overdue
+        assert (
+            cell("ahip") + 'cell st-not_started table-danger"' in html
+        )  # due day 2 (Tuesday) has ended in New York
+        assert (
+            cell("aetna") + 'cell st-not_started cell-due"' in html
+        )  # due today: not overdue before the end of day
+        assert cell("rts") + 'cell st-not_started"' in html  # due Friday
 
     def test_filters_and_sorts(self, client_for, tl1, cohort1, tasks, week):
         done = AgentFactory(cohort=cohort1, first_name="Done")

@@ -55,7 +55,7 @@ def write_flag(agent, tl, tasks):
 
 
 def verified_equipment(agent, tasks):
-    return f'id="cell-{agent.pk}-{tasks["equipment"].pk}" class="cell table-success"'
+    return f'id="cell-{agent.pk}-{tasks["equipment"].pk}" class="cell st-verified"'
 
 
 @pytest.mark.parametrize(
