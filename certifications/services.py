@@ -43,11 +43,15 @@ class StaleStatus(Exception):
         self.current = current
 
 
-def _closed_day_check(agent: Agent, day: datetime.date, reason: str, what: str, by) -> None:
+class ClosedDayReason(TrackerError):
+    """A change to a day the TL closed, sent without its reason: asked for beside the change."""
+
+
+def _closed_day_check(agent: Agent, day: datetime.date, reason: str, what: str, by) -> bool:
     try:
-        check_closed_day(cohort=agent.cohort, day=day, reason=reason, what=what, by=by)
+        return check_closed_day(cohort=agent.cohort, day=day, reason=reason, what=what, by=by)
     except DayClosed as exc:
-        raise TrackerError(str(exc)) from exc
+        raise ClosedDayReason(str(exc)) from exc
 
 
 # --- Statuses ----------------------------------------------------------------------------------
@@ -78,7 +82,8 @@ def set_task_status(
             if cell.version != (expected_version or 0):
                 raise StaleStatus(cell)
             old = cell.status
-            _closed_day_check(agent, agent.cohort.local_today(), closed_reason, f"{task} of {agent}", by)
+            if _closed_day_check(agent, agent.cohort.local_today(), closed_reason, f"{task} of {agent}", by):
+                cell._change_reason = f"After the day was closed: {closed_reason.strip()}"
             cell.status = status
             cell.blocked_reason = reason.strip() if status == Status.BLOCKED else ""
             cell.version += 1
@@ -218,7 +223,7 @@ def save_note(
         raise TrackerError(f"{day} has not begun in {cohort.time_zone}; write the note on the day.")
     text = text.strip()
     with unit():
-        _closed_day_check(agent, day, reason, f"Note of {agent}", by)
+        after_close = _closed_day_check(agent, day, reason, f"Note of {agent}", by)
         note = DailyNote.objects.select_for_update().filter(agent=agent, day=day).first()
         if expected_version is not None and expected_version != (note.version if note else 0):
             raise StaleNote(note)
@@ -229,6 +234,8 @@ def save_note(
         if note.pk and note.text == text:
             return note  # nothing changed: no history entry, no new version
         note.text, note.updated_by, note.version = text, by, note.version + 1
+        if after_close:
+            note._change_reason = f"After the day was closed: {reason.strip()}"
         note.save()
         emit(NoteSaved(agent=agent, day=day))
     return note

@@ -31,6 +31,7 @@ from certifications.forms import (
 from certifications.models import DailyNote, Proof, RedFlag, Task, TaskStatus
 from certifications.selectors import active_tasks, cell_for, tracker_rows
 from certifications.services import (
+    ClosedDayReason,
     RepeatedRedFlag,
     StaleNote,
     StaleStatus,
@@ -180,6 +181,11 @@ def _export(cohort, tasks, rows, note_day, fmt) -> HttpResponse:
     return response
 
 
+def closed_reason(request) -> str:
+    """The reason for changing a closed day: typed beside the change, or in the page's box."""
+    return next((r for r in request.POST.getlist("closed_reason") if r.strip()), "")
+
+
 @login_required
 @require_POST
 def cell_save(request, agent_pk: int, task_pk: int):
@@ -189,7 +195,7 @@ def cell_save(request, agent_pk: int, task_pk: int):
     timezone.activate(cohort.tzinfo)
     task = get_object_or_404(Task, pk=task_pk, active=True)
     form = TaskStatusForm(request.POST, prefix=f"c{agent.pk}-{task.pk}")
-    message, status, reason_error, saved = "", 200, False, None
+    message, status, reason_error, closed_error, saved = "", 200, False, False, None
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -200,7 +206,7 @@ def cell_save(request, agent_pk: int, task_pk: int):
                 reason=data["blocked_reason"],
                 expected_version=data["version"],
                 by=request.user,
-                closed_reason=request.POST.get("closed_reason", ""),
+                closed_reason=closed_reason(request),
             )
             message = "Saved"
         except StaleStatus as exc:
@@ -209,6 +215,8 @@ def cell_save(request, agent_pk: int, task_pk: int):
             name = (who.get_full_name() or who.username) if who else "someone"
             message = f"Not saved: {name} changed it to {exc.current.get_status_display()} first."
             status = 409
+        except ClosedDayReason as exc:
+            message, status, closed_error = str(exc), 400, True
         except TrackerError as exc:
             message, status = str(exc), 400
     else:
@@ -231,6 +239,7 @@ def cell_save(request, agent_pk: int, task_pk: int):
         "level": {200: "success", 409: "warning"}.get(status, "danger"),
         "reason_error": reason_error,
         "typed_reason": request.POST.get(f"c{agent.pk}-{task.pk}-blocked_reason", ""),
+        "closed_error": closed_error,
     }
     return render(request, "certifications/tracker.html#tracker-cell", context, status=status)
 
@@ -249,7 +258,7 @@ def note_save(request, agent_pk: int, day: datetime.date):
                 day=day,
                 text=form.cleaned_data["text"],
                 by=request.user,
-                reason=request.POST.get("closed_reason", ""),
+                reason=closed_reason(request),
                 expected_version=form.cleaned_data["version"],
             )
         except StaleNote as exc:

@@ -250,16 +250,18 @@ class DayClosed(ValueError):
     """A change to a closed day without a reason."""
 
 
-def check_closed_day(*, cohort: Cohort, day: datetime.date, reason: str, what: str, by) -> None:
-    """After the TL closed the day, a change needs a reason, and the change is logged."""
+def check_closed_day(*, cohort: Cohort, day: datetime.date, reason: str, what: str, by) -> bool:
+    """After the TL closed the day, a change needs a reason, and the change is logged: True when
+    it was (the caller then keeps the reason in the record's history too)."""
     sign_off = DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first()
     if sign_off is None:
-        return
+        return False
     if not reason.strip():
         who = sign_off.signed_by.get_full_name() or sign_off.signed_by.username
         at = timezone.localtime(sign_off.signed_at, cohort.tzinfo)
         raise DayClosed(f"{who} closed {day:%a %-d %b} at {at:%H:%M %Z}; give a reason for changing it.")
     ClosedDayEdit.objects.create(cohort=cohort, day=day, what=what[:200], reason=reason.strip()[:300], by=by)
+    return True
 
 
 def save_cohort(*, cohort: Cohort, by) -> Cohort:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
 from certifications.models import DailyNote, Task
 from certifications.selectors import Cell, open_flag_counts, task_cells
-from cohorts.models import Agent, Cohort, DaySignOff
+from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING
 from core.fragments import digest
 from core.urls import UrlPattern
@@ -394,3 +394,25 @@ def bar_counts(cohort: Cohort, *, user, sees_confidential: bool) -> BarCounts:
         )
     cache.set(key, counts, settings.PAGE_CACHE_SECONDS)
     return counts
+
+
+def closed_day_edits(cohorts: list[Cohort]) -> dict[int, list[ClosedDayEdit]]:
+    """The changes made after a close, with their reasons, of each cohort's previous ESP day and
+    of today: what the board shows the next morning. One query."""
+    wanted = set()
+    for cohort in cohorts:
+        today = cohort.local_today()
+        earlier = [d for d in cohort.esp_days if d < today]
+        wanted |= {(cohort.pk, today), *((cohort.pk, d) for d in earlier[-1:])}
+    found: dict[int, list[ClosedDayEdit]] = defaultdict(list)
+    if not wanted:
+        return found
+    edits = (
+        ClosedDayEdit.objects.filter(cohort__in=cohorts, day__in={day for _, day in wanted})
+        .select_related("by")
+        .order_by("day", "at")
+    )
+    for edit in edits:
+        if (edit.cohort_id, edit.day) in wanted:
+            found[edit.cohort_id].append(edit)
+    return found

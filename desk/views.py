@@ -33,7 +33,7 @@ from core import tables
 from core.fragments import digest
 from core.history import history_entries
 from core.urls import DAY, ID, ID2, UrlPattern
-from desk.board import active_cohorts, bar_counts, collect
+from desk.board import active_cohorts, bar_counts, closed_day_edits, collect
 from desk.charts import cohort_charts
 from desk.dashboard import (
     cohort_summaries,
@@ -68,12 +68,16 @@ class BoardCard:
     """One cohort's card on the board: what its cache key needs, and its day, read only when
     the cached card is missing (every card's day is read at once, in a fixed number of queries)."""
 
-    def __init__(self, cohort, caps, days):
-        self.cohort, self.caps, self._days = cohort, caps, days
+    def __init__(self, cohort, caps, days, edits):
+        self.cohort, self.caps, self._days, self._edits = cohort, caps, days, edits
         self.phase = cohort.phase()
 
     def day(self):
         return self._days()[self.cohort.pk]
+
+    def edits(self):
+        """Changes after a close (the previous ESP day's and today's), with their reasons."""
+        return self._edits().get(self.cohort.pk, [])
 
 
 @login_required
@@ -89,7 +93,11 @@ def board(request):
     def days() -> dict:
         return {d.cohort.pk: d for d in collect(cohorts, user=request.user, sees_confidential=confidential)}
 
-    cards = [BoardCard(c, capabilities(request.user, c), days) for c in cohorts]
+    @functools.cache
+    def edits() -> dict:
+        return closed_day_edits(cohorts)
+
+    cards = [BoardCard(c, capabilities(request.user, c), days, edits) for c in cohorts]
     context = {
         "cards": cards,
         "upcoming": upcoming,

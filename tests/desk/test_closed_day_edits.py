@@ -1,0 +1,56 @@
+"""A change after the TL closed the day asks for its reason in place, beside the change; the
+reason stays in the record's history and is on the next day's board (issue: the TL's
+workspace, point 7)."""
+
+import pytest
+from django.urls import reverse
+
+from certifications.models import DailyNote, TaskStatus
+from certifications.services import save_note
+from cohorts.models import ClosedDayEdit, DaySignOff
+from tests.conftest import WEDNESDAY
+
+pytestmark = pytest.mark.django_db
+
+
+def save_cell(client, agent, task, status, **extra):
+    key = f"c{agent.pk}-{task.pk}"
+    data = {f"{key}-status": status, f"{key}-version": "0", **extra}
+    return client.post(
+        reverse("certifications:cell_save", args=[agent.pk, task.pk]), data, HTTP_HX_REQUEST="true"
+    )
+
+
+def test_a_change_after_the_close_asks_for_its_reason_beside_it(client_for, tl1, agent1, tasks, week):
+    DaySignOff.objects.create(cohort=agent1.cohort, day=WEDNESDAY, signed_by=tl1)
+    client, tbt = client_for(tl1), tasks["tbt"]
+    response = save_cell(client, agent1, tbt, "complete", closed_reason="")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'name="closed_reason" id="c{agent1.pk}-{tbt.pk}-closed"' in html  # asked for in the cell
+    assert '<option value="complete" selected>' in html  # what was chosen stays chosen
+    assert not TaskStatus.objects.exists()
+
+    # The cell sends its own reason box; the page's (empty) one comes too and does not win.
+    response = save_cell(client, agent1, tbt, "complete", closed_reason=["Agent finished TBT at 18:10", ""])
+    assert response.status_code == 200
+    cell = TaskStatus.objects.get()
+    assert cell.status == "complete"
+    assert (
+        cell.history.latest().history_change_reason == "After the day was closed: Agent finished TBT at 18:10"
+    )
+    (edit,) = ClosedDayEdit.objects.all()
+    assert edit.reason == "Agent finished TBT at 18:10" and edit.by == tl1
+
+
+def test_the_next_days_board_shows_the_changes_and_their_reasons(client_for, tl1, agent1, tasks, week):
+    DaySignOff.objects.create(cohort=agent1.cohort, day=WEDNESDAY, signed_by=tl1)
+    save_cell(client_for(tl1), agent1, tasks["tbt"], "complete", closed_reason="Finished after hours")
+    save_note(agent=agent1, day=WEDNESDAY, text="Stayed late", by=tl1, reason="Forgot to write it")
+    assert DailyNote.objects.get().history.latest().history_change_reason == (
+        "After the day was closed: Forgot to write it"
+    )
+    week.shift(86400)  # Thursday
+    board = client_for(tl1).get(reverse("desk:board")).content.decode()
+    assert "Changed after a close" in board
+    assert "Finished after hours" in board and "Forgot to write it" in board
