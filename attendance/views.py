@@ -69,6 +69,7 @@ from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for
 from cohorts.services import DayClosed
 from core import tables
+from core.converters import parse_day
 from core.exports import BadExport, SafeTableExport, bad_export, export_format
 from core.fragments import digest
 from core.urls import DAY, ID, ID2, UrlPattern
@@ -148,13 +149,6 @@ def _row(agent: Agent, record: AttendanceRecord | None, url: UrlPattern, day) ->
     )
 
 
-def _parse_day(text: str) -> datetime.date | None:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 @login_required
 def roll_call(request, pk: int):
     """Every agent of the cohort on one ESP day (the cohort's today by default)."""
@@ -165,7 +159,7 @@ def roll_call(request, pk: int):
     context = {"cohort": cohort, "caps": caps, "days": days, "today": today, "day": None}
     requested = request.GET.get("day")
     if requested:
-        day = _parse_day(requested)
+        day = parse_day(requested)
         if day is None:
             context["error"] = f"“{requested}” is not a date; use the links to the ESP days."
             return render(request, "attendance/roll_call.html", context, status=400)

@@ -47,6 +47,7 @@ from certifications.services import (
 )
 from cohorts.access import Action
 from cohorts.selectors import agent_for, cohort_for
+from core.converters import parse_day
 from core.exports import BadExport, bad_export, export_format, neutralised
 from core.urls import DAY, ID, ID2, UrlPattern
 
@@ -73,6 +74,9 @@ def tracker(request, pk: int):
     now = timezone.now()
     today = now.astimezone(cohort.tzinfo).date()
     note_day = today if cohort.day_number(today) else None
+    picked = parse_day(request.GET.get("notes", ""))
+    if picked in cohort.esp_days and picked <= today:  # a past day's notes, to fill in what is missing
+        note_day = picked
     show = request.GET.get("show", "all") if request.GET.get("show") in SHOW_CHOICES else "all"
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in SORT_CHOICES else "name"
     query = request.GET.get("q", "").strip()[:100]
@@ -117,6 +121,7 @@ def tracker(request, pk: int):
             "today": today,
             "phase": cohort.phase(now),
             "note_day": note_day,
+            "note_days": [d for d in cohort.esp_days if d <= today],
             "day_number": cohort.day_number(today),
             "show_choices": SHOW_CHOICES,
             "sort_choices": SORT_CHOICES,
@@ -250,7 +255,7 @@ def note_save(request, agent_pk: int, day: datetime.date):
     agent, caps = agent_for(request.user, agent_pk, Action.EDIT)
     timezone.activate(agent.cohort.tzinfo)
     form = NoteForm(request.POST, prefix=f"n{agent.pk}")
-    status, message, note = 200, "Saved", None
+    status, message, note, closed_error = 200, "Saved", None, False
     if form.is_valid():
         try:
             note = save_note(
@@ -269,6 +274,8 @@ def note_save(request, agent_pk: int, day: datetime.date):
                 f"Not saved: {name} changed this note while you were writing. Their note is shown; "
                 f"yours was: “{form.cleaned_data['text'].strip()}”"
             )
+        except ClosedDayReason as exc:
+            status, message, closed_error = 400, str(exc), True
         except TrackerError as exc:
             status, message = 400, str(exc)
     else:
@@ -284,6 +291,8 @@ def note_save(request, agent_pk: int, day: datetime.date):
         "caps": caps,
         "message": message,
         "ok": status == 200,
+        "closed_error": closed_error,
+        "typed": form.cleaned_data.get("text", "") if closed_error else None,
     }
     return render(request, "certifications/tracker.html#note-cell", context, status=status)
 

@@ -16,3 +16,11 @@ class IsoDateConverter:
 
 
 register_converter(IsoDateConverter, "isodate")
+
+
+def parse_day(text: str) -> datetime.date | None:
+    """A day given in a query string (YYYY-MM-DD), or None for anything else."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -8,7 +8,7 @@ from django.urls import reverse
 from certifications.models import DailyNote, TaskStatus
 from certifications.services import save_note
 from cohorts.models import ClosedDayEdit, DaySignOff
-from tests.conftest import WEDNESDAY
+from tests.conftest import MONDAY, WEDNESDAY
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,26 @@ def test_the_next_days_board_shows_the_changes_and_their_reasons(client_for, tl1
     board = client_for(tl1).get(reverse("desk:board")).content.decode()
     assert "Changed after a close" in board
     assert "Finished after hours" in board and "Forgot to write it" in board
+
+
+def test_a_past_days_missing_note_is_filled_in_from_the_tracker(client_for, tl1, agent1, week):
+    client = client_for(tl1)
+    tracker = reverse("certifications:tracker", args=[agent1.cohort.pk])
+    page = client.get(tracker, {"notes": MONDAY.isoformat()}).content.decode()
+    assert "Notes · Mon 23 Nov" in page and f"Note for Mon 23 Nov, {agent1.full_name}" in page
+    assert "Day 1 · Mon 23 Nov" in page and "Day 3 · Wed 25 Nov" in page and "Day 4" not in page
+    friday = client.get(tracker, {"notes": "2026-11-27"}).content.decode()
+    assert "Notes · Wed 25 Nov" in friday  # a day still to come: today's notes
+
+    DaySignOff.objects.create(cohort=agent1.cohort, day=MONDAY, signed_by=tl1)
+    url = reverse("certifications:note_save", args=[agent1.pk, MONDAY])
+    data = {f"n{agent1.pk}-text": "Arrived late, caught up by noon", f"n{agent1.pk}-version": "0"}
+    response = client.post(url, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f'id="n{agent1.pk}-closed"' in html and "Arrived late, caught up by noon</textarea>" in html
+    response = client.post(url, {**data, "closed_reason": "Missed on Monday"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    note = DailyNote.objects.get(day=MONDAY)
+    assert note.text == "Arrived late, caught up by noon"
+    assert note.history.latest().history_change_reason == "After the day was closed: Missed on Monday"
