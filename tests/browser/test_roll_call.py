@@ -37,6 +37,9 @@ def test_a_tl_takes_a_25_agent_roll_call_with_3_exceptions_in_few_interactions(l
         act = Counter()
         act(page.get_by_role("button", name="Mark all present (25 not taken)").click)
         expect(page.locator("#roll-call tbody .badge", has_text="present")).to_have_count(25)
+        # The rows show before htmx (deferred, loaded last) listens to them: a change made in
+        # between is lost. Wait for the reloaded page to finish loading, as a user's next step does.
+        page.wait_for_load_state("load")
 
         act(page.get_by_label("Arrival, Agent03 Roll").fill, "13:05")
         expect(page.locator(f"#row-{late.pk} .occurrences")).to_contain_text("Late, partial day")
