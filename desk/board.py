@@ -361,6 +361,7 @@ class BarCounts:
     notes: int = 0  # agents without today's note
     tickets: int = 0  # tickets not submitted
     agents: int = 0  # agents still in ESP
+    closed: bool = False  # the TL has closed today
 
     @property
     def checklist_open(self) -> int:
@@ -391,6 +392,7 @@ def bar_counts(cohort: Cohort, *, user, sees_confidential: bool) -> BarCounts:
             notes=len(report.missing_notes),
             tickets=len(report.drafts),
             agents=len(day.attending),
+            closed=day.sign_off is not None,
         )
     cache.set(key, counts, settings.PAGE_CACHE_SECONDS)
     return counts

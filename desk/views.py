@@ -45,6 +45,7 @@ from desk.endofday import DayNotClosed, carry_over_agent, close_day
 from desk.forms import CarryOverForm, MoveToProductionForm
 from desk.readiness import move_to_production, readiness_blockers
 from desk.templatetags.cohort_bar import PAGES as bar_pages
+from desk.templatetags.cohort_bar import page_url as bar_page_url
 from tickets.selectors import agent_tickets
 from tickets.services import unsubmitted_count
 
@@ -108,8 +109,14 @@ def board(request):
 
 
 def _back(request, cohort):
+    """Where a close or a carry-over returns: the page it was sent from, if it is the board or
+    one of the cohort's own pages (never an address from elsewhere)."""
     url = request.POST.get("next", "")
-    return url if url in (reverse("desk:board"), cohort.get_absolute_url()) else reverse("desk:board")
+    pages = [reverse("desk:board"), cohort.get_absolute_url()] + [
+        reverse(name, args=[cohort.pk])
+        for name in ("certifications:tracker", "attendance:roll_call", "tickets:list", "attendance:matrix")
+    ]
+    return url if url in pages else reverse("desk:board")
 
 
 @login_required
@@ -216,7 +223,13 @@ def cohort_bar(request, pk: int, current: str):
     if current not in bar_pages:
         raise Http404("No such page.")
     counts = bar_counts(cohort, user=request.user, sees_confidential=caps.confidential)
-    context = {"cohort": cohort, "current": current, "caps": caps, "counts": counts}
+    context = {
+        "cohort": cohort,
+        "current": current,
+        "caps": caps,
+        "counts": counts,
+        "back": bar_page_url(cohort, current),
+    }
     return render(request, "desk/_cohort_bar.html", context)
 
 

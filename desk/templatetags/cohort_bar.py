@@ -5,12 +5,25 @@ and again after each save. A template tag, so pages of every app show it without
 importing this layer."""
 
 from django import template
+from django.urls import reverse
 
 from cohorts.access import capabilities
 
 register = template.Library()
 
-PAGES = ("today", "roll_call", "tracker", "notes", "tickets", "attendance")
+# The pages the bar is on, and the URL name of each (a close from the bar returns there).
+PAGES = {
+    "today": "desk:cohort",
+    "roll_call": "attendance:roll_call",
+    "tracker": "certifications:tracker",
+    "notes": "certifications:tracker",
+    "tickets": "tickets:list",
+    "attendance": "attendance:matrix",
+}
+
+
+def page_url(cohort, current: str) -> str:
+    return reverse(PAGES[current], args=[cohort.pk])
 
 
 @register.inclusion_tag("desk/_cohort_bar.html", takes_context=True)
@@ -20,4 +33,5 @@ def cohort_bar(context, cohort, current: str):
         "current": current,
         "caps": capabilities(context["request"].user, cohort),
         "counts": None,
+        "back": page_url(cohort, current),
     }

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from attendance.services import Entry, record_attendance
+from desk.endofday import carry_over_agent
 from tests.conftest import WEDNESDAY
 from tests.factories import AgentFactory
 
@@ -76,3 +77,20 @@ def test_readers_see_only_the_pages_they_may_open(client_for, mgr1, cohort1, wee
     nav = bar(client_for(mgr1).get(reverse("desk:cohort", args=[cohort1.pk])).content.decode())
     assert reverse("attendance:roll_call", args=[cohort1.pk]) not in nav  # ESP managers do not edit
     assert reverse("certifications:tracker", args=[cohort1.pk]) in nav
+
+
+def test_the_day_closes_from_the_bar_once_nothing_is_open(client_for, tl1, agent1, tasks, week):
+    client, cohort = client_for(tl1), agent1.cohort
+    assert "Close the day once the badges above are gone." in counted_bar(client, cohort)
+    record_attendance(
+        agent=agent1, day=WEDNESDAY, entry=Entry(arrival=datetime.time(9)), expected_version=None, by=tl1
+    )
+    carry_over_agent(agent=agent1, day=WEDNESDAY, reason="Waiting for the laptop", by=tl1)
+    nav = counted_bar(client, cohort)
+    tracker = reverse("certifications:tracker", args=[cohort.pk])
+    assert f'<input type="hidden" name="next" value="{tracker}">' in nav and "Close the day</button>" in nav
+    response = client.post(reverse("desk:close_day", args=[cohort.pk]), {"next": tracker})
+    assert response.status_code == 302 and response.url == tracker  # back where the TL was
+    assert "Today is closed." in counted_bar(client, cohort)
+    elsewhere = client.post(reverse("desk:close_day", args=[cohort.pk]), {"next": "https://evil.example/"})
+    assert elsewhere.url == reverse("desk:board")
