@@ -178,6 +178,16 @@
     if (element && lost) element.focus(); // never away from where the user has moved since
   });
 
+  // A row's "n/6 done" follows its cells' saves: each cell says whether the server holds it done
+  // (data-done), so the count is the server's, not a rule of its own here.
+  document.addEventListener("htmx:afterSettle", () => {
+    for (const count of document.querySelectorAll("table[data-sheet] .done-count")) {
+      const row = count.closest("tr");
+      const done = row.querySelectorAll('td[data-done="1"]').length;
+      count.textContent = `${done}/${row.querySelectorAll("td[data-done]").length}`;
+    }
+  });
+
   // A block copied from a sheet: rows by line, cells by tab (the clipboard's plain text).
   function block(text) {
     const lines = text.replace(/\r/g, "").split("\n");

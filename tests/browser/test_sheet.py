@@ -69,9 +69,12 @@ def test_the_grid_and_its_notes_work_from_the_keyboard(cohort, login, live_serve
         page.keyboard.press("ArrowRight")  # Ben's Aetna
         page.keyboard.press("ArrowUp")  # Ana's Aetna
         assert focused(page) == f"c{agents['Ana'].pk}-{aetna.pk}-status"
+        # The rows' counts follow the saves without a reload: Ana and Ben have AHIP done.
+        expect(page.locator(f"#row-{agents['Ben'].pk} .done-count")).to_have_text("1/6")
         page.keyboard.press("ArrowRight")  # Ana's TBT: paste a column of five copied from a sheet
         page.evaluate(PASTE, {"text": "Complete\nIn progress\nComplete\nnot started\nVerified\n"})
         saved(page, 6)  # four changed (Dee's stays Not started), and Ben's AHIP from before
+        expect(page.locator(f"#row-{agents['Ana'].pk} .done-count")).to_have_text("2/6")
 
         note = page.get_by_label("Note for Wed 25 Nov, Ana Agent")
         note.focus()
