@@ -11,6 +11,10 @@
 //   a letter / 1-6   sets the status starting with that letter, or the n-th status
 //   Space            toggles done: Complete, or back to In progress
 //   Ctrl+C           copies this cell's status
+//   Shift+Up/Down    selects cells down the column; a letter, a number or Space sets them all
+//   Ctrl+D           fills down: the selection with its first cell's status (or this cell with
+//                    the one above's)
+//   Ctrl+Z           undoes the last change (a key, a paste, a fill), saving the values before
 //   in a note        Enter saves it and goes to the next agent's (Shift+Enter is a new line); a
 //                    column of notes pasted from a sheet fills one agent each
 (() => {
@@ -99,6 +103,13 @@
 
   // Put a pasted or typed value into any kind of control; true when it changed.
   function put(control, text) {
+    const before = valueOf(control);
+    const done = putValue(control, text);
+    if (done && action && control.id) action.push({ id: control.id, before });
+    return done;
+  }
+
+  function putValue(control, text) {
     if (control instanceof HTMLSelectElement) {
       const value = statusFor(control, text);
       if (value === null || control.value === value) return false;
@@ -120,13 +131,81 @@
     return true;
   }
 
+  // What the last actions changed, to undo them (Ctrl+Z): each action is a list of the controls
+  // it set (by id: a saved cell comes back as a new element) with their values before.
+  const undo = [];
+  let action = null;
+
+  function valueOf(control) {
+    return control.type === "checkbox" ? (control.checked ? "yes" : "no") : control.value;
+  }
+
+  function begin() {
+    action = [];
+    undo.push(action);
+    if (undo.length > 50) undo.shift();
+  }
+
+  // A selection of cells down one column (Shift+Up/Down from the cell it started on): a letter,
+  // a number or Space sets them all, Ctrl+D fills them with the first one's status.
+  let selection = null; // { table, c, anchor, r }
+
+  function selectedControls() {
+    if (!selection) return [];
+    const low = Math.min(selection.anchor, selection.r);
+    const high = Math.max(selection.anchor, selection.r);
+    const controls = [];
+    for (let r = low; r <= high; r += 1) {
+      const control = at(selection.table, r, selection.c);
+      if (control) controls.push(control);
+    }
+    return controls;
+  }
+
+  function markSelection() {
+    for (const cell of document.querySelectorAll("td.sheet-selected")) cell.classList.remove("sheet-selected");
+    for (const control of selectedControls()) control.closest("td").classList.add("sheet-selected");
+  }
+
+  function clearSelection() {
+    selection = null;
+    markSelection();
+  }
+
+  function targets(control) {
+    const chosen = selectedControls();
+    return chosen.length > 1 ? chosen : [control];
+  }
+
   document.addEventListener("keydown", (event) => {
     const control = event.target;
     const table = sheetOf(control);
-    if (!table || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!table || event.metaKey || event.altKey) return;
     const select = control instanceof HTMLSelectElement;
     const note = control instanceof HTMLTextAreaElement;
     const box = control instanceof HTMLInputElement && control.type !== "checkbox";
+    if (event.ctrlKey) {
+      const key = event.key.toLowerCase();
+      if (key === "z" && !note && !box && undo.length) {
+        event.preventDefault();
+        const last = undo.pop();
+        action = null;
+        for (const { id, before } of last.reverse()) {
+          const target = document.getElementById(id);
+          if (target) put(target, before);
+        }
+      } else if (key === "d" && select) {
+        event.preventDefault(); // fill down: the selection from its first cell, or this cell from the one above
+        const chosen = selectedControls();
+        const { r, c } = position(control);
+        const source = chosen.length > 1 ? chosen[0] : at(table, r - 1, c);
+        if (!source) return;
+        const text = source.selectedOptions[0].textContent.trim();
+        begin();
+        for (const target of chosen.length > 1 ? chosen.slice(1) : [control]) put(target, text);
+      }
+      return;
+    }
     const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0] };
     if (!box) Object.assign(moves, { ArrowLeft: [0, -1], ArrowRight: [0, 1] });
     if (note) {
@@ -137,21 +216,37 @@
       }
       return;
     }
-    if (event.key === "Tab" && control.type === "time") {
+    if (select && event.shiftKey && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
+      event.preventDefault();
+      const { r, c } = position(control);
+      if (!selection || selection.table !== table || selection.c !== c) selection = { table, c, anchor: r, r };
+      const next = move(control, event.key === "ArrowUp" ? -1 : 1, 0);
+      if (next) selection.r = position(next).r;
+      markSelection();
+      return;
+    }
+    if (event.key === "Escape") {
+      clearSelection();
+    } else if (event.key === "Tab" && control.type === "time") {
       // to the next cell, not through the box's hour and minute parts (typing fills them)
       if (move(control, 0, event.shiftKey ? -1 : 1)) event.preventDefault();
     } else if (event.key in moves) {
       event.preventDefault();
+      clearSelection();
       move(control, ...moves[event.key]);
     } else if (event.key === "Enter") {
       event.preventDefault();
+      clearSelection();
       move(control, event.shiftKey ? -1 : 1, 0);
     } else if (select && event.key === " ") {
       event.preventDefault();
-      put(control, DONE.includes(control.value) ? "in progress" : "complete");
+      begin();
+      const text = DONE.includes(control.value) ? "in progress" : "complete";
+      for (const target of targets(control)) put(target, text);
     } else if (select && event.key.length === 1 && /[\p{L}\p{N}]/u.test(event.key)) {
       event.preventDefault(); // not the browser's type-ahead, which keeps earlier letters
-      put(control, event.key);
+      begin();
+      for (const target of targets(control)) put(target, event.key);
     }
   });
 
@@ -181,6 +276,7 @@
   // A row's "n/6 done" follows its cells' saves: each cell says whether the server holds it done
   // (data-done), so the count is the server's, not a rule of its own here.
   document.addEventListener("htmx:afterSettle", () => {
+    markSelection();
     for (const count of document.querySelectorAll("table[data-sheet] .done-count")) {
       const row = count.closest("tr");
       const done = row.querySelectorAll('td[data-done="1"]').length;
@@ -212,6 +308,7 @@
     const typed = control instanceof HTMLTextAreaElement || (control.type === "text" && single);
     if (typed && !(fromSheet(data) && !single)) return;
     event.preventDefault();
+    begin();
     const { r, c } = position(control);
     cells.forEach((values, i) => {
       values.forEach((value, j) => {

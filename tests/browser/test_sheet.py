@@ -130,7 +130,8 @@ def test_the_roll_call_takes_a_pasted_column_of_times_and_the_keyboard(cohort, l
     with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
         login("tl1")
         page.goto(f"{live_server.url}/attendance/cohorts/{cohort.pk}/roll-call/")
-        page.get_by_role("button", name="Mark all present (5 not taken)").click()
+        page.get_by_role("button", name="Mark all present (5 not taken)").focus()
+        page.keyboard.press("Enter")  # keyboard only, as the rest
         expect(page.locator("#roll-call tbody .badge", has_text="present")).to_have_count(5)
         page.wait_for_load_state("load")
 
@@ -158,3 +159,36 @@ def test_the_roll_call_takes_a_pasted_column_of_times_and_the_keyboard(cohort, l
     }
     assert local == {"Ana": "09:25", "Ben": "09:00", "Cy": "13:10", "Dee": None, "Eve": "09:00"}
     assert [name for name, r in sorted(records.items()) if r.occurrences] == ["Ana", "Cy", "Dee"]
+
+
+def test_select_down_a_column_set_them_all_fill_down_and_undo(cohort, login, live_server, page):
+    agents = {a.first_name: a for a in cohort.agents.all()}
+    tbt = Task.objects.get(code="tbt")
+
+    def status(name):
+        return page.get_by_label(f"TBT, {name} Agent")
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("tl1")
+        page.goto(f"{live_server.url}/tracker/cohorts/{cohort.pk}/")
+        page.wait_for_load_state("load")
+        status("Ana").focus()
+        page.keyboard.press("Shift+ArrowDown")
+        page.keyboard.press("Shift+ArrowDown")  # Ana, Ben and Cy selected
+        expect(page.locator("td.sheet-selected")).to_have_count(3)
+        page.keyboard.press("i")  # In progress for all three
+        saved(page, 3)
+        page.keyboard.press("Escape")
+        page.keyboard.press("ArrowDown")  # Dee
+        expect(status("Dee")).to_be_focused()
+        page.keyboard.press("Control+d")  # fill down from Cy
+        saved(page, 4)
+        expect(status("Dee")).to_have_value("in_progress")
+        page.keyboard.press("Control+z")  # undo the fill: Dee is Not started again
+        expect(page.locator(f"#cell-{agents['Dee'].pk}-{tbt.pk}")).to_have_class(re.compile("st-not_started"))
+        expect(page.locator(f"#cell-{agents['Dee'].pk}-{tbt.pk} [role=status]")).to_have_text("Saved")
+
+    statuses = {
+        s.agent.first_name: s.status for s in TaskStatus.objects.filter(task=tbt).select_related("agent")
+    }
+    assert statuses == {"Ana": "in_progress", "Ben": "in_progress", "Cy": "in_progress", "Dee": "not_started"}
