@@ -14,7 +14,6 @@
 //   Shift+Up/Down    selects cells down the column; a letter, a number or Space sets them all
 //   Ctrl+D           fills down: the selection with its first cell's status (or this cell with
 //                    the one above's)
-//   Ctrl+Z           undoes the last change (a key, a paste, a fill), saving the values before
 //   in a note        Enter saves it and goes to the next agent's (Shift+Enter is a new line); a
 //                    column of notes pasted from a sheet fills one agent each
 (() => {
@@ -103,13 +102,6 @@
 
   // Put a pasted or typed value into any kind of control; true when it changed.
   function put(control, text) {
-    const before = valueOf(control);
-    const done = putValue(control, text);
-    if (done && action && control.id) action.push({ id: control.id, before });
-    return done;
-  }
-
-  function putValue(control, text) {
     if (control instanceof HTMLSelectElement) {
       const value = statusFor(control, text);
       if (value === null || control.value === value) return false;
@@ -129,21 +121,6 @@
     }
     changed(control);
     return true;
-  }
-
-  // What the last actions changed, to undo them (Ctrl+Z): each action is a list of the controls
-  // it set (by id: a saved cell comes back as a new element) with their values before.
-  const undo = [];
-  let action = null;
-
-  function valueOf(control) {
-    return control.type === "checkbox" ? (control.checked ? "yes" : "no") : control.value;
-  }
-
-  function begin() {
-    action = [];
-    undo.push(action);
-    if (undo.length > 50) undo.shift();
   }
 
   // A selection of cells down one column (Shift+Up/Down from the cell it started on): a letter,
@@ -186,22 +163,13 @@
     const box = control instanceof HTMLInputElement && control.type !== "checkbox";
     if (event.ctrlKey) {
       const key = event.key.toLowerCase();
-      if (key === "z" && !note && !box && undo.length) {
-        event.preventDefault();
-        const last = undo.pop();
-        action = null;
-        for (const { id, before } of last.reverse()) {
-          const target = document.getElementById(id);
-          if (target) put(target, before);
-        }
-      } else if (key === "d" && select) {
+      if (key === "d" && select) {
         event.preventDefault(); // fill down: the selection from its first cell, or this cell from the one above
         const chosen = selectedControls();
         const { r, c } = position(control);
         const source = chosen.length > 1 ? chosen[0] : at(table, r - 1, c);
         if (!source) return;
         const text = source.selectedOptions[0].textContent.trim();
-        begin();
         for (const target of chosen.length > 1 ? chosen.slice(1) : [control]) put(target, text);
       }
       return;
@@ -240,12 +208,10 @@
       move(control, event.shiftKey ? -1 : 1, 0);
     } else if (select && event.key === " ") {
       event.preventDefault();
-      begin();
       const text = DONE.includes(control.value) ? "in progress" : "complete";
       for (const target of targets(control)) put(target, text);
     } else if (select && event.key.length === 1 && /[\p{L}\p{N}]/u.test(event.key)) {
       event.preventDefault(); // not the browser's type-ahead, which keeps earlier letters
-      begin();
       for (const target of targets(control)) put(target, event.key);
     }
   });
@@ -259,14 +225,14 @@
   });
 
   // A saved row or cell comes back as a new element: the focus goes back to the control the user
-  // was on once htmx has settled it (before that a change on it would not be sent), so the next
-  // key goes there, not to the page.
+  // was on as soon as it is in the page (a change on it is sent even before htmx has settled it:
+  // see changed()), so the next key goes there, not to the page.
   let refocus = null;
   document.addEventListener("htmx:beforeSwap", (event) => {
     const active = document.activeElement;
     refocus = active && active.id && sheetOf(active) && event.detail.target.contains(active) ? active.id : null;
   });
-  document.addEventListener("htmx:afterSettle", () => {
+  document.addEventListener("htmx:afterSwap", () => {
     const element = refocus && document.getElementById(refocus);
     refocus = null;
     const lost = !document.activeElement || document.activeElement === document.body;
@@ -308,7 +274,6 @@
     const typed = control instanceof HTMLTextAreaElement || (control.type === "text" && single);
     if (typed && !(fromSheet(data) && !single)) return;
     event.preventDefault();
-    begin();
     const { r, c } = position(control);
     cells.forEach((values, i) => {
       values.forEach((value, j) => {

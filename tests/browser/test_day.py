@@ -80,6 +80,7 @@ def test_a_whole_esp_day_in_at_most_40_interactions(seeded_rows, login, live_ser
         act(page.get_by_label(f"AHIP, {agents[0].full_name}").focus)
         act(page.keyboard.press, "c")
         expect(page.locator(f"#cell-{agents[0].pk}-{ahip.pk}")).to_have_class(re.compile("st-complete"))
+        expect(page.get_by_label(f"AHIP, {agents[0].full_name}")).to_be_focused()
         act(page.keyboard.press, "ArrowDown")
         act(page.keyboard.press, "c")
         expect(page.locator(f"#cell-{agents[1].pk}-{ahip.pk}")).to_have_class(re.compile("st-complete"))
