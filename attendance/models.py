@@ -119,6 +119,15 @@ def classify(
     return Classification(arrival=arrival, departure=departure)
 
 
+class AttendanceRecordQuerySet(models.QuerySet):
+    def with_occurrences(self) -> "AttendanceRecordQuerySet":
+        """Records with at least one occurrence (absent, or a late or early classification): what
+        the WFM page and the dashboard's occurrences read."""
+        return self.filter(
+            models.Q(absent=True) | ~models.Q(arrival_occurrence="") | ~models.Q(departure_occurrence="")
+        )
+
+
 class AttendanceRecord(models.Model):
     """One agent's attendance on one ESP day, classified by the policy version it keeps."""
 
@@ -165,6 +174,7 @@ class AttendanceRecord(models.Model):
     history = HistoricalRecords(
         excluded_fields=["reported_version", "reported_at", "wfm_pending"], get_user=user_who_saved
     )
+    objects = AttendanceRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["day"]

@@ -3,8 +3,6 @@
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Q
-
 from attendance.accountability import current_level
 from attendance.forms import AgentIssueForm
 from attendance.models import (
@@ -35,7 +33,7 @@ def occurrences_by_day(cohort_ids) -> dict[int, dict[datetime.date, Counter]]:
     found: dict[int, dict[datetime.date, Counter]] = defaultdict(lambda: defaultdict(Counter))
     rows = (
         AttendanceRecord.objects.filter(cohort_id__in=cohort_ids)
-        .filter(Q(absent=True) | ~Q(arrival_occurrence="") | ~Q(departure_occurrence=""))
+        .with_occurrences()
         .values_list("cohort_id", "day", "absent", "arrival_occurrence", "departure_occurrence")
     )
     for cohort_id, day, absent, arrival, departure in rows:

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -674,7 +673,7 @@ def wfm_attendance(request):
     start, end, chosen = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["cohort"]
     records = (
         AttendanceRecord.objects.filter(cohort__in=[chosen] if chosen else cohorts, day__range=(start, end))
-        .filter(Q(absent=True) | ~Q(arrival_occurrence="") | ~Q(departure_occurrence=""))
+        .with_occurrences()
         .select_related("cohort", "agent")
     )
     table = WfmAttendanceTable(records)
