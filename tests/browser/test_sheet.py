@@ -11,7 +11,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from attendance.models import AttendanceRecord
-from certifications.models import DailyNote, Task, TaskStatus
+from certifications.models import DailyNote, ExamAttempt, RedFlag, Task, TaskStatus
 from tests.browser.test_week import check
 from tests.conftest import WEDNESDAY
 from tests.factories import AgentFactory, CohortFactory, UserFactory
@@ -190,3 +190,64 @@ def test_select_down_a_column_set_them_all_and_fill_down(cohort, login, live_ser
         s.agent.first_name: s.status for s in TaskStatus.objects.filter(task=tbt).select_related("agent")
     }
     assert statuses == {"Ana": "in_progress", "Ben": "in_progress", "Cy": "in_progress", "Dee": "in_progress"}
+
+
+def test_25_agents_and_every_task_fit_a_1366x768_screen(seeded_rows, login, live_server, page):
+    """The sheet is dense: once the grid is scrolled to the top of a 1366x768 window, all 25 rows
+    and every task column (and the notes) are on screen, on a day with the cells that make a row
+    wide: overdue, blocked with its reason, failed attempts, a red flag, an agent who is ready."""
+    tl1 = UserFactory(username="tl1", first_name="Tara", last_name="Lopez", roles=["TL"])
+    cohort = CohortFactory(name="ESP Dense", tl=tl1, start_date=datetime.date(2026, 11, 23))
+    agents = [
+        AgentFactory(cohort=cohort, first_name=f"Alexandria{n:02d}", last_name="Montgomery-Smith",
+                     employee_id=f"E{n:05d}")
+        for n in range(25)
+    ]  # fmt: skip
+    tasks = {t.code: t for t in Task.objects.filter(active=True)}
+    for agent in agents[:8]:
+        TaskStatus.objects.create(
+            agent=agent, task=tasks["equipment"], status="blocked", version=1,
+            blocked_reason="Waiting for the carrier's appointment paperwork",
+        )  # fmt: skip
+        TaskStatus.objects.create(agent=agent, task=tasks["ahip"], status="in_progress", version=1)
+        ExamAttempt.objects.create(
+            agent=agent,
+            task=tasks["ahip"],
+            taken_on=cohort.start_date,
+            score=60,
+            passed=False,
+            recorded_by=tl1,
+        )
+        TaskStatus.objects.create(agent=agent, task=tasks["aetna"], status="verified", version=1)
+        ExamAttempt.objects.create(
+            agent=agent,
+            task=tasks["aetna"],
+            taken_on=cohort.start_date,
+            score=60,
+            passed=False,
+            recorded_by=tl1,
+        )
+    RedFlag.objects.create(agent=agents[1], category="conduct", details="Late twice", raised_by=tl1)
+    agents[2].status = "ready"
+    agents[2].save()
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 15, tzinfo=datetime.UTC), tick=True):
+        page.set_viewport_size({"width": 1366, "height": 768})
+        login("tl1")
+        page.goto(f"{live_server.url}/tracker/cohorts/{cohort.pk}/")
+        expect(page.locator("#tracker tbody tr")).to_have_count(25)
+        expect(page.locator("#tracker td.st-blocked.table-danger")).to_have_count(8)  # blocked, overdue
+        page.locator("#tracker").evaluate(
+            "t => window.scrollTo(0, t.getBoundingClientRect().top + window.scrollY)"
+        )
+        box = page.evaluate(
+            """() => {
+              const t = document.getElementById('tracker'), rows = t.tBodies[0].rows;
+              const notes = t.querySelector('thead th:last-child');
+              return {top: t.getBoundingClientRect().top, right: t.getBoundingClientRect().right,
+                      last: rows[rows.length - 1].getBoundingClientRect().bottom,
+                      wide: document.documentElement.scrollWidth, notes: notes.getBoundingClientRect().right};
+            }"""
+        )
+    assert abs(box["top"]) < 2, box
+    assert box["last"] <= 768, box  # all 25 rows
+    assert box["right"] <= 1366 and box["notes"] <= 1366 and box["wide"] <= 1366, box  # every column
