@@ -111,15 +111,23 @@ class RollCallRow:
         return digest(*facts)
 
     @property
-    def shift(self) -> str:
-        tz = self.agent.cohort.tzinfo
+    def shift_times(self) -> tuple[datetime.time, datetime.time]:
+        """The shift the record was taken against, or the agent's shift today; cohort-local."""
         if self.record:
-            start, end = (
-                self.record.scheduled_start_at.astimezone(tz),
-                self.record.scheduled_end_at.astimezone(tz),
+            tz = self.agent.cohort.tzinfo
+            return (
+                self.record.scheduled_start_at.astimezone(tz).time(),
+                self.record.scheduled_end_at.astimezone(tz).time(),
             )
-            return f"{start:%H:%M}–{end:%H:%M}"
-        return "–".join(t.strftime("%H:%M") for t in self.agent.scheduled_shift())
+        return self.agent.scheduled_shift()
+
+    @property
+    def shift(self) -> str:
+        return "–".join(t.strftime("%H:%M") for t in self.shift_times)
+
+    @property
+    def shift_start(self) -> str:
+        return self.shift_times[0].strftime("%H:%M")
 
 
 def _field_values(instance) -> tuple:

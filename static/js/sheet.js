@@ -16,6 +16,10 @@
 //                    the one above's)
 //   in a note        Enter saves it and goes to the next agent's (Shift+Enter is a new line); a
 //                    column of notes pasted from a sheet fills one agent each
+// In the roll call:
+//   Shift+Up/Down    selects rows (so do their boxes); from a row's box, p, l, h or a sets every
+//                    selected row present at its shift start, late by the policy's threshold,
+//                    late by its partial-day threshold, or absent (so do the buttons above)
 (() => {
   const DONE = ["complete", "verified"];
   const TRUE = ["x", "yes", "y", "true", "1", "absent", "excused", "✓", "✔"];
@@ -149,6 +153,89 @@
     markSelection();
   }
 
+  // Rows of the roll call picked by their boxes, for a quick pick that sets them all; each row
+  // then saves as if typed, with its record version (a conflict shows in its row).
+  let rowRange = null; // { table, anchor }
+
+  function pickBoxes(table) {
+    return table ? [...table.querySelectorAll(".row-pick")] : [];
+  }
+
+  function pickedRows(table) {
+    return pickBoxes(table)
+      .filter((box) => box.checked)
+      .map((box) => box.closest("tr"));
+  }
+
+  function showPicked() {
+    const bar = document.getElementById("picks");
+    if (!bar) return;
+    const n = pickedRows(document.getElementById("roll-call")).length;
+    bar.querySelector("#picked-count").textContent = n ? `${n} row${n === 1 ? "" : "s"} selected` : "No rows selected";
+    for (const button of bar.querySelectorAll("button[data-pick]")) button.disabled = n === 0;
+  }
+
+  function unpick(table) {
+    rowRange = null;
+    for (const box of pickBoxes(table)) box.checked = false;
+    const all = document.getElementById("pick-all");
+    if (all) all.checked = false;
+    showPicked();
+  }
+
+  function later(time, minutes) {
+    const [hours, mins] = time.split(":").map(Number);
+    const total = Math.min(hours * 60 + mins + minutes, 23 * 60 + 59);
+    return `${String(Math.floor(total / 60)).padStart(2, "0")}:${String(total % 60).padStart(2, "0")}`;
+  }
+
+  function setTo(control, value) {
+    if (control.type === "checkbox" ? control.checked === value : control.value === value) return false;
+    if (control.type === "checkbox") control.checked = value;
+    else control.value = value;
+    return true;
+  }
+
+  const PICK_KEYS = { p: "present", l: "late", h: "partial", a: "absent" };
+
+  function pick(kind) {
+    const bar = document.getElementById("picks");
+    const table = document.getElementById("roll-call");
+    if (!bar || !table || !Object.values(PICK_KEYS).includes(kind)) return;
+    const minutes = { present: 0, late: Number(bar.dataset.tardy), partial: Number(bar.dataset.partial) };
+    for (const row of pickedRows(table)) {
+      const field = (name) => row.querySelector(`input[name$="-${name}"]`);
+      const absent = kind === "absent";
+      let any = setTo(field("absent"), absent);
+      any = setTo(field("arrival"), absent ? "" : later(row.dataset.shiftStart, minutes[kind])) || any;
+      if (absent) any = setTo(field("departure"), "") || any;
+      if (any) changed(field("arrival"));
+    }
+    unpick(table);
+  }
+
+  // A box only selects: its change must not reach the row, which would save it.
+  document.addEventListener(
+    "change",
+    (event) => {
+      const box = event.target;
+      if (!(box instanceof HTMLInputElement) || !(box.classList.contains("row-pick") || box.id === "pick-all")) return;
+      event.stopPropagation();
+      if (box.id === "pick-all") {
+        for (const other of pickBoxes(document.getElementById("roll-call"))) {
+          other.checked = box.checked && !other.hasAttribute("data-away");
+        }
+      }
+      showPicked();
+    },
+    true,
+  );
+
+  document.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("#picks button[data-pick]") : null;
+    if (button) pick(button.dataset.pick);
+  });
+
   function targets(control) {
     const chosen = selectedControls();
     return chosen.length > 1 ? chosen : [control];
@@ -184,6 +271,25 @@
       }
       return;
     }
+    const picking = table.querySelector(".row-pick");
+    if (picking && event.shiftKey && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
+      event.preventDefault(); // select the rows from where the selection began to the next one
+      const { r } = position(control);
+      if (!rowRange || rowRange.table !== table) rowRange = { table, anchor: r };
+      const next = move(control, event.key === "ArrowUp" ? -1 : 1, 0);
+      const to = next ? position(next).r : r;
+      rowsOf(table).forEach((row, i) => {
+        const box = row.querySelector(".row-pick");
+        if (box) box.checked = i >= Math.min(rowRange.anchor, to) && i <= Math.max(rowRange.anchor, to);
+      });
+      showPicked();
+      return;
+    }
+    if (picking && control.classList.contains("row-pick") && PICK_KEYS[event.key.toLowerCase()]) {
+      event.preventDefault();
+      if (pickedRows(table).length) pick(PICK_KEYS[event.key.toLowerCase()]);
+      return;
+    }
     if (select && event.shiftKey && (event.key === "ArrowUp" || event.key === "ArrowDown")) {
       event.preventDefault();
       const { r, c } = position(control);
@@ -195,12 +301,14 @@
     }
     if (event.key === "Escape") {
       clearSelection();
+      if (picking) unpick(table);
     } else if (event.key === "Tab" && control.type === "time") {
       // to the next cell, not through the box's hour and minute parts (typing fills them)
       if (move(control, 0, event.shiftKey ? -1 : 1)) event.preventDefault();
     } else if (event.key in moves) {
       event.preventDefault();
       clearSelection();
+      rowRange = null;
       move(control, ...moves[event.key]);
     } else if (event.key === "Enter") {
       event.preventDefault();
@@ -228,11 +336,18 @@
   // was on as soon as it is in the page (a change on it is sent even before htmx has settled it:
   // see changed()), so the next key goes there, not to the page.
   let refocus = null;
+  let repick = [];
   document.addEventListener("htmx:beforeSwap", (event) => {
     const active = document.activeElement;
     refocus = active && active.id && sheetOf(active) && event.detail.target.contains(active) ? active.id : null;
+    repick = [...event.detail.target.querySelectorAll(".row-pick:checked")].map((box) => box.id);
   });
   document.addEventListener("htmx:afterSwap", () => {
+    for (const id of repick) {
+      const box = document.getElementById(id);
+      if (box) box.checked = true; // a saved row stays selected
+    }
+    repick = [];
     const element = refocus && document.getElementById(refocus);
     refocus = null;
     const lost = !document.activeElement || document.activeElement === document.body;

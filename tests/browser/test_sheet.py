@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from attendance.models import AttendanceRecord
+from attendance.models import AttendancePolicy, AttendanceRecord
 from certifications.models import DailyNote, ExamAttempt, RedFlag, Task, TaskStatus
 from tests.browser.test_week import check
 from tests.conftest import WEDNESDAY
@@ -251,3 +251,68 @@ def test_25_agents_and_every_task_fit_a_1366x768_screen(seeded_rows, login, live
     assert abs(box["top"]) < 2, box
     assert box["last"] <= 768, box  # all 25 rows
     assert box["right"] <= 1366 and box["notes"] <= 1366 and box["wide"] <= 1366, box  # every column
+
+
+def test_the_roll_call_sets_the_selected_rows_with_one_pick(cohort, login, live_server, page):
+    """Everyone present, then the exceptions as a TL picks them: two rows selected with
+    Shift+Down and set "late" by a key, one by its box and the "partial day" button, one absent.
+    The times are the policy's thresholds after each shift start; each row saved once."""
+    agents = {a.first_name: a for a in cohort.agents.all()}
+    day = datetime.date(2026, 11, 25)
+    policy = AttendancePolicy.in_force(day)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("tl1")
+        page.goto(f"{live_server.url}/attendance/cohorts/{cohort.pk}/roll-call/")
+        page.get_by_role("button", name="Mark all present (5 not taken)").focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#roll-call tbody .badge", has_text="present")).to_have_count(5)
+        page.wait_for_load_state("load")
+        expect(page.get_by_role("button", name=re.compile(r"min late"))).to_be_disabled()
+
+        page.get_by_label("Select Ana Agent").focus()
+        page.keyboard.press("Shift+ArrowDown")  # Ana and Ben
+        expect(page.locator("#picked-count")).to_have_text("2 rows selected")
+        page.keyboard.press("l")  # late, by the policy's threshold
+        expect(page.locator(f"#row-{agents['Ana'].pk} .occurrences")).to_contain_text("Late")
+        expect(page.locator(f"#row-{agents['Ben'].pk} .occurrences")).to_contain_text("Late")
+        expect(page.locator("#picked-count")).to_have_text("No rows selected")
+
+        page.get_by_label("Select Cy Agent").check()  # the mouse works too
+        page.locator("#picks button[data-pick=partial]").click()
+        expect(page.locator(f"#row-{agents['Cy'].pk} .occurrences")).to_contain_text("Late, partial day")
+
+        page.get_by_label("Select Dee Agent").focus()
+        page.keyboard.press("Space")
+        page.keyboard.press("a")
+        expect(page.locator(f"#row-{agents['Dee'].pk} .occurrences")).to_contain_text("Absent all day")
+        expect(page.locator(f"#row-{agents['Dee'].pk} [role=status]")).to_contain_text("Saved")
+
+        posts = []
+        page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+        page.get_by_label("Select Eve Agent").check()
+        page.wait_for_timeout(700)  # longer than a row waits before it saves: a selection sends nothing
+        page.get_by_label("Select Eve Agent").uncheck()
+        expect(page.locator("#picked-count")).to_have_text("No rows selected")
+        assert posts == []
+
+    def at(minutes):
+        return (
+            datetime.datetime.combine(day, cohort.shift_start) + datetime.timedelta(minutes=minutes)
+        ).time()
+
+    records = {r.agent.first_name: r for r in AttendanceRecord.objects.select_related("agent")}
+    local = {
+        name: r.arrived_at and r.arrived_at.astimezone(cohort.tzinfo).time() for name, r in records.items()
+    }
+    assert local == {
+        "Ana": at(policy.tardy_minutes),
+        "Ben": at(policy.tardy_minutes),
+        "Cy": at(policy.partial_day_minutes),
+        "Dee": None,
+        "Eve": at(0),
+    }
+    assert [name for name, r in sorted(records.items()) if r.absent] == ["Dee"]
+    # Marked present, then one save per picked row: selecting a row saves nothing.
+    assert {name: r.history.count() for name, r in records.items()} == {
+        "Ana": 2, "Ben": 2, "Cy": 2, "Dee": 2, "Eve": 1
+    }  # fmt: skip
