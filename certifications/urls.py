@@ -7,6 +7,7 @@ app_name = "certifications"
 
 urlpatterns = [
     path("cohorts/<int:pk>/", views.tracker, name="tracker"),
+    path("cohorts/<int:pk>/notes/", views.notes, name="notes"),
     path("agents/<int:agent_pk>/tasks/<int:task_pk>/", views.cell_save, name="cell_save"),
     path("agents/<int:agent_pk>/notes/<isodate:day>/", views.note_save, name="note_save"),
     path("agents/<int:agent_pk>/attempts/", views.attempt_add, name="attempt_add"),

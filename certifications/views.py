@@ -46,7 +46,8 @@ from certifications.services import (
     upload_proof,
 )
 from cohorts.access import Action
-from cohorts.selectors import agent_for, cohort_for
+from cohorts.models import Agent
+from cohorts.selectors import ATTENDING, agent_for, cohort_for
 from core.converters import parse_day
 from core.exports import BadExport, bad_export, export_format, neutralised
 from core.urls import DAY, ID, ID2, UrlPattern
@@ -73,10 +74,7 @@ def tracker(request, pk: int):
     timezone.activate(cohort.tzinfo)
     now = timezone.now()
     today = now.astimezone(cohort.tzinfo).date()
-    note_day = today if cohort.day_number(today) else None
-    picked = parse_day(request.GET.get("notes", ""))
-    if picked in cohort.esp_days and picked <= today:  # a past day's notes, to fill in what is missing
-        note_day = picked
+    note_day = _note_day(cohort, today, request.GET.get("notes", ""))
     show = request.GET.get("show", "all") if request.GET.get("show") in SHOW_CHOICES else "all"
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in SORT_CHOICES else "name"
     query = request.GET.get("q", "").strip()[:100]
@@ -131,6 +129,54 @@ def tracker(request, pk: int):
             "statuses": TaskStatus.Status.choices,
             "sign_off": _sign_off(cohort, today),
             "timeout": settings.PAGE_CACHE_SECONDS,
+        },
+    )
+
+
+def _note_day(cohort, today: datetime.date, asked: str) -> datetime.date | None:
+    """The ESP day whose notes a page shows: the one asked for if it has come (a past day's
+    notes, to fill in what is missing), else today's when today is an ESP day."""
+    picked = parse_day(asked)
+    if picked in cohort.esp_days and picked <= today:
+        return picked
+    return today if cohort.day_number(today) else None
+
+
+@login_required
+@require_GET
+def notes(request, pk: int):
+    """The day's note of every agent, each in a multi-line editor: the tracker's Notes column on
+    a page of its own. Each note saves in place with its version (a conflict shows the other
+    person's note); Enter saves and goes to the next agent, Shift+Enter starts a new line."""
+    cohort, caps = cohort_for(request.user, pk, Action.RECORDS)
+    timezone.activate(cohort.tzinfo)
+    today = cohort.local_today()
+    note_day = _note_day(cohort, today, request.GET.get("day", ""))
+    agents = list(Agent.objects.filter(cohort=cohort))
+    written = {n.agent_id: n for n in DailyNote.objects.filter(agent__cohort=cohort, day=note_day)}
+    url = UrlPattern("certifications:note_save", ID, DAY)
+    rows = [
+        {
+            "agent": agent,
+            "note": written.get(agent.pk),
+            "note_url": url(agent.pk, note_day) if note_day else "",
+            "attending": agent.status in ATTENDING,
+        }
+        for agent in agents
+    ]
+    return render(
+        request,
+        "certifications/notes.html",
+        {
+            "cohort": cohort,
+            "caps": caps,
+            "rows": rows,
+            "missing": sum(1 for r in rows if r["attending"] and r["note"] is None),
+            "today": today,
+            "note_day": note_day,
+            "note_days": [d for d in cohort.esp_days if d <= today],
+            "day_number": cohort.day_number(note_day) if note_day else None,
+            "sign_off": _sign_off(cohort, note_day) if note_day else None,
         },
     )
 

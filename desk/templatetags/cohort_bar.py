@@ -16,7 +16,7 @@ PAGES = {
     "today": "desk:cohort",
     "roll_call": "attendance:roll_call",
     "tracker": "certifications:tracker",
-    "notes": "certifications:tracker",
+    "notes": "certifications:notes",
     "tickets": "tickets:list",
     "attendance": "attendance:matrix",
 }

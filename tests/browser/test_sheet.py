@@ -316,3 +316,47 @@ def test_the_roll_call_sets_the_selected_rows_with_one_pick(cohort, login, live_
     assert {name: r.history.count() for name, r in records.items()} == {
         "Ana": 2, "Ben": 2, "Cy": 2, "Dee": 2, "Eve": 1
     }  # fmt: skip
+
+
+def test_the_notes_page_from_the_keyboard(cohort, login, live_server, page):
+    """The Notes page: a note of two lines (Shift+Enter), Enter saves it and goes to the next
+    agent, a column pasted from a sheet fills one agent each, each shows that it is saved."""
+    agents = {a.first_name: a for a in cohort.agents.all()}
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("tl1")
+        page.goto(f"{live_server.url}/cohorts/{cohort.pk}/")
+        page.get_by_role("link", name=re.compile(r"^Notes")).click()  # from the cohort bar
+        expect(page.locator("#notes-help")).to_contain_text("5 agents still without a note")
+        page.wait_for_load_state("load")
+
+        page.get_by_label("Note for Wed 25 Nov, Ana Agent").focus()
+        page.keyboard.type("Finished AHIP.")
+        page.keyboard.press("Shift+Enter")
+        page.keyboard.type("Aetna tomorrow.")
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#note-{agents['Ana'].pk} [role=status]")).to_contain_text("Saved")
+        assert focused(page) == f"n{agents['Ben'].pk}-text"
+        page.keyboard.type("Headset crackles.")
+        page.keyboard.press("Enter")
+        expect(page.locator(f"#note-{agents['Ben'].pk} [role=status]")).to_contain_text("Saved")
+        assert focused(page) == f"n{agents['Cy'].pk}-text"
+        page.evaluate(
+            PASTE,
+            {
+                "text": "Sick, called in.\nOn track.\nAhead.\n",
+                "html": "<table><tr><td>Sick, called in.</td></tr><tr><td>On track.</td></tr>"
+                "<tr><td>Ahead.</td></tr></table>",
+            },
+        )
+        for name in ("Cy", "Dee", "Eve"):
+            expect(page.locator(f"#note-{agents[name].pk} [role=status]")).to_contain_text("Saved")
+        check(page, "notes-page")
+
+    notes = {n.agent.first_name: n.text for n in DailyNote.objects.select_related("agent")}
+    assert notes == {
+        "Ana": "Finished AHIP.\nAetna tomorrow.",
+        "Ben": "Headset crackles.",
+        "Cy": "Sick, called in.",
+        "Dee": "On track.",
+        "Eve": "Ahead.",
+    }
