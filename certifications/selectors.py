@@ -204,6 +204,11 @@ class TrackerRow:
         return any(c.status in (Status.BLOCKED, Status.FAILED) for c in self.cells)
 
     @property
+    def open_cells(self) -> list[Cell]:
+        """What keeps the day from closing in this row (Cell.open), for an agent still in ESP."""
+        return [c for c in self.cells if c.open] if self.attending else []
+
+    @property
     def attending(self) -> bool:
         return self.agent.status in ATTENDING
 

@@ -54,6 +54,7 @@ from core.urls import DAY, ID, ID2, UrlPattern
 
 SHOW_CHOICES = {
     "all": "Everyone",
+    "close": "Keeping the day from closing",
     "overdue": "Overdue tasks",
     "due_today": "Tasks due today",
     "no_note": "No note for the day",
@@ -194,6 +195,8 @@ def _filtered(rows: list, query: str, show: str, sort: str) -> list:
         rows = [r for r in rows if r.overdue]
     elif show == "due_today":
         rows = [r for r in rows if r.due_today]
+    elif show == "close":
+        rows = [r for r in rows if r.open_cells]
     elif show == "no_note":
         rows = [r for r in rows if r.note is None and r.attending]
     elif show == "blocked":

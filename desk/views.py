@@ -114,9 +114,16 @@ def _back(request, cohort):
     url = request.POST.get("next", "")
     pages = [reverse("desk:board"), cohort.get_absolute_url()] + [
         reverse(name, args=[cohort.pk])
-        for name in ("certifications:tracker", "attendance:roll_call", "tickets:list", "attendance:matrix")
+        for name in (
+            "certifications:tracker",
+            "certifications:notes",
+            "attendance:roll_call",
+            "tickets:list",
+            "attendance:matrix",
+        )
     ]
-    return url if url in pages else reverse("desk:board")
+    tracker = reverse("certifications:tracker", args=[cohort.pk])
+    return url if url in pages or url == f"{tracker}?show=close" else reverse("desk:board")
 
 
 @login_required

@@ -75,6 +75,7 @@ EXPECTED = {
     "attendance:cap_acknowledge": POST_ONLY,
     "attendance:recommendation_dismiss": POST_ONLY,
     "certifications:tracker": RECORDS,
+    "certifications:notes": RECORDS,
     "certifications:cell_save": POST_ONLY,
     "certifications:note_save": POST_ONLY,
     "certifications:attempt_add": POST_ONLY,

@@ -38,7 +38,7 @@
   // box, a message): its control is the first one in it.
   function controlAt(row, c) {
     const cell = row.cells[c];
-    return cell && cell.tagName === "TD" ? cell.querySelector(CONTROLS) : null;
+    return cell && cell.tagName === "TD" && !cell.hasAttribute("data-sheet-skip") ? cell.querySelector(CONTROLS) : null;
   }
 
   function position(control) {
@@ -244,7 +244,7 @@
   document.addEventListener("keydown", (event) => {
     const control = event.target;
     const table = sheetOf(control);
-    if (!table || event.metaKey || event.altKey) return;
+    if (!table || event.metaKey || event.altKey || control.closest("[data-sheet-skip]")) return; // a form of its own
     const select = control instanceof HTMLSelectElement;
     const note = control instanceof HTMLTextAreaElement;
     const box = control instanceof HTMLInputElement && control.type !== "checkbox";
@@ -381,7 +381,7 @@
     const control = event.target;
     const table = sheetOf(control);
     const data = event.clipboardData;
-    if (!table || !data) return;
+    if (!table || !data || control.closest("[data-sheet-skip]")) return;
     const text = data.getData("text/plain");
     const cells = block(text);
     const single = cells.length === 1 && cells[0].length === 1;

@@ -54,10 +54,10 @@ class TestGrid:
 
         assert cell("equipment") + 'cell st-verified"' in html  # verified, not overdue
         assert (
-            cell("ahip") + 'cell st-not_started table-danger"' in html
+            cell("ahip") + 'cell st-not_started table-danger cell-open"' in html
         )  # due day 2 (Tuesday) has ended in New York
         assert (
-            cell("aetna") + 'cell st-not_started cell-due"' in html
+            cell("aetna") + 'cell st-not_started cell-due cell-open"' in html
         )  # due today: not overdue before the end of day
         assert cell("rts") + 'cell st-not_started"' in html  # due Friday
 
