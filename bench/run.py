@@ -143,7 +143,8 @@ def write_rows(cohort) -> list[tuple[str, object]]:
     from certifications.models import DailyNote, ExamAttempt, Task, TaskStatus
 
     agents = list(cohort.agents.order_by("pk"))
-    today = cohort.local_today()
+    # The last ESP day so far: on a weekend the cohort's today is not a day of the week.
+    today = max(d for d in cohort.esp_days if d <= cohort.local_today())
     rts = Task.objects.get(code="rts")
     exams = [t for t in Task.objects.filter(active=True).order_by("pk") if t.is_exam]
 

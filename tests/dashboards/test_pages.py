@@ -47,7 +47,8 @@ class TestBoard:
         assert "day 3 of 5 · Wednesday 25 November · America/New_York" in html and "West" not in html
         assert "2 of 2 recorded." in html
         assert html.count(": Late</li>") == 2  # 09:20 against a 09:00 shift
-        assert "Tasks due by today, not done: 6" in html  # AHIP, Aetna and TBT for both agents
+        # AHIP, Aetna and TBT for both agents, linked to the rows that keep the day from closing
+        assert f'not done: <a href="/tracker/cohorts/{cohort1.pk}/?show=close">6</a>' in html
 
     def test_queries_are_few_and_do_not_grow_with_agents(
         self, client_for, tl1, cohort1, tasks, week, count_queries
