@@ -14,6 +14,8 @@
 //   Shift+Up/Down    selects cells down the column; a letter, a number or Space sets them all
 //   Ctrl+D           fills down: the selection with its first cell's status (or this cell with
 //                    the one above's)
+//   Ctrl+Z           undoes the last change (a key, a paste, a fill), saving the values before;
+//                    a cell still saving is undone once its answer is in
 //   in a note        Enter saves it and goes to the next agent's (Shift+Enter is a new line); a
 //                    column of notes pasted from a sheet fills one agent each
 // In the roll call:
@@ -104,8 +106,59 @@
     return `${String(hours).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`;
   }
 
+  // What the last actions changed, to undo them (Ctrl+Z): each action is a list of the controls
+  // it set (by id: a saved cell comes back as a new element) with their values before.
+  const undo = [];
+  let action = null;
+
+  function valueOf(control) {
+    return control.type === "checkbox" ? (control.checked ? "yes" : "no") : control.value;
+  }
+
+  function begin() {
+    action = [];
+    undo.push(action);
+    if (undo.length > 50) undo.shift();
+  }
+
+  function saving(id) {
+    const control = document.getElementById(id);
+    const part = control && control.closest("[hx-post]");
+    return Boolean(part && part.classList.contains("htmx-request"));
+  }
+
+  // Run fn(control) once the control's part has its answer in (at once if it is not saving), so
+  // that the undo is sent with the record version that answer carries, never beside it.
+  function whenSaved(id, fn) {
+    if (!saving(id)) {
+      const control = document.getElementById(id);
+      if (control) fn(control);
+      return;
+    }
+    const check = () => {
+      if (saving(id)) return;
+      document.removeEventListener("htmx:afterSettle", check);
+      const control = document.getElementById(id);
+      if (control) fn(control);
+    };
+    document.addEventListener("htmx:afterSettle", check);
+  }
+
+  function undoLast() {
+    const last = undo.pop();
+    action = null;
+    for (const { id, before } of last.reverse()) whenSaved(id, (control) => putValue(control, before));
+  }
+
   // Put a pasted or typed value into any kind of control; true when it changed.
   function put(control, text) {
+    const before = valueOf(control);
+    const done = putValue(control, text);
+    if (done && action && control.id) action.push({ id: control.id, before });
+    return done;
+  }
+
+  function putValue(control, text) {
     if (control instanceof HTMLSelectElement) {
       const value = statusFor(control, text);
       if (value === null || control.value === value) return false;
@@ -250,13 +303,17 @@
     const box = control instanceof HTMLInputElement && control.type !== "checkbox";
     if (event.ctrlKey) {
       const key = event.key.toLowerCase();
-      if (key === "d" && select) {
+      if (key === "z" && !note && !box && undo.length) {
+        event.preventDefault();
+        undoLast();
+      } else if (key === "d" && select) {
         event.preventDefault(); // fill down: the selection from its first cell, or this cell from the one above
         const chosen = selectedControls();
         const { r, c } = position(control);
         const source = chosen.length > 1 ? chosen[0] : at(table, r - 1, c);
         if (!source) return;
         const text = source.selectedOptions[0].textContent.trim();
+        begin();
         for (const target of chosen.length > 1 ? chosen.slice(1) : [control]) put(target, text);
       }
       return;
@@ -317,9 +374,11 @@
     } else if (select && event.key === " ") {
       event.preventDefault();
       const text = DONE.includes(control.value) ? "in progress" : "complete";
+      begin();
       for (const target of targets(control)) put(target, text);
     } else if (select && event.key.length === 1 && /[\p{L}\p{N}]/u.test(event.key)) {
       event.preventDefault(); // not the browser's type-ahead, which keeps earlier letters
+      begin();
       for (const target of targets(control)) put(target, event.key);
     }
   });
@@ -389,6 +448,7 @@
     const typed = control instanceof HTMLTextAreaElement || (control.type === "text" && single);
     if (typed && !(fromSheet(data) && !single)) return;
     event.preventDefault();
+    begin();
     const { r, c } = position(control);
     cells.forEach((values, i) => {
       values.forEach((value, j) => {

@@ -360,3 +360,39 @@ def test_the_notes_page_from_the_keyboard(cohort, login, live_server, page):
         "Dee": "On track.",
         "Eve": "Ahead.",
     }
+
+
+def test_undo_puts_back_the_last_change_even_while_it_saves(cohort, login, live_server, page):
+    """Ctrl+Z right after a key, before its save has answered, waits for that answer and saves the
+    value before with the new record version; then a pasted column is undone as one change."""
+    agents = {a.first_name: a for a in cohort.agents.all()}
+    ahip, tbt = (Task.objects.get(code=c) for c in ("ahip", "tbt"))
+
+    def version(name, task):
+        return page.locator(f"input[name='c{agents[name].pk}-{task.pk}-version']")
+
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("tl1")
+        page.goto(f"{live_server.url}/tracker/cohorts/{cohort.pk}/")
+        page.wait_for_load_state("load")
+        page.get_by_label("AHIP, Ana Agent").focus()
+        page.keyboard.press("c")  # Complete...
+        page.keyboard.press("Control+z")  # ...undone at once, while it is still being saved
+        expect(version("Ana", ahip)).to_have_value("2")  # both saves answered, in turn
+        expect(page.get_by_label("AHIP, Ana Agent")).to_have_value("not_started")
+
+        page.get_by_label("TBT, Ben Agent").focus()
+        page.evaluate(PASTE, {"text": "Complete\nVerified\n"})  # Ben and Cy
+        expect(version("Cy", tbt)).to_have_value("1")
+        expect(version("Ben", tbt)).to_have_value("1")
+        page.get_by_label("TBT, Ben Agent").focus()
+        page.keyboard.press("Control+z")  # the whole paste
+        expect(version("Cy", tbt)).to_have_value("2")
+        expect(version("Ben", tbt)).to_have_value("2")
+
+    statuses = {(s.agent.first_name, s.task.code): (s.status, s.version) for s in TaskStatus.objects.all()}
+    assert statuses == {
+        ("Ana", "ahip"): ("not_started", 2),
+        ("Ben", "tbt"): ("not_started", 2),
+        ("Cy", "tbt"): ("not_started", 2),
+    }
