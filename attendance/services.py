@@ -106,6 +106,9 @@ def record_attendance(
             record = AttendanceRecord.objects.select_for_update().filter(agent=agent, day=day).first()
             if record is None:
                 record = new_record(agent, day, policy)
+            elif record.policy_id == policy.pk:
+                record.policy = policy  # the one just read: no second query to classify by it
+            record.agent = agent
             loaded_version = record.version if record.pk else 0
             if loaded_version != (expected_version or 0):
                 raise StaleRecord(record)

@@ -79,6 +79,7 @@ def set_task_status(
             if cell is None:  # no attempt yet either: an attempt gives its cell a status
                 cell = TaskStatus(agent=agent, task=task, version=0)
                 cell.failed_attempts = 0
+            cell.agent, cell.task = agent, task  # loaded: the revision renews the cohort by its id
             if cell.version != (expected_version or 0):
                 raise StaleStatus(cell)
             old = cell.status

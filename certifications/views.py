@@ -244,7 +244,7 @@ def closed_reason(request) -> str:
 @require_POST
 def cell_save(request, agent_pk: int, task_pk: int):
     """Save one tracker cell; answers with the cell (its error or conflict shown in it)."""
-    agent, caps = agent_for(request.user, agent_pk, Action.EDIT)
+    agent, caps = agent_for(request.user, agent_pk, Action.EDIT, people=False)
     cohort = agent.cohort
     timezone.activate(cohort.tzinfo)
     task = get_object_or_404(Task, pk=task_pk, active=True)
@@ -301,7 +301,7 @@ def cell_save(request, agent_pk: int, task_pk: int):
 @login_required
 @require_POST
 def note_save(request, agent_pk: int, day: datetime.date):
-    agent, caps = agent_for(request.user, agent_pk, Action.EDIT)
+    agent, caps = agent_for(request.user, agent_pk, Action.EDIT, people=False)
     timezone.activate(agent.cohort.tzinfo)
     form = NoteForm(request.POST, prefix=f"n{agent.pk}")
     status, message, note, closed_error = 200, "Saved", None, False
@@ -366,7 +366,7 @@ def _answer(request, agent, template: str, context: dict, *, ok: str | None):
 @login_required
 @require_POST
 def attempt_add(request, agent_pk: int):
-    agent, caps = agent_for(request.user, agent_pk, Action.EDIT)
+    agent, caps = agent_for(request.user, agent_pk, Action.EDIT, people=False)
     form = ExamAttemptForm(request.POST, cohort=agent.cohort)
     if form.is_valid():
         data = form.cleaned_data

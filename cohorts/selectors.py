@@ -19,10 +19,13 @@ def cohort_for(user, pk: int, action: str = Action.VIEW) -> tuple[Cohort, Capabi
     return cohort, capabilities(user, cohort)
 
 
-def agent_for(user, pk: int, action: str = Action.VIEW) -> tuple[Agent, Capabilities]:
+def agent_for(user, pk: int, action: str = Action.VIEW, people: bool = True) -> tuple[Agent, Capabilities]:
     """The agent `pk`, with cohort and people, if `user` may perform `action` on their record,
-    else 404; and what the user may do with them."""
-    queryset = Agent.objects.select_related("cohort__tl", "cohort__pm", "production_tl")
+    else 404; and what the user may do with them. An in-place save, which shows no names, asks
+    for the cohort and its TL alone (`people=False`; the TL signs the forms a save may draft):
+    the joins with the PM and the production TL cost more than its write."""
+    related = ("cohort__tl", "cohort__pm", "production_tl") if people else ("cohort__tl",)
+    queryset = Agent.objects.select_related(*related)
     agent = get_object_or_404(queryset.filter(agent_filter(user, action)), pk=pk)
     return agent, capabilities(user, agent.cohort, agent)
 
@@ -30,7 +33,7 @@ def agent_for(user, pk: int, action: str = Action.VIEW) -> tuple[Agent, Capabili
 def cohort_agent_for(user, cohort_pk: int, agent_pk: int, action: str) -> tuple[Agent, Capabilities]:
     """An agent of the cohort `cohort_pk` if `user` may perform `action` on the cohort (one query
     for both), else 404."""
-    queryset = Agent.objects.select_related("cohort__tl", "cohort__pm").filter(
+    queryset = Agent.objects.select_related("cohort").filter(
         cohort__in=Cohort.objects.filter(cohort_filter(user, action)), cohort_id=cohort_pk
     )
     agent = get_object_or_404(queryset, pk=agent_pk)

@@ -253,9 +253,10 @@ class DayClosed(ValueError):
 def check_closed_day(*, cohort: Cohort, day: datetime.date, reason: str, what: str, by) -> bool:
     """After the TL closed the day, a change needs a reason, and the change is logged: True when
     it was (the caller then keeps the reason in the record's history too)."""
-    sign_off = DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first()
-    if sign_off is None:
+    closed = DaySignOff.objects.filter(cohort=cohort, day=day)
+    if not closed.exists():  # the common case, and the cheapest query to ask it
         return False
+    sign_off = closed.select_related("signed_by").get()
     if not reason.strip():
         who = sign_off.signed_by.get_full_name() or sign_off.signed_by.username
         at = timezone.localtime(sign_off.signed_at, cohort.tzinfo)
