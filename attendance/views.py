@@ -43,7 +43,6 @@ from attendance.forms import (
 )
 from attendance.models import (
     AgentIssue,
-    AttendancePolicy,
     AttendanceRecord,
     CorrectiveAction,
     Occurrence,
@@ -97,6 +96,12 @@ class RollCallRow:
     @property
     def version(self) -> int:
         return self.record.version if self.record else 0
+
+    @property
+    def missing(self) -> bool:
+        """Not taken yet: an attending agent with no record of the day (what Mark all present
+        records; the page's count is the sum of these rows, and follows each save)."""
+        return self.attending and self.record is None
 
     @property
     def signature(self) -> str:
@@ -173,7 +178,7 @@ def roll_call(request, pk: int):
     else:
         day = today
     try:
-        check_day(cohort, day, today)
+        policy = check_day(cohort, day, today)
     except DayNotAllowed as exc:
         context["error"] = str(exc)
         return render(request, "attendance/roll_call.html", context, status=400 if requested else 200)
@@ -188,15 +193,13 @@ def roll_call(request, pk: int):
         url = UrlPattern("attendance:roll_call_save", ID, DAY, ID2)
         return [_row(a, records.get(a.pk), url, day) for a in agents]
 
-    missing = (
-        Agent.objects.filter(cohort=cohort, status__in=ATTENDING).exclude(attendance_records__day=day).count()
-    )
+    missing = Agent.objects.filter(cohort=cohort, status__in=ATTENDING).exclude(attendance_records__day=day)
     context.update(
         day=day,
         day_number=cohort.day_number(day),
         rows=rows,
-        missing=missing,
-        policy=AttendancePolicy.in_force(day),
+        missing=missing.count(),  # RollCallRow.missing, counted without building the cached rows
+        policy=policy,
         sign_off=DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),
         timeout=settings.PAGE_CACHE_SECONDS,
     )

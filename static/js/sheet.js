@@ -414,13 +414,22 @@
   });
 
   // A row's "n/6 done" follows its cells' saves: each cell says whether the server holds it done
-  // (data-done), so the count is the server's, not a rule of its own here.
+  // (data-done), so the count is the server's, not a rule of its own here; so does the roll
+  // call's count of rows not taken (data-missing).
   document.addEventListener("htmx:afterSettle", () => {
     markSelection();
     for (const count of document.querySelectorAll("table[data-sheet] .done-count")) {
       const row = count.closest("tr");
       const done = row.querySelectorAll('td[data-done="1"]').length;
       count.textContent = `${done}/${row.querySelectorAll("td[data-done]").length}`;
+    }
+    // The roll call's "not taken" count: the rows the server marks as still to be taken.
+    const markAll = document.getElementById("mark-all-button");
+    const rollCall = document.getElementById("roll-call");
+    if (markAll && rollCall) {
+      const missing = rollCall.querySelectorAll("tbody tr[data-missing]").length;
+      markAll.textContent = missing ? `Mark all present (${missing} not taken)` : "Mark all present";
+      markAll.disabled = !missing;
     }
   });
 

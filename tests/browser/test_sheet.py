@@ -396,3 +396,48 @@ def test_undo_puts_back_the_last_change_even_while_it_saves(cohort, login, live_
         ("Ben", "tbt"): ("not_started", 2),
         ("Cy", "tbt"): ("not_started", 2),
     }
+
+
+def test_the_roll_calls_count_of_rows_not_taken_follows_each_save(cohort, login, live_server, page):
+    """Without a reload: two rows typed leave 3 of 5 to take; Mark all present then has none."""
+    agents = {a.first_name: a for a in cohort.agents.all()}
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("tl1")
+        page.goto(f"{live_server.url}/attendance/cohorts/{cohort.pk}/roll-call/")
+        page.wait_for_load_state("load")
+        expect(page.locator("#mark-all-button")).to_have_text("Mark all present (5 not taken)")
+        for name, typed in (("Ana", "09:20"), ("Ben", "09:00")):
+            page.get_by_label(f"Arrival, {name} Agent").fill(typed)
+            page.get_by_label(f"Arrival, {name} Agent").press("Tab")
+            expect(page.locator(f"#row-{agents[name].pk} [role=status]")).to_contain_text("Saved")
+        expect(page.locator("#mark-all-button")).to_have_text("Mark all present (3 not taken)")
+        page.get_by_label("Absent all day, Cy Agent").check()
+        expect(page.locator(f"#row-{agents['Cy'].pk} [role=status]")).to_contain_text("Saved")
+        expect(page.locator("#mark-all-button")).to_have_text("Mark all present (2 not taken)")
+        page.locator("#mark-all-button").click()
+        expect(page.locator("#mark-all-button")).to_be_disabled()
+        expect(page.locator("#mark-all-button")).to_have_text("Mark all present")
+
+    assert AttendanceRecord.objects.filter(agent__cohort=cohort).count() == 5
+
+
+def test_the_board_open_in_another_tab_follows_a_save_in_the_tracker(cohort, login, live_server, page):
+    """The TL keeps the board open beside the tracker: a cell set done there changes the board's
+    count of open tasks without a reload, and so does coming back to the board's tab."""
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("tl1")
+        expect(page).to_have_url(re.compile("/cohorts/board/"))
+        board = page.context.new_page()
+        board.goto(f"{live_server.url}/cohorts/board/")
+        board.wait_for_load_state("load")
+        count = board.locator(f"#board-card-{cohort.pk} a[href$='?show=close']")
+        before = int(count.inner_text())
+
+        page.goto(f"{live_server.url}/tracker/cohorts/{cohort.pk}/")
+        page.wait_for_load_state("load")
+        page.get_by_label("AHIP, Ana Agent").focus()
+        page.keyboard.press("c")  # Complete: one open task fewer
+        saved(page, 1)
+        expect(count).to_have_text(str(before - 1))  # the other tab, without a reload
+
+    assert TaskStatus.objects.get(agent__first_name="Ana", task__code="ahip").status == "complete"
