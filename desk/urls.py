@@ -6,6 +6,7 @@ app_name = "desk"
 
 urlpatterns = [
     path("cohorts/board/", views.board, name="board"),
+    path("cohorts/board/cards/<int:pk>/", views.board_card, name="board_card"),
     path("cohorts/dashboard/", views.dashboard, name="dashboard"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort"),
     path("cohorts/<int:pk>/bar/<slug:current>/", views.cohort_bar, name="cohort_bar"),

@@ -81,6 +81,21 @@ class BoardCard:
         return self._edits().get(self.cohort.pk, [])
 
 
+def _board_cards(user, cohorts) -> list[BoardCard]:
+    """The board's cards of `cohorts`; their days are read, together, only if a card misses."""
+    confidential = sees_confidential(user)
+
+    @functools.cache
+    def days() -> dict:
+        return {d.cohort.pk: d for d in collect(cohorts, user=user, sees_confidential=confidential)}
+
+    @functools.cache
+    def edits() -> dict:
+        return closed_day_edits(cohorts)
+
+    return [BoardCard(c, capabilities(user, c), days, edits) for c in cohorts]
+
+
 @login_required
 def board(request):
     """The TL's whole day: each cohort they lead in its ESP week, today in its own zone; and the
@@ -88,17 +103,7 @@ def board(request):
     led = Cohort.objects.visible_to(request.user, Action.EDIT).filter(tl=request.user)
     cohorts = active_cohorts(led)
     upcoming = list(led.filter(status=Cohort.Status.PLANNED).order_by("start_date")[:5])
-    confidential = sees_confidential(request.user)
-
-    @functools.cache
-    def days() -> dict:
-        return {d.cohort.pk: d for d in collect(cohorts, user=request.user, sees_confidential=confidential)}
-
-    @functools.cache
-    def edits() -> dict:
-        return closed_day_edits(cohorts)
-
-    cards = [BoardCard(c, capabilities(request.user, c), days, edits) for c in cohorts]
+    cards = _board_cards(request.user, cohorts)
     context = {
         "cards": cards,
         "upcoming": upcoming,
@@ -106,6 +111,19 @@ def board(request):
         "timeout": settings.PAGE_CACHE_SECONDS,
     }
     return render(request, "desk/board.html", context)
+
+
+@login_required
+@require_GET
+def board_card(request, pk: int):
+    """One cohort's card of the board, for htmx to swap in when a save elsewhere (another tab, or
+    the page the TL comes back from) may have changed its counts; 404 unless the user leads it."""
+    led = Cohort.objects.visible_to(request.user, Action.EDIT).filter(tl=request.user, pk=pk)
+    cohorts = active_cohorts(led)
+    if not cohorts:
+        raise Http404("Not a cohort of yours in its ESP week.")
+    context = {"card": _board_cards(request.user, cohorts)[0], "timeout": settings.PAGE_CACHE_SECONDS}
+    return render(request, "desk/board.html#board-card", context)
 
 
 def _back(request, cohort):

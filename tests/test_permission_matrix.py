@@ -29,6 +29,7 @@ MANAGE = row(tl1=404, tl2=404, mgr1=404, wfm1=404)
 ATTENDANCE = row(tl2=404)
 ROLE_PMS = row(tl1=403, tl2=403, mgr1=403, wfm1=403)
 PM_DASHBOARD = row(tl1=403, tl2=403, wfm1=403)
+LEAD_ONLY = row(tl2=404, pm1=404, mgr1=404, wfm1=404, staff=404)  # a card of the TL's own board
 ADMIN_ONLY = row(tl1=403, tl2=403, pm1=403, mgr1=403, wfm1=403)
 
 EXPECTED = {
@@ -45,6 +46,7 @@ EXPECTED = {
     "desk:about": LOGGED_IN,
     "cohorts:list": LOGGED_IN,
     "desk:board": LOGGED_IN,
+    "desk:board_card": LEAD_ONLY,
     "desk:dashboard": PM_DASHBOARD,
     "desk:cohort_bar": COHORT_READ,
     "desk:close_day": POST_ONLY,

@@ -94,3 +94,31 @@ def test_the_day_closes_from_the_bar_once_nothing_is_open(client_for, tl1, agent
     assert "Today is closed." in counted_bar(client, cohort)
     elsewhere = client.post(reverse("desk:close_day", args=[cohort.pk]), {"next": "https://evil.example/"})
     assert elsewhere.url == reverse("desk:board")
+
+
+def card(client, cohort) -> str:
+    response = client.get(reverse("desk:board_card", args=[cohort.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_board_card_is_the_boards_own_and_follows_each_save(client_for, tl1, cohort1, tasks, week):
+    """The card the board asks for again after a save elsewhere is the one the board shows."""
+    first, *_ = AgentFactory.create_batch(3, cohort=cohort1)
+    client = client_for(tl1)
+    board = client.get(reverse("desk:board")).content.decode()
+    url = reverse("desk:board_card", args=[cohort1.pk])
+    shown = re.search(rf'<div id="board-card-{cohort1.pk}".*?\n</div>', board, re.S).group(0)
+    assert f'hx-get="{url}" hx-trigger="esp:saved-elsewhere from:body"' in shown
+    assert card(client, cohort1).strip() == shown.strip()
+    assert "3 not recorded" in shown
+    record_attendance(
+        agent=first, day=WEDNESDAY, entry=Entry(arrival=datetime.time(9)), expected_version=None, by=tl1
+    )
+    assert "2 not recorded" in card(client, cohort1)
+
+
+def test_a_board_card_is_only_for_the_tl_who_leads_the_cohort(client_for, tl2, pm1, cohort1, week):
+    for user in (tl2, pm1):
+        assert client_for(user).get(reverse("desk:board_card", args=[cohort1.pk])).status_code == 404
+    assert client_for(tl2).post(reverse("desk:board_card", args=[cohort1.pk])).status_code == 405
