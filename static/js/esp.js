@@ -85,17 +85,17 @@ document.addEventListener("htmx:sendError", (event) => {
 // Other tabs of the app hear of it too ("esp:saved-elsewhere"): the TL's board, open beside the
 // tracker or the roll call, asks for its cards again. So does a page the TL comes back to, since a
 // save may have been made by a form that reloads its own page.
-const saves = "BroadcastChannel" in window ? new BroadcastChannel("esp-saves") : null;
+const espSaves = "BroadcastChannel" in window ? new BroadcastChannel("esp-saves") : null;
 document.addEventListener("htmx:afterRequest", (event) => {
   const config = event.detail.requestConfig;
   if (!event.detail.successful || !config || config.verb === "get") return;
   document.body.dispatchEvent(new CustomEvent("esp:saved"));
-  if (saves) saves.postMessage("saved");
+  if (espSaves) espSaves.postMessage("saved");
 });
 function savedElsewhere() {
   document.body.dispatchEvent(new CustomEvent("esp:saved-elsewhere"));
 }
-if (saves) saves.addEventListener("message", savedElsewhere);
+if (espSaves) espSaves.addEventListener("message", savedElsewhere);
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") savedElsewhere();
 });
