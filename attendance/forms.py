@@ -4,7 +4,9 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 
+from attendance.meet import day_from_name
 from attendance.models import CorrectiveLevel
+from attendance.services import DayNotAllowed, check_day
 from cohorts.models import Cohort
 from core.forms import MarksInvalidFields
 from core.uploads import check_table_upload
@@ -75,6 +77,50 @@ class TimekeepingUploadForm(DateRangeMixin, forms.Form):
 
     def clean_file(self):
         return check_table_upload(self.cleaned_data["file"], what="a login report")
+
+
+class MeetUploadForm(MarksInvalidFields, forms.Form):
+    """A Google Meet attendance report for one of the cohort's ESP days."""
+
+    file = forms.FileField(
+        label="Google Meet attendance report",
+        help_text="The CSV Meet makes after the call (summary or one row per session), or the same "
+        "as Excel (.xlsx). Its name carries the meeting's date: “2026-11-25 09:00 … - Attendance "
+        "Report.csv”.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    day = forms.DateField(
+        label="Meeting's date",
+        required=False,
+        validators=[sane_date],
+        help_text="Only when the file's name does not carry it.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, cohort: Cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cohort = cohort
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_file(self):
+        return check_table_upload(self.cleaned_data["file"], what="a Meet attendance report")
+
+    def clean(self):
+        data = super().clean()
+        upload, day = data.get("file"), data.get("day")
+        if upload is None or "day" in self.errors:
+            return data
+        named = day_from_name(upload.name)
+        if named is None and day is None:
+            self.add_error("day", "The file's name carries no date: give the meeting's date.")
+            return data
+        data["meeting_day"] = named or day
+        try:
+            check_day(self.cohort, data["meeting_day"])
+        except DayNotAllowed as exc:
+            self.add_error("file" if named else "day", str(exc))
+        return data
 
 
 class ReclassifyForm(DateRangeMixin, forms.Form):

@@ -119,6 +119,14 @@ def classify(
     return Classification(arrival=arrival, departure=departure)
 
 
+class RecordSource(models.TextChoices):
+    """Where a record's times came from last: what its history and the Meet import's preview say."""
+
+    ROLL_CALL = "roll_call", "Roll call"
+    LOGIN_REPORT = "login_report", "Login report"
+    MEET_REPORT = "meet_report", "Google Meet report"
+
+
 class AttendanceRecordQuerySet(models.QuerySet):
     def with_occurrences(self) -> "AttendanceRecordQuerySet":
         """Records with at least one occurrence (absent, or a late or early classification): what
@@ -152,6 +160,12 @@ class AttendanceRecord(models.Model):
     absent = models.BooleanField("absent all day", default=False)
     excused = models.BooleanField(default=False)
     excused_reason = models.CharField(max_length=200, blank=True)
+    source = models.CharField(
+        max_length=20,
+        choices=RecordSource.choices,
+        default=RecordSource.ROLL_CALL,
+        help_text="Where the times came from last: the roll call, a login report or a Google Meet report.",
+    )
     policy = models.ForeignKey(AttendancePolicy, on_delete=models.PROTECT, related_name="records")
     arrival_occurrence = models.CharField(max_length=20, choices=ARRIVAL_CHOICES, blank=True)
     departure_occurrence = models.CharField(max_length=20, choices=DEPARTURE_CHOICES, blank=True)
@@ -234,6 +248,57 @@ class AttendanceRecord(models.Model):
 
     def occurrence_pairs(self) -> list[tuple[str, str]]:
         return [(k, Occurrence(k).label) for k in self.occurrences]
+
+
+class AttendanceGap(models.Model):
+    """A time an agent left the day's Google Meet and came back, at least the tardy threshold long,
+    that the TL confirmed from the Meet report's preview. It is shown with the day; under the
+    policy it is no occurrence of its own."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="+")
+    record = models.ForeignKey(AttendanceRecord, on_delete=models.CASCADE, related_name="gaps")
+    left_at = models.DateTimeField()
+    returned_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(get_user=user_who_saved)
+
+    class Meta:
+        ordering = ["left_at"]
+        constraints = [
+            # The same report imported twice confirms the same gap once.
+            models.UniqueConstraint(fields=["record", "left_at"], name="one_gap_per_record_and_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record.agent} away {self.left_at:%H:%M}-{self.returned_at:%H:%M}"
+
+
+class MeetAlias(models.Model):
+    """How a participant of the cohort's Google Meet reports is known: the address (or, for a
+    phone joiner without one, the name shown) that the TL matched once to an agent, or ignored
+    (the TL, a guest), remembered for the cohort's later reports."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.PROTECT, related_name="meet_aliases")
+    address = models.CharField(max_length=254, help_text="The Meet email, lower case; or “phone: <name>”.")
+    agent = models.ForeignKey(
+        Agent, on_delete=models.PROTECT, null=True, blank=True, related_name="meet_aliases",
+        help_text="Empty: ignored in every report of the cohort.",
+    )  # fmt: skip
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(get_user=user_who_saved)
+
+    class Meta:
+        ordering = ["address"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "address"], name="one_meet_alias_per_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} → {self.agent or 'ignored'}"
 
 
 class Reclassification(models.Model):

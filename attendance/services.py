@@ -1,7 +1,9 @@
 """Attendance use cases: the roll call, imports of timekeeping reports, reclassification, WFM."""
 
+import copy
 import datetime
 import functools
+import itertools
 import operator
 import re
 from dataclasses import asdict, dataclass, field
@@ -11,7 +13,15 @@ from django.db.models import F, Q
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from attendance.events import AttendanceChanged
-from attendance.models import AttendancePolicy, AttendanceRecord, Occurrence, Reclassification
+from attendance.models import (
+    AttendanceGap,
+    AttendancePolicy,
+    AttendanceRecord,
+    MeetAlias,
+    Occurrence,
+    Reclassification,
+    RecordSource,
+)
 from cohorts.models import Agent, Cohort
 from cohorts.revision import touch_cohorts
 from cohorts.selectors import ATTENDING
@@ -122,6 +132,8 @@ def record_attendance(
             )
             record.excused = entry.excused
             record.excused_reason = entry.excused_reason if entry.excused else ""
+            record.source = RecordSource.ROLL_CALL
+            record._change_reason = "Roll call"
             record.touch(by)
             record.save()
             emit(AttendanceChanged(agent_ids=frozenset([agent.pk]), source="roll call"))
@@ -320,6 +332,7 @@ def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int
             else:
                 updated.append(record)
             record.absent = False
+            record.source = RecordSource.LOGIN_REPORT
             record.arrived_at = cohort.local_datetime(day, datetime.time.fromisoformat(punch.arrival))
             record.departed_at = (
                 cohort.local_datetime(day, datetime.time.fromisoformat(punch.departure))
@@ -335,13 +348,238 @@ def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int
             bulk_update_with_history(
                 updated,
                 AttendanceRecord,
-                ["absent", "arrived_at", "departed_at", *AttendanceRecord.TOUCHED_FIELDS],
+                ["absent", "arrived_at", "departed_at", "source", *AttendanceRecord.TOUCHED_FIELDS],
                 default_user=by,
                 default_change_reason="Timekeeping import",
             )
         touch_cohorts([cohort.pk])  # bulk writes send no signals
         emit(AttendanceChanged(agent_ids=frozenset(agents), source="login report"))
     return len(created), len(updated)
+
+
+# --- Google Meet attendance report --------------------------------------------------------------
+
+MEET_SOURCE = "Google Meet report"
+
+
+@dataclass
+class MeetLine:
+    """What a Meet report says of one agent's day, against the record already there."""
+
+    agent: Agent
+    sessions: list[tuple[datetime.datetime, datetime.datetime]]  # merged, in order
+    gaps: list[tuple[datetime.datetime, datetime.datetime]]  # away at least the tardy threshold
+    record: AttendanceRecord | None  # as it is now
+    proposed: AttendanceRecord  # what the report would record (not saved)
+    replace: bool = False  # the TL chose the report's times over entered ones
+
+    @property
+    def first_join(self) -> datetime.datetime:
+        return self.sessions[0][0]
+
+    @property
+    def last_exit(self) -> datetime.datetime:
+        return self.sessions[-1][1]
+
+    @property
+    def differs(self) -> bool:
+        r, p = self.record, self.proposed
+        return r is None or (r.arrived_at, r.departed_at, r.absent) != (p.arrived_at, p.departed_at, p.absent)
+
+    @property
+    def overwrites(self) -> bool:
+        """The report would change a value the record holds (not only fill in an empty one)."""
+        r, p = self.record, self.proposed
+        return bool(
+            r.absent
+            or (r.arrived_at is not None and r.arrived_at != p.arrived_at)
+            or (r.departed_at is not None and r.departed_at != p.departed_at)
+        )
+
+    @property
+    def state(self) -> str:
+        """new, same (nothing to do), update (the report's own earlier times, or what was left
+        empty), or choose: times entered by hand or from a login report, or an excused day, which
+        the report changes only when the TL says so, both values shown."""
+        if self.record is None:
+            return "new"
+        if not self.differs:
+            return "same"
+        entered = self.record.source != RecordSource.MEET_REPORT
+        if self.record.excused or (entered and self.overwrites):
+            return "choose"
+        return "update"
+
+    @property
+    def writes(self) -> bool:
+        return self.state in ("new", "update") or (self.state == "choose" and self.replace)
+
+
+@dataclass
+class MeetPreview:
+    day: datetime.date
+    policy: AttendancePolicy
+    lines: list[MeetLine]
+    unmatched: list  # attendance.meet.Participant: nobody known by that address yet
+    ignored: list  # Participant: ignored once for the cohort, and so always
+    not_in_report: list[Agent]  # attending agents the report does not list
+
+
+def _merged(sessions: list[tuple[datetime.datetime, datetime.datetime]], away: datetime.timedelta) -> list:
+    """The times present, in order: Meet's sessions (a rejoin is a new one) merged where they
+    overlap or were apart less than `away` (a dropped connection, not a time away)."""
+    merged: list[list[datetime.datetime]] = []
+    for joined, exited in sorted(sessions):
+        if merged and joined - merged[-1][1] < away:
+            merged[-1][1] = max(merged[-1][1], exited)
+        else:
+            merged.append([joined, exited])
+    return [(a, b) for a, b in merged]
+
+
+def meet_preview(
+    *,
+    cohort: Cohort,
+    day: datetime.date,
+    participants: dict,
+    matches: dict[str, int | None] | None = None,
+    replace: frozenset[int] = frozenset(),
+    lock: bool = False,
+) -> MeetPreview:
+    """What importing a Meet report (attendance.meet.read_meet_report's participants) would
+    record: each agent's sessions merged, first join and last exit against their shift under the
+    policy in force that day, gaps of at least the tardy threshold, and the record there now.
+    Addresses are matched by the agent's email or by what the TL decided for the cohort before
+    (`matches`: decisions made in this preview, not saved yet); never by a display name."""
+    policy = check_day(cohort, day)
+    known = {a.address: a.agent_id for a in MeetAlias.objects.filter(cohort=cohort)} | (matches or {})
+    agents = {a.pk: a for a in Agent.objects.filter(cohort=cohort)}
+    for agent in agents.values():
+        agent.cohort = cohort
+    by_email = {a.email.lower(): a.pk for a in agents.values() if a.email}
+    sessions: dict[int, list] = {}
+    unmatched, ignored = [], []
+    for key, participant in sorted(participants.items()):
+        agent_id = by_email.get(key) if participant.email else None
+        if agent_id is None and key in known:
+            agent_id = known[key]
+            if agent_id is None or agent_id not in agents:
+                ignored.append(participant)
+                continue
+        if agent_id is None:
+            unmatched.append(participant)
+            continue
+        for joined, exited in participant.sessions:
+            start = cohort.local_datetime(day, datetime.time.fromisoformat(joined))
+            end = cohort.local_datetime(day, datetime.time.fromisoformat(exited))
+            sessions.setdefault(agent_id, []).append((start, end))
+    records = AttendanceRecord.objects.filter(cohort=cohort, day=day).select_related("policy")
+    if lock:
+        records = records.select_for_update(of=("self",))
+    existing = {r.agent_id: r for r in records}
+    lines = []
+    for agent_id, taken in sessions.items():
+        agent, merged = agents[agent_id], _merged(taken, policy.tardy)
+        gaps = [(a[1], b[0]) for a, b in itertools.pairwise(merged)]  # each at least the threshold
+        record = existing.get(agent_id)
+        if record is None:
+            proposed = new_record(agent, day, policy)
+        else:
+            record.agent = agent
+            proposed = copy.copy(record)
+            proposed._state = copy.copy(record._state)
+        proposed.absent, proposed.arrived_at, proposed.departed_at = False, merged[0][0], merged[-1][1]
+        proposed.classify()
+        lines.append(MeetLine(agent, merged, gaps, record, proposed, replace=agent_id in replace))
+    lines.sort(key=lambda line: (line.agent.last_name, line.agent.first_name))
+    not_in_report = [
+        a for a in sorted(agents.values(), key=lambda a: (a.last_name, a.first_name))
+        if a.status in ATTENDING and a.pk not in sessions
+    ]  # fmt: skip
+    return MeetPreview(day, policy, lines, unmatched, ignored, not_in_report)
+
+
+@dataclass
+class MeetImported:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept: int = 0  # entered times the TL kept
+    remembered: int = 0  # addresses matched or ignored for the cohort
+    gaps: int = 0
+
+
+def import_meet_report(
+    *,
+    cohort: Cohort,
+    day: datetime.date,
+    participants: dict,
+    matches: dict[str, int | None],
+    replace: frozenset[int],
+    gaps: frozenset[tuple[int, str]],
+    file_name: str,
+    by,
+) -> MeetImported:
+    """Record a previewed Meet report, all of it or nothing: the TL's matches first (remembered
+    for the cohort), then each agent's day as the preview showed it, and the gaps the TL
+    confirmed (`gaps`: agent id and the time they left, ISO). Importing the same file again
+    changes nothing."""
+    result = MeetImported()
+    reason = f"{MEET_SOURCE}: {file_name}"[:300]
+    with unit():
+        agents = set(
+            Agent.objects.filter(cohort=cohort, pk__in=[v for v in matches.values() if v]).values_list(
+                "pk", flat=True
+            )
+        )
+        for key, agent_id in matches.items():
+            if agent_id is not None and agent_id not in agents:
+                raise DayNotAllowed("An address was matched to an agent who is not in this cohort.")
+            _, made = MeetAlias.objects.get_or_create(
+                cohort=cohort, address=key, defaults={"agent_id": agent_id, "decided_by": by}
+            )
+            result.remembered += made
+        preview = meet_preview(cohort=cohort, day=day, participants=participants, replace=replace, lock=True)
+        created, updated = [], []
+        for line in preview.lines:
+            if not line.writes:
+                if line.state == "same":
+                    result.unchanged += 1
+                else:
+                    result.kept += 1
+                continue
+            record = line.record or line.proposed
+            record.absent, record.arrived_at, record.departed_at = False, line.first_join, line.last_exit
+            record.source = RecordSource.MEET_REPORT
+            record.touch(by)
+            (created if line.record is None else updated).append(record)
+        if created:
+            bulk_create_with_history(created, AttendanceRecord, default_user=by, default_change_reason=reason)
+        if updated:
+            bulk_update_with_history(
+                updated,
+                AttendanceRecord,
+                ["absent", "arrived_at", "departed_at", "source", *AttendanceRecord.TOUCHED_FIELDS],
+                default_user=by,
+                default_change_reason=reason,
+            )
+        result.created, result.updated = len(created), len(updated)
+        records = {r.agent_id: r for r in AttendanceRecord.objects.filter(cohort=cohort, day=day)}
+        for line in preview.lines:
+            for left, returned in line.gaps:
+                if (line.agent.pk, left.isoformat()) not in gaps:
+                    continue
+                _, made = AttendanceGap.objects.get_or_create(
+                    record=records[line.agent.pk],
+                    left_at=left,
+                    defaults={"cohort": cohort, "returned_at": returned, "confirmed_by": by},
+                )
+                result.gaps += made
+        changed = frozenset(r.agent_id for r in created + updated)
+        if changed:
+            touch_cohorts([cohort.pk])  # bulk writes send no signals
+            emit(AttendanceChanged(agent_ids=changed, source="Meet report"))
+    return result
 
 
 # --- Reclassification -------------------------------------------------------------------------

@@ -4,7 +4,7 @@ exports, the login-report import, reclassification, WFM's view; coaching and CAP
 import datetime
 import functools
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import weasyprint
 from django.conf import settings
@@ -35,12 +35,14 @@ from attendance.forms import (
     ApprovalForm,
     CorrectiveActionForm,
     IssueHandledForm,
+    MeetUploadForm,
     ReasonForm,
     ReclassifyForm,
     RollCallRowForm,
     TimekeepingUploadForm,
     WfmFilterForm,
 )
+from attendance.meet import Participant, read_meet_report
 from attendance.models import (
     AgentIssue,
     AttendanceRecord,
@@ -54,8 +56,10 @@ from attendance.services import (
     Punch,
     StaleRecord,
     check_day,
+    import_meet_report,
     import_timekeeping,
     mark_all_present,
+    meet_preview,
     read_timekeeping,
     reclassify,
     record_attendance,
@@ -411,6 +415,123 @@ def timekeeping_confirm(request, pk: int):
         return redirect(reverse("attendance:timekeeping_import", args=[cohort.pk]))
     messages.success(request, f"Imported the login report: {created} days recorded, {updated} days updated.")
     return redirect(reverse("attendance:matrix", args=[cohort.pk]))
+
+
+MEET_SALT = "attendance.meet-report"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meet_import(request, pk: int):
+    """Upload a Google Meet attendance report and see what it would record; nothing is written
+    until the TL confirms."""
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
+    form = MeetUploadForm(request.POST or None, request.FILES or None, cohort=cohort)
+    context = {"cohort": cohort, "caps": caps, "form": form}
+    if request.method == "GET":
+        return render(request, "attendance/meet_import.html", context)
+    if not form.is_valid():
+        return render(request, "attendance/meet_import.html", context, status=400)
+    upload, day = form.cleaned_data["file"], form.cleaned_data["meeting_day"]
+    report = read_meet_report(upload.read(), file_name=upload.name, day=day)
+    if not report.ok:
+        context["report"] = report
+        return render(request, "attendance/meet_import.html", context, status=400)
+    payload = {
+        "cohort": cohort.pk,
+        "day": day.isoformat(),
+        "file": upload.name[:200],
+        "participants": {key: asdict(p) for key, p in report.participants.items()},
+        "matches": {},
+    }
+    return _meet_preview(request, cohort, caps, payload)
+
+
+def _meet_preview(
+    request, cohort, caps, payload, *, replace=frozenset(), gaps=frozenset(), note="", status=200
+):
+    timezone.activate(cohort.tzinfo)  # the sessions and records as the cohort's clock reads them
+    participants = {key: Participant(**p) for key, p in payload["participants"].items()}
+    preview = meet_preview(
+        cohort=cohort,
+        day=datetime.date.fromisoformat(payload["day"]),
+        participants=participants,
+        matches=payload["matches"],
+        replace=replace,
+    )
+    for line in preview.lines:  # each time away with its checkbox's value, checked if confirmed
+        line.gap_choices = [
+            (left, back, f"{line.agent.pk}|{left.isoformat()}", (line.agent.pk, left.isoformat()) in gaps)
+            for left, back in line.gaps
+        ]
+    context = {
+        "cohort": cohort,
+        "caps": caps,
+        "preview": preview,
+        "file_name": payload["file"],
+        "payload": signing.dumps(payload, salt=MEET_SALT, compress=True),
+        "agents": sorted(cohort.agents.all(), key=lambda a: (a.last_name, a.first_name)),
+        "note": note,
+    }
+    return render(request, "attendance/meet_preview.html", context, status=status)
+
+
+@login_required
+@require_POST
+def meet_confirm(request, pk: int):
+    """Match the addresses nobody is known by (then see the preview again), or import."""
+    cohort, caps = cohort_for(request.user, pk, Action.EDIT)
+    try:
+        payload = signing.loads(request.POST.get("payload", ""), salt=MEET_SALT, max_age=PREVIEW_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, "That preview has expired or was altered. Upload the report again.")
+        context = {"cohort": cohort, "caps": caps, "form": MeetUploadForm(cohort=cohort)}
+        return render(request, "attendance/meet_import.html", context, status=400)
+    if payload.get("cohort") != cohort.pk:
+        raise PermissionDenied("That preview belongs to another cohort.")
+    agents = set(cohort.agents.values_list("pk", flat=True))
+    matched = {}
+    for name, key in request.POST.items():
+        if not (name.startswith("match-") and name.endswith("-key")) or key not in payload["participants"]:
+            continue
+        choice = request.POST.get(name.removesuffix("-key"), "")
+        if choice == "ignore":
+            matched[key] = None
+        elif choice.isdigit() and int(choice) in agents:
+            matched[key] = int(choice)
+    replace = frozenset(int(v) for v in request.POST.getlist("replace") if v.isdigit())
+    gaps = frozenset(
+        (int(agent), left)
+        for agent, _, left in (v.partition("|") for v in request.POST.getlist("gap"))
+        if agent.isdigit()
+    )
+    new = {k: v for k, v in matched.items() if k not in payload["matches"]}
+    if new or request.POST.get("action") != "import":
+        payload["matches"] = payload["matches"] | new
+        note = "Check what the addresses you matched record, then import." if new else ""
+        return _meet_preview(request, cohort, caps, payload, replace=replace, gaps=gaps, note=note)
+    day = datetime.date.fromisoformat(payload["day"])
+    try:
+        done = import_meet_report(
+            cohort=cohort,
+            day=day,
+            participants={key: Participant(**p) for key, p in payload["participants"].items()},
+            matches=payload["matches"],
+            replace=replace,
+            gaps=gaps,
+            file_name=payload["file"],
+            by=request.user,
+        )
+    except DayNotAllowed as exc:
+        messages.error(request, f"Nothing was imported: {exc}")
+        return redirect(reverse("attendance:meet_import", args=[cohort.pk]))
+    messages.success(
+        request,
+        f"Imported the Meet report of {day:%a %-d %b}: {done.created} days recorded, {done.updated} "
+        f"updated, {done.unchanged} already as the report says, {done.kept} kept as entered; "
+        f"{done.gaps} time{'s' if done.gaps != 1 else ''} away confirmed.",
+    )
+    return redirect(f"{reverse('attendance:roll_call', args=[cohort.pk])}?day={day.isoformat()}")
 
 
 @login_required

@@ -65,6 +65,8 @@ EXPECTED = {
     "attendance:matrix": ATTENDANCE,
     "attendance:timekeeping_import": EDIT,
     "attendance:timekeeping_confirm": POST_ONLY,
+    "attendance:meet_import": EDIT,
+    "attendance:meet_confirm": POST_ONLY,
     "attendance:agent": ATTENDANCE,
     "attendance:reclassify": ADMIN_ONLY,
     "attendance:wfm": LOGGED_IN,
