@@ -166,6 +166,34 @@ def mark_all_present(*, cohort: Cohort, day: datetime.date, by, reason: str = ""
     return len(records)
 
 
+# --- What an import may change ---------------------------------------------------------------
+
+
+def import_change(
+    record: AttendanceRecord | None,
+    *,
+    arrived_at: datetime.datetime | None,
+    departed_at: datetime.datetime | None,
+    source: str,
+) -> str:
+    """What a report (login or Meet) would do to a day, the one rule both imports follow: "new"
+    (no record yet), "same" (nothing to do), "update" (the same report's earlier times, or what
+    was left empty), or "choose": a value entered another way (by hand, from the other report)
+    or an excused day, which the report changes only when the TL ticks it, both values shown."""
+    if record is None:
+        return "new"
+    if (record.arrived_at, record.departed_at, record.absent) == (arrived_at, departed_at, False):
+        return "same"
+    overwrites = bool(
+        record.absent
+        or (record.arrived_at is not None and record.arrived_at != arrived_at)
+        or (record.departed_at is not None and record.departed_at != departed_at)
+    )
+    if record.excused or (record.source != source and overwrites):
+        return "choose"
+    return "update"
+
+
 # --- Timekeeping report import --------------------------------------------------------------
 
 TIMEKEEPING_COLUMNS = {
@@ -192,6 +220,7 @@ class Punch:
 class TimekeepingResult:
     rows: list[Punch] = field(default_factory=list)
     errors: list[tuple[int | None, str]] = field(default_factory=list)
+    skipped: int = 0  # rows of people who are not agents of the cohort (a company-wide report)
 
     @property
     def ok(self) -> bool:
@@ -268,7 +297,8 @@ def read_timekeeping(
         if not employee_id:
             problems.append("employee ID is missing")
         elif employee_id not in agents:
-            problems.append(f"employee ID {employee_id} is not an agent of {cohort}")
+            result.skipped += 1  # someone else's: skipped and counted, not the whole file refused
+            continue
         day = parse_date(values["date"])
         if day is None:
             problems.append(f"date “{values['date']}” is not a date (use YYYY-MM-DD or MM/DD/YYYY)")
@@ -308,37 +338,96 @@ def read_timekeeping(
                 departure=departure.isoformat() if departure else "",
             )
         )
+    if not result.rows and not result.errors:
+        result.errors.append(
+            (
+                None,
+                f"No row of the report is an agent of {cohort} ({result.skipped} "
+                f"row{'s' if result.skipped != 1 else ''} of other people skipped).",
+            )
+        )
     return result
 
 
-def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int, int]:
-    """Fill arrival and departure from a checked report, all rows or none: (created, updated)."""
+@dataclass
+class PunchLine:
+    """A login report's row against the record there now (import_change says what it does)."""
+
+    punch: Punch
+    agent: Agent
+    record: AttendanceRecord | None
+    arrived_at: datetime.datetime
+    departed_at: datetime.datetime | None
+    replace: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.punch.agent_id}|{self.punch.day}"
+
+    @property
+    def state(self) -> str:
+        return import_change(
+            self.record,
+            arrived_at=self.arrived_at,
+            departed_at=self.departed_at,
+            source=RecordSource.LOGIN_REPORT,
+        )
+
+    @property
+    def writes(self) -> bool:
+        return self.state in ("new", "update") or (self.state == "choose" and self.replace)
+
+
+def timekeeping_lines(
+    *, cohort: Cohort, punches: list[Punch], replace: frozenset[str] = frozenset(), lock: bool = False
+) -> list[PunchLine]:
+    """Each checked row of a login report beside the record of that agent and day."""
     agents = {a.pk: a for a in Agent.objects.filter(cohort=cohort, pk__in=[p.agent_id for p in punches])}
+    days = {datetime.date.fromisoformat(p.day) for p in punches}
+    records = AttendanceRecord.objects.filter(agent_id__in=agents, day__in=days).select_related("policy")
+    if lock:
+        records = records.select_for_update(of=("self",))
+    existing = {(r.agent_id, r.day): r for r in records}
+    lines = []
+    for punch in punches:
+        agent, day = agents[punch.agent_id], datetime.date.fromisoformat(punch.day)
+        agent.cohort = cohort
+        departure = datetime.time.fromisoformat(punch.departure) if punch.departure else None
+        line = PunchLine(
+            punch=punch,
+            agent=agent,
+            record=existing.get((agent.pk, day)),
+            arrived_at=cohort.local_datetime(day, datetime.time.fromisoformat(punch.arrival)),
+            departed_at=cohort.local_datetime(day, departure) if departure else None,
+        )
+        line.replace = line.key in replace
+        lines.append(line)
+    return lines
+
+
+def import_timekeeping(
+    *, cohort: Cohort, punches: list[Punch], by, replace: frozenset[str] = frozenset()
+) -> tuple[int, int]:
+    """Fill arrival and departure from a checked report, all rows or none: (created, updated).
+    A day already as the report says is left alone; times entered another way, or an excused
+    day, change only for the rows the TL ticked (`replace`: PunchLine.key)."""
     days = {datetime.date.fromisoformat(p.day) for p in punches}
     policies = {day: check_day(cohort, day) for day in days}
     with unit():
-        existing = {
-            (r.agent_id, r.day): r
-            for r in AttendanceRecord.objects.select_for_update().filter(agent_id__in=agents, day__in=days)
-        }
         created, updated = [], []
-        for punch in punches:
-            agent = agents[punch.agent_id]
-            day = datetime.date.fromisoformat(punch.day)
-            record = existing.get((agent.pk, day))
+        for line in timekeeping_lines(cohort=cohort, punches=punches, replace=replace, lock=True):
+            if not line.writes:
+                continue
+            day = datetime.date.fromisoformat(line.punch.day)
+            record = line.record
             if record is None:
-                record = new_record(agent, day, policies[day])
+                record = new_record(line.agent, day, policies[day])
                 created.append(record)
             else:
                 updated.append(record)
             record.absent = False
             record.source = RecordSource.LOGIN_REPORT
-            record.arrived_at = cohort.local_datetime(day, datetime.time.fromisoformat(punch.arrival))
-            record.departed_at = (
-                cohort.local_datetime(day, datetime.time.fromisoformat(punch.departure))
-                if punch.departure
-                else None
-            )
+            record.arrived_at, record.departed_at = line.arrived_at, line.departed_at
             record.touch(by)
         if created:
             bulk_create_with_history(
@@ -352,8 +441,13 @@ def import_timekeeping(*, cohort: Cohort, punches: list[Punch], by) -> tuple[int
                 default_user=by,
                 default_change_reason="Timekeeping import",
             )
-        touch_cohorts([cohort.pk])  # bulk writes send no signals
-        emit(AttendanceChanged(agent_ids=frozenset(agents), source="login report"))
+        if created or updated:
+            touch_cohorts([cohort.pk])  # bulk writes send no signals
+            emit(
+                AttendanceChanged(
+                    agent_ids=frozenset(r.agent_id for r in created + updated), source="login report"
+                )
+            )
     return len(created), len(updated)
 
 
@@ -382,33 +476,12 @@ class MeetLine:
         return self.sessions[-1][1]
 
     @property
-    def differs(self) -> bool:
-        r, p = self.record, self.proposed
-        return r is None or (r.arrived_at, r.departed_at, r.absent) != (p.arrived_at, p.departed_at, p.absent)
-
-    @property
-    def overwrites(self) -> bool:
-        """The report would change a value the record holds (not only fill in an empty one)."""
-        r, p = self.record, self.proposed
-        return bool(
-            r.absent
-            or (r.arrived_at is not None and r.arrived_at != p.arrived_at)
-            or (r.departed_at is not None and r.departed_at != p.departed_at)
-        )
-
-    @property
     def state(self) -> str:
-        """new, same (nothing to do), update (the report's own earlier times, or what was left
-        empty), or choose: times entered by hand or from a login report, or an excused day, which
-        the report changes only when the TL says so, both values shown."""
-        if self.record is None:
-            return "new"
-        if not self.differs:
-            return "same"
-        entered = self.record.source != RecordSource.MEET_REPORT
-        if self.record.excused or (entered and self.overwrites):
-            return "choose"
-        return "update"
+        """new, same, update or choose: import_change, the rule both imports follow."""
+        p = self.proposed
+        return import_change(
+            self.record, arrived_at=p.arrived_at, departed_at=p.departed_at, source=RecordSource.MEET_REPORT
+        )
 
     @property
     def writes(self) -> bool:

@@ -64,6 +64,7 @@ from attendance.services import (
     reclassify,
     record_attendance,
     taken_days,
+    timekeeping_lines,
 )
 from attendance.tables import AttendanceMatrixTable, DayColumn, WfmAttendanceTable
 from cohorts.access import Action, agent_filter, capabilities, cohort_filter, is_admin
@@ -344,7 +345,10 @@ def agent_attendance(request, pk: int):
     cohort = agent.cohort
     timezone.activate(cohort.tzinfo)
     records = {
-        r.day: r for r in AttendanceRecord.objects.filter(agent=agent).select_related("policy", "updated_by")
+        r.day: r
+        for r in AttendanceRecord.objects.filter(agent=agent)
+        .select_related("policy", "updated_by")
+        .prefetch_related("gaps")
     }
     days = [
         {
@@ -392,6 +396,8 @@ def timekeeping_import(request, pk: int):
     context["payload"] = signing.dumps(
         {"cohort": cohort.pk, "rows": result.rows_as_dicts()}, salt=TIMEKEEPING_SALT, compress=True
     )
+    timezone.activate(cohort.tzinfo)
+    context["lines"] = timekeeping_lines(cohort=cohort, punches=result.rows)
     return render(request, "attendance/timekeeping_preview.html", context)
 
 
@@ -408,12 +414,20 @@ def timekeeping_confirm(request, pk: int):
     if data.get("cohort") != cohort.pk:
         raise PermissionDenied("That preview belongs to another cohort.")
     punches = [Punch(**row) for row in data["rows"]]
+    replace = frozenset(request.POST.getlist("replace"))
     try:
-        created, updated = import_timekeeping(cohort=cohort, punches=punches, by=request.user)
+        created, updated = import_timekeeping(
+            cohort=cohort, punches=punches, by=request.user, replace=replace
+        )
     except DayNotAllowed as exc:
         messages.error(request, f"Nothing was imported: {exc}")
         return redirect(reverse("attendance:timekeeping_import", args=[cohort.pk]))
-    messages.success(request, f"Imported the login report: {created} days recorded, {updated} days updated.")
+    left = len(punches) - created - updated
+    messages.success(
+        request,
+        f"Imported the login report: {created} days recorded, {updated} days updated, "
+        f"{left} left as they were.",
+    )
     return redirect(reverse("attendance:matrix", args=[cohort.pk]))
 
 

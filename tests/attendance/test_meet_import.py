@@ -112,6 +112,9 @@ def test_rejoins_are_merged_and_a_time_away_is_shown_for_the_tl_to_confirm(clien
     assert (local(away.left_at, cohort1), local(away.returned_at, cohort1)) == ("12:30", "13:10")
     assert away.confirmed_by == tl1
 
+    page = client.get(reverse("attendance:agent", args=[ana.pk])).content.decode()
+    assert "left 12:30, back 13:10 (Meet report, confirmed)" in page and "Google Meet report" in page
+
     upload_again = upload(client, cohort1, sessions)
     confirm(client, cohort1, upload_again)  # not ticked this time: the confirmed one stays, once
     assert AttendanceGap.objects.filter(record=record).count() == 1

@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -124,8 +125,14 @@ class TestTimekeepingImport:
         preview = self.upload(client, agent1.cohort, content)
         assert preview.status_code == 200
         assert not AttendanceRecord.objects.filter(day=TUESDAY).exists()
+        html = preview.content.decode()
+        monday_row = re.search(r'<tr id="punch-2".*?</tr>', html, re.S).group(0)
+        assert "09:00–—" in monday_row and "09:31–17:30" in monday_row  # entered and reported, both shown
+        assert f'name="replace" value="{agent1.pk}|2026-11-23"' in monday_row
         confirm = reverse("attendance:timekeeping_confirm", args=[agent1.cohort.pk])
-        assert client.post(confirm, {"payload": preview.context["payload"]}).status_code == 302
+        # The entered 09:00 is replaced only because the TL ticks it.
+        data = {"payload": preview.context["payload"], "replace": f"{agent1.pk}|2026-11-23"}
+        assert client.post(confirm, data).status_code == 302
         monday = AttendanceRecord.objects.get(agent=agent1, day=MONDAY)
         assert monday.arrival_occurrence == Occurrence.LATE and monday.version == 2
         tuesday = AttendanceRecord.objects.get(agent=agent1, day=TUESDAY)
@@ -139,7 +146,7 @@ class TestTimekeepingImport:
             [
                 [agent1.employee_id, "2026-11-23", "09:31", "17:30"],
                 [agent1.employee_id, "2026-11-24", "10:00", "09:00"],
-                [agent2.employee_id, "2026-11-24", "09:00", "17:00"],
+                [agent2.employee_id, "2026-11-24", "09:00", "17:00"],  # West's agent: skipped
                 [agent1.employee_id, "2026-11-26", "09:00", "17:00"],
             ]
         )
@@ -147,11 +154,43 @@ class TestTimekeepingImport:
         assert response.status_code == 400
         errors = dict(response.context["result"].errors)
         assert errors[3] == "Last logout is not after first login."
-        assert f"Employee ID {agent2.employee_id} is not an agent of East" in errors[4]
         assert "is in the future" in errors[5]
-        assert 2 not in errors
+        assert 2 not in errors and 4 not in errors
         assert "Row 3: Last logout is not after first login." in response.content.decode()
         assert not AttendanceRecord.objects.exists()
+
+    def test_a_company_wide_report_skips_and_counts_other_peoples_rows(
+        self, client_for, tl1, agent1, agent2, week
+    ):
+        """Rows of other cohorts' agents and of people who are no agent are skipped and counted,
+        not the whole file refused; an excused day is shown beside the report and kept."""
+        enter(agent1, TUESDAY, tl1, arrival=datetime.time(9, 12), excused=True, excused_reason="Dentist")
+        content = report(
+            [
+                [agent1.employee_id, "2026-11-24", "09:30", "17:30"],
+                [agent2.employee_id, "2026-11-24", "09:00", "17:00"],
+                ["Z999", "2026-11-24", "08:00", "16:00"],
+            ]
+        )
+        client = client_for(tl1)
+        preview = self.upload(client, agent1.cohort, content)
+        html = preview.content.decode()
+        assert (
+            preview.status_code == 200 and "2 rows of people who are not agents of East are skipped" in html
+        )
+        assert "09:12–—" in html and "excused: Dentist" in html and "09:30–17:30" in html
+        confirm = reverse("attendance:timekeeping_confirm", args=[agent1.cohort.pk])
+        client.post(confirm, {"payload": preview.context["payload"]})  # not ticked
+        kept = AttendanceRecord.objects.get(agent=agent1, day=TUESDAY)
+        assert kept.arrived_at.astimezone(agent1.cohort.tzinfo).time() == datetime.time(9, 12)
+        assert not AttendanceRecord.objects.filter(agent=agent2).exists()
+        only_others = self.upload(
+            client, agent1.cohort, report([[agent2.employee_id, "2026-11-24", "09:00", ""]])
+        )
+        assert only_others.status_code == 400
+        assert "No row of the report is an agent of East (1 row of other people skipped)" in (
+            only_others.content.decode()
+        )
 
     def test_wrong_columns_are_named(self, client_for, tl1, agent1, week):
         response = self.upload(client_for(tl1), agent1.cohort, report([["1", "2"]], header=("id", "when")))
