@@ -78,7 +78,8 @@ def evaluate(rule: EscalationRule, agent: Agent, *, records, cells, today: datet
             in_window = [r for r in records if since <= r.day <= today]
         else:
             in_window = [r for r in records if r.day in cohort.esp_days]
-        facts = _occurrence_facts(in_window, rule.kinds)
+        # The earliest incidents of the window go free, as many as the rule allows.
+        facts = sorted(_occurrence_facts(in_window, rule.kinds), key=lambda f: f.day)[rule.free_incidents :]
     elif rule.kind == EscalationRule.Kind.CONSECUTIVE_ABSENCES:
         absent_days = {r.day for r in records if r.absent and not r.excused}
         run, best = [], []

@@ -94,6 +94,7 @@ class EscalationRuleAdmin(admin.ModelAdmin):
         "occurrence_kinds",
         "window",
         "threshold",
+        "free_incidents",
         "level",
         "note",
     )

@@ -382,6 +382,11 @@ class EscalationRule(models.Model):
     threshold = models.PositiveSmallIntegerField(
         help_text="How many (occurrences, absent days, overdue tasks) trigger it."
     )
+    free_incidents = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="For occurrence counts: how many incidents in the window are allowed before any "
+        "counts (the earliest ones go free).",
+    )
     level = models.ForeignKey(CorrectiveLevel, on_delete=models.PROTECT, related_name="rules")
     note = models.CharField(
         max_length=200, default="Default: the source pages name the policy but not its numbers; set yours."

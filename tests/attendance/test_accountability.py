@@ -92,6 +92,32 @@ class TestRules:
         day(esp_week, WEDNESDAY, tl1, early=10)
         assert recommended(esp_week) == [("Late or left early in the ESP week", "coaching", 2)]
 
+    def test_free_incidents_go_first_and_count_no_more(self, esp_week, tl1, only):
+        """A rule that allows one free incident in its window needs one more to trigger; the
+        facts it lists are the ones that counted, the earliest going free."""
+        only("Late or left early in the ESP week")  # threshold 2 → coaching
+        EscalationRule.objects.filter(name="Late or left early in the ESP week").update(free_incidents=1)
+        day(esp_week, MONDAY, tl1, late=15)
+        day(esp_week, datetime.date(2026, 11, 24), tl1, late=20)
+        assert recommended(esp_week) == []  # two incidents, the first free: one counts
+        day(esp_week, WEDNESDAY, tl1, early=10)
+        assert recommended(esp_week) == [("Late or left early in the ESP week", "coaching", 2)]
+        (rec,) = Recommendation.objects.filter(status="pending")
+        assert [f["text"] for f in rec.facts] == ["Tue 24 Nov: Late", "Wed 25 Nov: Left early"]
+
+    def test_one_event_is_one_occurrence_at_its_highest_tier(self, esp_week, tl1, only):
+        """4 hours 10 minutes late is one "late, partial day", not also a 10-minute late: a rule
+        counting lates does not see it, and a rule counting both sees it once."""
+        only("Late or left early in the ESP week")  # its kinds: late, left_early
+        record = day(esp_week, MONDAY, tl1, late=250)
+        assert record.occurrences == ["late_partial"]
+        day(esp_week, WEDNESDAY, tl1, late=15)
+        assert recommended(esp_week) == []  # one late: below the threshold of 2
+        rule = EscalationRule.objects.get(name="Late or left early in the ESP week")
+        rule.occurrence_kinds = "late,late_partial"
+        rule.save()
+        assert recommended(esp_week) == [(rule.name, "coaching", 2)]  # twice, not three times
+
     def test_excused_occurrences_do_not_count(self, esp_week, tl1, only):
         only("Absences in the ESP week")
         day(esp_week, MONDAY, tl1, absent=True)
