@@ -39,3 +39,6 @@ class ScheduleAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return not Schedule.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the jobs read this one row (Schedule.delete refuses too)

@@ -1,4 +1,5 @@
 import datetime
+import logging
 import uuid
 import zoneinfo
 from functools import cached_property
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -248,8 +250,28 @@ class Agent(models.Model):
         return self.cohort.shift_start, self.cohort.shift_end
 
 
+logger = logging.getLogger(__name__)
+
+UNDELETABLE = (
+    "The schedule is the one row the scheduled jobs read; it cannot be deleted. Change its times instead."
+)
+
+
+class ScheduleQuerySet(models.QuerySet):
+    def delete(self):
+        raise ProtectedError(UNDELETABLE, set(self))
+
+
 class Schedule(models.Model):
-    """The times and addresses of the scheduled jobs, edited by admins (one row)."""
+    """The times and addresses of the scheduled jobs, edited by admins (one row, never deleted)."""
+
+    # What the jobs use should the row be missing all the same (data migration 0007's, with no
+    # WFM address: a digest is not sent to an address nobody chose).
+    DEFAULTS = {
+        "pm_grace_minutes": 60,
+        "digest_time": datetime.time(23, 0),
+        "digest_time_zone": "America/New_York",
+    }
 
     pm_grace_minutes = models.PositiveSmallIntegerField(
         "PM grace period (minutes)",
@@ -262,6 +284,7 @@ class Schedule(models.Model):
     )
 
     history = HistoricalRecords()
+    objects = ScheduleQuerySet.as_manager()
 
     class Meta:
         verbose_name = "schedule"
@@ -269,11 +292,22 @@ class Schedule(models.Model):
     def __str__(self) -> str:
         return "Scheduled jobs"
 
+    def delete(self, *args, **kwargs):
+        raise ProtectedError(UNDELETABLE, {self})
+
     @classmethod
     def current(cls) -> "Schedule":
+        """The schedule; should its row be missing, the seeded defaults, said in one log line."""
         schedule = cls.objects.order_by("pk").first()
         if schedule is None:
-            raise cls.DoesNotExist("No schedule: an admin must add one.")
+            logger.warning(
+                "No schedule row: the scheduled jobs use the defaults (PM grace %s minutes, digest at "
+                "%s %s, no WFM address). An admin should add the schedule in the admin.",
+                cls.DEFAULTS["pm_grace_minutes"],
+                f"{cls.DEFAULTS['digest_time']:%H:%M}",
+                cls.DEFAULTS["digest_time_zone"],
+            )
+            return cls(**cls.DEFAULTS)
         return schedule
 
     @property

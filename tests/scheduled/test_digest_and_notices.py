@@ -8,6 +8,9 @@ import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.models import ProtectedError
+from django.urls import reverse
 
 from attendance.services import Entry, record_attendance
 from cohorts.models import Schedule
@@ -234,3 +237,31 @@ def test_the_scheduled_jobs_run_together_and_say_what_they_did(digest_week, capl
     result = run_scheduled_jobs(now=utc(datetime.date(2026, 11, 25), 6, 0))
     assert result["end_of_day_checks"] == 2 and result["digest_sent"] is True
     assert "Scheduled jobs ran: " in caplog.text
+
+
+def test_the_schedule_cannot_be_deleted(admin_client):
+    schedule = Schedule.objects.get()
+    with pytest.raises(ProtectedError):
+        schedule.delete()
+    with pytest.raises(ProtectedError):
+        Schedule.objects.all().delete()
+    assert Schedule.objects.count() == 1
+    page = admin_client.get(reverse("admin:cohorts_schedule_change", args=[schedule.pk])).content.decode()
+    assert reverse("admin:cohorts_schedule_delete", args=[schedule.pk]) not in page
+    assert admin_client.post(reverse("admin:cohorts_schedule_delete", args=[schedule.pk])).status_code == 403
+
+
+def test_without_a_schedule_row_the_jobs_use_the_defaults_and_say_so_once(digest_week, caplog):
+    """Should the row be missing all the same (removed in the database by hand), each run logs one
+    clear line and the jobs go on with the seeded defaults, instead of failing every minute."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {Schedule._meta.db_table}")  # noqa: S608 (a fixed table name)
+    caplog.set_level("WARNING", logger="cohorts.models")
+    result = run_scheduled_jobs(now=utc(datetime.date(2026, 11, 25), 6, 0))
+    assert result["end_of_day_checks"] == 2
+    assert result["digest_sent"] is False  # no WFM address chosen: nobody is sent it
+    lines = [r.getMessage() for r in caplog.records if r.name == "cohorts.models"]
+    assert lines and all(
+        line.startswith("No schedule row: the scheduled jobs use the defaults") for line in lines
+    )
+    assert len(set(lines)) == 1 and "Traceback" not in caplog.text
