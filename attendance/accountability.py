@@ -15,9 +15,17 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from attendance.events import AgentIssueReported, ApprovalRequested, CorrectiveActionIssued, TermIssued
+from attendance.events import (
+    AgentIssueReported,
+    AppealDecided,
+    ApprovalRequested,
+    CapAwaitingReceipt,
+    CorrectiveActionIssued,
+    TermIssued,
+)
 from attendance.models import (
     AgentIssue,
     AttendanceRecord,
@@ -26,10 +34,13 @@ from attendance.models import (
     EscalationRule,
     Occurrence,
     Recommendation,
+    add_months,
+    add_working_days,
 )
 from certifications.models import Task
 from certifications.selectors import task_cells
 from cohorts.models import Agent, Cohort
+from cohorts.revision import touch_agents
 from cohorts.selectors import ATTENDING
 from cohorts.services import set_agent_status
 from core.events import emit, unit
@@ -124,20 +135,25 @@ class Standing:
     awaiting_approval: bool = False
 
 
-def standings(agent_ids) -> dict[int, Standing]:
-    """The ladder standing of each agent, in one query."""
+def standings(agent_ids, on: datetime.date | None = None) -> dict[int, Standing]:
+    """The ladder standing of each agent on `on` (today), in one query: the actions in force
+    (CorrectiveActionQuerySet.in_force: not expired, not withdrawn on appeal; a reduced one at the
+    rank it holds) and whether a step waits for approval."""
+    on = on or timezone.localdate()
     result: dict[int, Standing] = defaultdict(Standing)
-    actions = CorrectiveAction.objects.filter(
-        agent_id__in=agent_ids, status__in=[IN_FORCE, CorrectiveAction.Status.PENDING_APPROVAL]
-    ).values_list("agent_id", "status", "level__rank", "facts")
-    for agent_id, status, rank, facts in actions:
+    waiting = Q(status=CorrectiveAction.Status.PENDING_APPROVAL)
+    in_force = Q(pk__in=CorrectiveAction.objects.in_force(on).filter(agent_id__in=agent_ids).values("pk"))
+    actions = CorrectiveAction.objects.filter(waiting | in_force, agent_id__in=agent_ids).values_list(
+        "agent_id", "status", "level__rank", "reduced_to__rank", "facts"
+    )
+    for agent_id, status, rank, reduced, facts in actions:
         standing = result[agent_id]
         if status == CorrectiveAction.Status.PENDING_APPROVAL:
             standing.awaiting_approval = True
             continue
         keys = {Fact(**f).key for f in facts or []}
         result[agent_id] = Standing(
-            max(standing.rank, rank), standing.used | keys, standing.awaiting_approval
+            max(standing.rank, reduced or rank), standing.used | keys, standing.awaiting_approval
         )
     return result
 
@@ -166,7 +182,7 @@ def refresh_recommendations(agents, *, now: datetime.datetime | None = None) -> 
     if kinds & {EscalationRule.Kind.OVERDUE_TASK, EscalationRule.Kind.ATTEMPT_LIMIT}:
         cells = task_cells(agents, list(Task.objects.filter(active=True, required=True)), now=now)
     ladder = {level.rank: level for level in CorrectiveLevel.objects.all()}
-    standing = standings(ids)
+    standing = standings(ids, on=now.date())
     pending = {
         r.agent_id: r
         for r in Recommendation.objects.filter(agent_id__in=ids, status=Recommendation.Status.PENDING)
@@ -231,15 +247,11 @@ def _withdraw(recommendation: Recommendation) -> None:
     recommendation.save(update_fields=["status", "dismiss_reason", "decided_at"])
 
 
-def current_level(agent: Agent) -> CorrectiveLevel | None:
-    """The highest level among the agent's actions in force."""
-    action = (
-        CorrectiveAction.objects.filter(agent=agent, status=IN_FORCE)
-        .select_related("level")
-        .order_by("-level__rank")
-        .first()
-    )
-    return action.level if action else None
+def current_level(agent: Agent, on: datetime.date | None = None) -> CorrectiveLevel | None:
+    """The highest level among the agent's actions in force on `on` (today)."""
+    actions = CorrectiveAction.objects.filter(agent=agent).in_force(on or timezone.localdate())
+    levels = [a.counts_as for a in actions.select_related("level", "reduced_to")]
+    return max(levels, key=lambda level: level.rank, default=None)
 
 
 def may_override(caps) -> bool:
@@ -302,6 +314,7 @@ def issue_action(
             override_by=override_by,
             override_reason=override_reason.strip() if override_by else "",
             status=CorrectiveAction.Status.PENDING_APPROVAL if waits else IN_FORCE,
+            expires_on=add_months(date, level.in_force_months),
             approved_by=None if waits or not level.needs_approval else by,
             approved_at=None if waits or not level.needs_approval else timezone.now(),
         )
@@ -371,11 +384,201 @@ def void_action(*, action: CorrectiveAction, reason: str, by) -> CorrectiveActio
     return action
 
 
-def acknowledge(*, action: CorrectiveAction, on: datetime.date, comments: str = "", by) -> CorrectiveAction:
+# --- A CAP's life after it is issued ---------------------------------------------------------------
+
+
+class LifeError(LadderError):
+    """A step of a CAP's life that cannot be taken now; `field` is the form field it concerns."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+def _in_life(action: CorrectiveAction) -> None:
+    if action.status != CorrectiveAction.Status.ACTIVE:
+        raise LifeError(
+            f"This {action.level} is {action.get_status_display().lower()}: its life has not begun."
+        )
+
+
+def _handed(action: CorrectiveAction, by, at: datetime.datetime) -> None:
+    if action.delivered_at is None:
+        action.delivered_at, action.delivered_by = at, by
+
+
+def deliver(*, action: CorrectiveAction, by, at: datetime.datetime | None = None) -> CorrectiveAction:
+    """The document was handed to the agent: the response and appeal windows start now."""
+    _in_life(action)
+    if action.delivered_at:
+        raise LifeError("It was already handed to the agent.")
     with unit():
-        action.acknowledged_on, action.agent_comments = on, comments.strip()
-        action.save(update_fields=["acknowledged_on", "agent_comments"])
+        _handed(action, by, at or timezone.now())
+        action._change_reason = "Handed to the agent"
+        action.save(update_fields=["delivered_at", "delivered_by"])
     return action
+
+
+def acknowledge(*, action: CorrectiveAction, on: datetime.date, comments: str = "", by) -> CorrectiveAction:
+    """The agent signed: receipt, not agreement (handed over now if it was not recorded before)."""
+    _in_life(action)
+    if action.acknowledged_on or action.refused_on:
+        raise LifeError("The agent's receipt is already recorded.")
+    with unit():
+        _handed(action, by, timezone.now())
+        action.acknowledged_on, action.agent_comments = on, comments.strip()
+        action._change_reason = "Acknowledged by the agent (receipt, not agreement)"
+        action.save(update_fields=["acknowledged_on", "agent_comments", "delivered_at", "delivered_by"])
+    return action
+
+
+def refuse_to_sign(*, action: CorrectiveAction, on: datetime.date, witness: str, note: str = "", by):
+    """The agent would not sign: a witness is required, and the refusal is printed."""
+    _in_life(action)
+    if action.acknowledged_on or action.refused_on:
+        raise LifeError("The agent's receipt is already recorded.")
+    if not witness.strip():
+        raise LifeError("A refusal to sign needs a witness: name who saw it.", field="witness")
+    with unit():
+        _handed(action, by, timezone.now())
+        action.refused_on, action.witness, action.refusal_note = on, witness.strip(), note.strip()
+        action._change_reason = f"The agent refused to sign; witness: {witness.strip()}"
+        action.save(update_fields=["refused_on", "witness", "refusal_note", "delivered_at", "delivered_by"])
+    return action
+
+
+def record_response(
+    *, action: CorrectiveAction, text: str, on: datetime.date, by, now: datetime.datetime | None = None
+) -> CorrectiveAction:
+    """The agent's written response, taken within the level's window after it was handed over."""
+    _in_life(action)
+    now = now or timezone.now()
+    if not text.strip():
+        raise LifeError("Write the agent's response.", field="text")
+    if action.delivered_at is None:
+        raise LifeError("Record first that it was handed to the agent: the window starts then.")
+    if action.response or action.response_closed_at or now > action.response_due:
+        due = timezone.localtime(action.response_due, action.agent.cohort.tzinfo)
+        raise LifeError(f"The window for a written response closed {due:%a %-d %b %H:%M %Z}.", field="text")
+    with unit():
+        action.response, action.responded_on = text.strip(), on
+        action._change_reason = "The agent's written response"
+        action.save(update_fields=["response", "responded_on"])
+    return action
+
+
+def record_appeal(
+    *, action: CorrectiveAction, text: str, on: datetime.date, by, now: datetime.datetime | None = None
+) -> CorrectiveAction:
+    """The agent appeals, within the level's working days after it was handed over."""
+    _in_life(action)
+    if not text.strip():
+        raise LifeError("Write what the agent appeals and why.", field="text")
+    if action.delivered_at is None:
+        raise LifeError("Record first that it was handed to the agent: the window starts then.")
+    today = timezone.localtime(now or timezone.now(), action.agent.cohort.tzinfo).date()
+    if action.appealed_on or action.appeal_closed_at or today > action.appeal_due:
+        raise LifeError(
+            f"The window for an appeal closed at the end of {action.appeal_due:%a %-d %b}.", field="text"
+        )
+    with unit():
+        action.appeal, action.appealed_on = text.strip(), on
+        action._change_reason = "Appealed by the agent"
+        action.save(update_fields=["appeal", "appealed_on"])
+    return action
+
+
+def decide_appeal(*, action: CorrectiveAction, outcome: str, note: str, by) -> CorrectiveAction:
+    """An ESP manager decides an appeal: upheld, reduced to the step before, or withdrawn (it then
+    no longer counts on the ladder). The view checks the role."""
+    _in_life(action)
+    if not action.appealed_on:
+        raise LifeError("There is no appeal to decide.")
+    if action.appeal_outcome:
+        raise LifeError("The appeal was already decided.")
+    if outcome not in CorrectiveAction.Outcome.values:
+        raise LifeError("Choose the outcome.", field="outcome")
+    if not note.strip():
+        raise LifeError("Say why, as decided.", field="note")
+    reduced_to = None
+    if outcome == CorrectiveAction.Outcome.REDUCED:
+        reduced_to = CorrectiveLevel.objects.filter(rank=action.level.rank - 1).first()
+        if reduced_to is None:
+            raise LifeError(f"A {action.level} is the first step: it cannot be reduced.", field="outcome")
+    with unit():
+        action.appeal_outcome, action.appeal_note, action.reduced_to = outcome, note.strip(), reduced_to
+        action.appeal_decided_by, action.appeal_decided_at = by, timezone.now()
+        action._change_reason = f"Appeal {CorrectiveAction.Outcome(outcome).label.lower()}: {note.strip()}"[
+            :300
+        ]
+        action.save(
+            update_fields=[
+                "appeal_outcome",
+                "appeal_note",
+                "reduced_to",
+                "appeal_decided_by",
+                "appeal_decided_at",
+            ]
+        )
+        touch_agents([action.agent_id])
+        emit(AppealDecided(action=action))
+    return action
+
+
+def close_lapsed_windows(*, now: datetime.datetime | None = None) -> int:
+    """Close the response and appeal windows that ended unused, each with a line in history.
+    Idempotent: a closed window is not closed again."""
+    now = now or timezone.now()
+    closed = 0
+    open_ = (
+        CorrectiveAction.objects.filter(status=CorrectiveAction.Status.ACTIVE, delivered_at__isnull=False)
+        .filter(
+            Q(response="", response_closed_at__isnull=True)
+            | Q(appealed_on__isnull=True, appeal_closed_at__isnull=True)
+        )
+        .select_related("level", "agent__cohort")
+    )
+    for action in open_:
+        fields = []
+        if not action.response and action.response_closed_at is None and now > action.response_due:
+            action.response_closed_at = now
+            fields.append("response_closed_at")
+        today = timezone.localtime(now, action.agent.cohort.tzinfo).date()
+        if action.appealed_on is None and action.appeal_closed_at is None and today > action.appeal_due:
+            action.appeal_closed_at = now
+            fields.append("appeal_closed_at")
+        if fields:
+            with unit():
+                what = {"response_closed_at": "the written response", "appeal_closed_at": "an appeal"}
+                action._change_reason = (
+                    "Closed: the window for " + " and ".join(what[f] for f in fields) + " ended"
+                )
+                action.save(update_fields=fields)
+            closed += 1
+    return closed
+
+
+def remind_unacknowledged(*, now: datetime.datetime | None = None) -> int:
+    """A CAP still not handed over, or not signed (nor refused), a working day after it was
+    issued: its issuer is reminded, once (the notice's key makes a second run a no-op)."""
+    now = now or timezone.now()
+    waiting = CorrectiveAction.objects.awaiting_receipt().select_related(
+        "level", "agent__cohort", "issued_by"
+    )
+    reminded = 0
+    for action in waiting:
+        issued = timezone.localtime(action.approved_at or action.created_at, action.agent.cohort.tzinfo)
+        due = datetime.datetime.combine(
+            add_working_days(issued.date(), 1), issued.time(), tzinfo=issued.tzinfo
+        )
+        # Claimed by a conditional update: overlapping or repeated runs remind once.
+        if now >= due and CorrectiveAction.objects.filter(pk=action.pk, reminded_at__isnull=True).update(
+            reminded_at=now
+        ):
+            with unit():
+                emit(CapAwaitingReceipt(action=action))
+            reminded += 1
+    return reminded
 
 
 def report_issue(*, agent: Agent, details: str, by) -> AgentIssue:

@@ -33,3 +33,17 @@ class TermIssued(Event):
 @dataclass(frozen=True)
 class AgentIssueReported(Event):
     issue: object
+
+
+@dataclass(frozen=True)
+class CapAwaitingReceipt(Event):
+    """A CAP is still not handed over or signed a working day after it was issued."""
+
+    action: object
+
+
+@dataclass(frozen=True)
+class AppealDecided(Event):
+    """An ESP manager decided a CAP's appeal: the ladder may stand elsewhere now."""
+
+    action: object

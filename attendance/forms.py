@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 
 from attendance.meet import day_from_name
-from attendance.models import CorrectiveLevel
+from attendance.models import CorrectiveAction, CorrectiveLevel
 from attendance.services import DayNotAllowed, check_day
 from cohorts.models import Cohort
 from core.forms import MarksInvalidFields
@@ -195,6 +195,41 @@ class AcknowledgeForm(forms.Form):
         max_length=4000,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+TEXT_AREA = forms.Textarea(attrs={"rows": 3, "class": "form-control form-control-sm"})
+
+
+class RefusalForm(MarksInvalidFields, forms.Form):
+    """The agent would not sign: when, and the witness who saw it."""
+
+    refused_on = forms.DateField(label="Refused on", validators=[sane_date], widget=DATE_WIDGET)
+    witness = forms.CharField(
+        label="Witness",
+        required=False,  # the service says why it is needed, beside this field
+        max_length=120,
+        help_text="Who saw the agent refuse: required.",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    note = forms.CharField(label="What the agent said", required=False, max_length=2000, widget=TEXT_AREA)
+
+
+class WrittenForm(MarksInvalidFields, forms.Form):
+    """The agent's written response, or appeal: the text and the day it was given."""
+
+    on = forms.DateField(label="Given on", validators=[sane_date], widget=DATE_WIDGET)
+    text = forms.CharField(label="In the agent's words", required=False, max_length=8000, widget=TEXT_AREA)
+
+
+class AppealDecisionForm(MarksInvalidFields, forms.Form):
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("", "Choose"), *CorrectiveAction.Outcome.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    note = forms.CharField(label="Why, as decided", required=False, max_length=2000, widget=TEXT_AREA)
 
 
 class IssueHandledForm(forms.Form):

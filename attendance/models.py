@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cohorts.access import roles_of
@@ -343,6 +345,22 @@ class CorrectiveLevel(models.Model):
         help_text="A TL's issue of this level waits for the PM's (or an admin's) approval before it is "
         "in force.",
     )
+    response_hours = models.PositiveSmallIntegerField(
+        "written response window (hours)",
+        default=72,
+        help_text="How long after it is handed over the agent may answer a CAP in writing.",
+    )
+    appeal_working_days = models.PositiveSmallIntegerField(
+        "appeal window (working days)",
+        default=5,
+        help_text="How many working days after it is handed over the agent may appeal a CAP.",
+    )
+    in_force_months = models.PositiveSmallIntegerField(
+        "in force for (months)",
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text="After this many months an action expires and no longer counts on the ladder.",
+    )
 
     class Meta:
         ordering = ["rank"]
@@ -446,13 +464,66 @@ class Recommendation(models.Model):
         return f"{self.level} for {self.agent_id} by {self.rule}"
 
 
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last))
+
+
+def add_working_days(day: datetime.date, days: int) -> datetime.date:
+    """The working day (Monday to Friday) `days` working days after `day`."""
+    while days > 0:
+        day += datetime.timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+class CorrectiveActionQuerySet(models.QuerySet):
+    def in_force(self, on: datetime.date) -> "CorrectiveActionQuerySet":
+        """What counts on the ladder on `on`: active, not withdrawn on appeal, not expired."""
+        return (
+            self.filter(status=CorrectiveAction.Status.ACTIVE)
+            .exclude(appeal_outcome=CorrectiveAction.Outcome.WITHDRAWN)
+            .exclude(expires_on__lte=on)
+        )
+
+    def ladder_ranks(self, on: datetime.date) -> dict[int, int]:
+        """Each agent's highest rank in force on `on` (a reduced action at the rank it holds)."""
+        rank = Coalesce("reduced_to__rank", "level__rank")
+        rows = self.in_force(on).values_list("agent_id").annotate(rank=models.Max(rank))
+        return dict(rows)
+
+    def awaiting_receipt(self) -> "CorrectiveActionQuerySet":
+        """Printable actions in force that the agent has neither acknowledged nor refused to sign."""
+        return self.filter(
+            status=CorrectiveAction.Status.ACTIVE,
+            level__printable=True,
+            level__is_term=False,
+            acknowledged_on__isnull=True,
+            refused_on__isnull=True,
+        ).exclude(appeal_outcome=CorrectiveAction.Outcome.WITHDRAWN)
+
+
 class CorrectiveAction(models.Model):
-    """Documented coaching or a CAP: never deleted, voided with a reason instead."""
+    """Documented coaching or a CAP: never deleted, voided with a reason instead.
+
+    A CAP's life: issued, handed to the agent (delivered), then acknowledged (a signature means
+    receipt, not agreement) or refused to sign (before a witness); the agent's written response
+    within the level's window; an appeal within its window, decided by an ESP manager (upheld,
+    reduced or withdrawn); in force until it expires. Each step is dated, by whom, in history."""
 
     class Status(models.TextChoices):
         PENDING_APPROVAL = "pending_approval", "Waiting for approval"
         ACTIVE = "active", "Active"
         VOIDED = "voided", "Voided"
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Upheld"
+        REDUCED = "reduced", "Reduced to the step before"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     agent = models.ForeignKey(Agent, on_delete=models.PROTECT, related_name="corrective_actions")
     level = models.ForeignKey(CorrectiveLevel, on_delete=models.PROTECT, related_name="actions")
@@ -483,15 +554,85 @@ class CorrectiveAction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     voided_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField("handed to the agent at", null=True, blank=True)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    refused_on = models.DateField("refused to sign on", null=True, blank=True, validators=[sane_date])
+    refusal_note = models.TextField(blank=True)
+    response = models.TextField("agent's written response", blank=True)
+    responded_on = models.DateField(null=True, blank=True, validators=[sane_date])
+    response_closed_at = models.DateTimeField(null=True, blank=True, help_text="The window ended unanswered.")
+    appeal = models.TextField("agent's appeal", blank=True)
+    appealed_on = models.DateField(null=True, blank=True, validators=[sane_date])
+    appeal_closed_at = models.DateTimeField(null=True, blank=True, help_text="The window ended, no appeal.")
+    appeal_outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
+    appeal_note = models.TextField("why, as decided", blank=True)
+    appeal_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    appeal_decided_at = models.DateTimeField(null=True, blank=True)
+    reduced_to = models.ForeignKey(
+        CorrectiveLevel, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expires_on = models.DateField(null=True, blank=True, help_text="From then on it no longer counts.")
+    reminded_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its issuer was reminded that it waits for the agent's receipt."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["reminded_at"])
+    objects = CorrectiveActionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-created_at"]
 
     def __str__(self) -> str:
         return f"{self.level} for {self.agent} on {self.date}"
+
+    @property
+    def counts_as(self) -> CorrectiveLevel:
+        """The level it holds on the ladder: the one an appeal reduced it to, else its own."""
+        return self.reduced_to or self.level
+
+    @property
+    def response_due(self) -> datetime.datetime | None:
+        """Until when the agent may answer in writing: the level's hours after it was handed over."""
+        if self.delivered_at is None:
+            return None
+        return self.delivered_at + datetime.timedelta(hours=self.level.response_hours)
+
+    @property
+    def appeal_due(self) -> datetime.date | None:
+        """The last day to appeal: the level's working days after the day it was handed over."""
+        if self.delivered_at is None:
+            return None
+        handed = timezone.localtime(self.delivered_at, self.agent.cohort.tzinfo).date()
+        return add_working_days(handed, self.level.appeal_working_days)
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        return (
+            self.status == self.Status.ACTIVE
+            and self.appeal_outcome != self.Outcome.WITHDRAWN
+            and not (self.expires_on and self.expires_on <= day)
+        )
+
+    @property
+    def stage(self) -> str:
+        """Where the document is in its life, in words."""
+        if self.status != self.Status.ACTIVE:
+            return self.get_status_display()
+        if self.appeal_outcome:
+            return f"Appeal decided: {self.get_appeal_outcome_display().lower()}"
+        if self.appealed_on:
+            return "Appealed: waiting for an ESP manager's decision"
+        if self.acknowledged_on:
+            return "Acknowledged by the agent"
+        if self.refused_on:
+            return "The agent refused to sign (witnessed)"
+        if self.delivered_at:
+            return "Handed to the agent: waiting for the signature"
+        return "Issued: to be handed to the agent"
 
     @property
     def issuer_role(self) -> str:

@@ -5,7 +5,7 @@ save is never slowed or failed by them."""
 
 from django.utils import timezone
 
-from attendance.events import AttendanceChanged
+from attendance.events import AppealDecided, AttendanceChanged
 from attendance.tasks import refresh_recommendations_later
 from certifications.events import ExamAttemptRecorded, TaskStatusChanged
 from certifications.models import TaskState
@@ -36,3 +36,9 @@ def task_status_changed(event: TaskStatusChanged) -> None:
 def attempt_recorded(event: ExamAttemptRecorded) -> None:
     if event.limit_reached or not event.attempt.passed:
         _refresh([event.attempt.agent_id])
+
+
+@receives(AppealDecided)
+def appeal_decided(event: AppealDecided) -> None:
+    """A reduced or withdrawn CAP changes where the agent stands: the rules look again."""
+    _refresh([event.action.agent_id])

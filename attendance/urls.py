@@ -32,5 +32,7 @@ urlpatterns = [
     path("caps/<int:pk>/void/", views.cap_void, name="cap_void"),
     path("caps/<int:pk>/approve/", views.cap_approve, name="cap_approve"),
     path("caps/<int:pk>/acknowledge/", views.cap_acknowledge, name="cap_acknowledge"),
+    path("caps/<int:pk>/<slug:step>/", views.cap_step, name="cap_step"),
+    path("caps/awaiting/", views.caps_awaiting, name="caps_awaiting"),
     path("recommendations/<int:pk>/dismiss/", views.recommendation_dismiss, name="recommendation_dismiss"),
 ]

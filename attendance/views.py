@@ -21,30 +21,40 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from attendance.accountability import (
     LadderError,
+    LifeError,
     acknowledge,
     approve_action,
+    decide_appeal,
+    deliver,
     dismiss_recommendation,
     issue_action,
     mark_issue_handled,
+    record_appeal,
+    record_response,
+    refuse_to_sign,
     report_issue,
     void_action,
 )
 from attendance.forms import (
     AcknowledgeForm,
     AgentIssueForm,
+    AppealDecisionForm,
     ApprovalForm,
     CorrectiveActionForm,
     IssueHandledForm,
     MeetUploadForm,
     ReasonForm,
     ReclassifyForm,
+    RefusalForm,
     RollCallRowForm,
     TimekeepingUploadForm,
     WfmFilterForm,
+    WrittenForm,
 )
 from attendance.meet import Participant, read_meet_report
 from attendance.models import (
     AgentIssue,
+    AttendancePolicy,
     AttendanceRecord,
     CorrectiveAction,
     Occurrence,
@@ -67,7 +77,7 @@ from attendance.services import (
     timekeeping_lines,
 )
 from attendance.tables import AttendanceMatrixTable, DayColumn, WfmAttendanceTable
-from cohorts.access import Action, agent_filter, capabilities, cohort_filter, is_admin
+from cohorts.access import Action, Role, agent_filter, capabilities, cohort_filter, has_role, is_admin
 from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for
 from cohorts.services import DayClosed
@@ -616,10 +626,11 @@ def cap_new(request, agent_pk: int):
         )
     initial = {"date": agent.cohort.local_today()}
     if recommendation:
+        # The incidents are printed from the recommendation's facts, once, under their own heading.
         initial.update(
             level=recommendation.level,
-            reasons=f"{recommendation.rule} (rule version {recommendation.rule.version}):\n"
-            + "\n".join(f"- {f['text']}" for f in recommendation.facts),
+            reasons=f"The rule “{recommendation.rule.name}” (version {recommendation.rule.version}) was met "
+            "by the incidents listed above.",
         )
     form = CorrectiveActionForm(request.POST or None, initial=initial)
     status = 200
@@ -665,21 +676,53 @@ def cap_new(request, agent_pk: int):
     )
 
 
-@login_required
-@require_GET
-def cap_detail(request, pk: int):
-    """A coaching record or CAP: printable, and as a PDF with ?format=pdf."""
-    action, caps = _action_for(request, pk)
-    context = {
+def _decides_appeals(user) -> bool:
+    """An ESP manager (or an admin) decides a CAP's appeal: someone above the TL and the PM."""
+    return is_admin(user) or has_role(user, Role.ESP_MANAGER)
+
+
+def _cap_context(request, action, caps, **forms) -> dict:
+    """What the CAP page and its document show: the action, its life's forms (bound ones given
+    in `forms` when a step was refused), the policy and rule behind it, prior actions in force."""
+    today = action.agent.cohort.local_today()
+    rule = action.recommendation.rule if action.recommendation_id else None
+    prior = list(
+        CorrectiveAction.objects.filter(agent=action.agent, date__lte=action.date)
+        .exclude(pk=action.pk)
+        .in_force(action.date)
+        .select_related("level", "reduced_to")
+        .order_by("date")
+    )
+    policy = (
+        AttendancePolicy.objects.filter(effective_from__lte=action.date).order_by("-effective_from").first()
+    )
+    return {
         "action": action,
         "agent": action.agent,
         "cohort": action.agent.cohort,
         "caps": caps,
         "can_edit": caps.edit,
+        "decides_appeals": _decides_appeals(request.user),
+        "in_force": action.in_force_on(today),
+        "rule": rule,
+        "policy": policy,
+        "prior": prior,
         "void_form": ReasonForm(),
         "approval_form": ApprovalForm(),
-        "ack_form": AcknowledgeForm(initial={"acknowledged_on": action.agent.cohort.local_today()}),
+        "ack_form": forms.get("acknowledge") or AcknowledgeForm(initial={"acknowledged_on": today}),
+        "refusal_form": forms.get("refuse") or RefusalForm(initial={"refused_on": today}, prefix="refuse"),
+        "response_form": forms.get("respond") or WrittenForm(initial={"on": today}, prefix="respond"),
+        "appeal_form": forms.get("appeal") or WrittenForm(initial={"on": today}, prefix="appeal"),
+        "decision_form": forms.get("decide") or AppealDecisionForm(prefix="decide"),
     }
+
+
+@login_required
+@require_GET
+def cap_detail(request, pk: int):
+    """A coaching record or CAP: printable, and as a PDF with ?format=pdf."""
+    action, caps = _action_for(request, pk)
+    context = _cap_context(request, action, caps)
     if request.GET.get("format") == "pdf":
         html = render(request, "attendance/cap_document.html", context).content.decode()
         pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
@@ -729,19 +772,109 @@ def cap_approve(request, pk: int):
     return redirect(reverse("attendance:cap", args=[action.pk]))
 
 
+CAP_STEPS = ("deliver", "refuse", "respond", "appeal", "decide")
+
+
+@login_required
+@require_POST
+def cap_step(request, pk: int, step: str):
+    """A step of a CAP's life after it is issued: handed over, refused to sign (with a witness),
+    the agent's written response, an appeal, and the appeal decided (by an ESP manager). A step
+    refused shows its reason beside the field, with a 400."""
+    if step not in CAP_STEPS:
+        raise Http404("No such step.")
+    action, caps = _action_for(request, pk, Action.VIEW if step == "decide" else Action.EDIT)
+    if step == "decide" and not _decides_appeals(request.user):
+        raise PermissionDenied("An ESP manager decides an appeal.")
+    form = {
+        "deliver": None,
+        "refuse": RefusalForm(request.POST, prefix="refuse"),
+        "respond": WrittenForm(request.POST, prefix="respond"),
+        "appeal": WrittenForm(request.POST, prefix="appeal"),
+        "decide": AppealDecisionForm(request.POST, prefix="decide"),
+    }[step]
+    done = {
+        "deliver": "Recorded as handed to the agent: the response and appeal windows start now.",
+        "refuse": "The refusal to sign is recorded with its witness; it is printed on the document.",
+        "respond": "The agent's written response is recorded.",
+        "appeal": "The appeal is recorded; an ESP manager decides it.",
+        "decide": "The appeal is decided.",
+    }[step]
+    try:
+        if form is not None and not form.is_valid():
+            raise LifeError("Fix the highlighted field.")
+        data = form.cleaned_data if form is not None else {}
+        if step == "deliver":
+            deliver(action=action, by=request.user)
+        elif step == "refuse":
+            refuse_to_sign(
+                action=action,
+                on=data["refused_on"],
+                witness=data["witness"],
+                note=data["note"],
+                by=request.user,
+            )
+        elif step == "respond":
+            record_response(action=action, text=data["text"], on=data["on"], by=request.user)
+        elif step == "appeal":
+            record_appeal(action=action, text=data["text"], on=data["on"], by=request.user)
+        else:
+            decide_appeal(action=action, outcome=data["outcome"], note=data["note"], by=request.user)
+    except LifeError as exc:
+        if form is None or not exc.field:
+            messages.error(request, str(exc))
+            if form is None or form.is_valid():
+                return redirect(reverse("attendance:cap", args=[action.pk]))
+        else:
+            form.add_error(exc.field, str(exc))
+        response = render(
+            request, "attendance/cap_detail.html", _cap_context(request, action, caps, **{step: form})
+        )
+        response.status_code = 400
+        return response
+    messages.success(request, done)
+    return redirect(reverse("attendance:cap", args=[action.pk]))
+
+
+@login_required
+@require_GET
+def caps_awaiting(request):
+    """The CAPs still waiting for the agent's receipt (not handed over, or neither signed nor
+    refused), across the cohorts the user reads, or one cohort's (?cohort=)."""
+    readable = Agent.objects.filter(agent_filter(request.user, Action.VIEW))
+    actions = (
+        CorrectiveAction.objects.awaiting_receipt()
+        .filter(agent__in=readable)
+        .select_related("agent__cohort", "level", "issued_by")
+        .order_by("created_at")
+    )
+    cohort = None
+    chosen = request.GET.get("cohort", "")
+    if chosen:
+        if not chosen.isdigit():
+            raise Http404("No such cohort.")
+        cohort, _ = cohort_for(request.user, int(chosen))
+        actions = actions.filter(agent__cohort=cohort)
+    return render(request, "attendance/caps_awaiting.html", {"actions": list(actions), "cohort": cohort})
+
+
 @login_required
 @require_POST
 def cap_acknowledge(request, pk: int):
     action, _ = _action_for(request, pk, Action.EDIT)
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
-        acknowledge(
-            action=action,
-            on=form.cleaned_data["acknowledged_on"],
-            comments=form.cleaned_data["comments"],
-            by=request.user,
-        )
-        messages.success(request, "The agent's acknowledgement is recorded.")
+        try:
+            acknowledge(
+                action=action,
+                on=form.cleaned_data["acknowledged_on"],
+                comments=form.cleaned_data["comments"],
+                by=request.user,
+            )
+        except LifeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "The agent's acknowledgement is recorded: a receipt, not agreement.")
     else:
         messages.error(request, "Give the date the agent acknowledged it.")
     return redirect(reverse("attendance:cap", args=[action.pk]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
@@ -291,11 +291,7 @@ def collect(
         )
     )
     flags = open_flag_counts(ids, user=user, sees_confidential=sees_confidential)
-    top_rank = dict(
-        CorrectiveAction.objects.filter(agent_id__in=ids, status=CorrectiveAction.Status.ACTIVE)
-        .values_list("agent_id")
-        .annotate(rank=Max("level__rank"))
-    )
+    top_rank = CorrectiveAction.objects.filter(agent_id__in=ids).ladder_ranks(timezone.localdate())
     sign_offs = {
         (s.cohort_id, s.day): s
         for s in DaySignOff.objects.filter(cohort__in=cohorts, day__in=day_set).select_related("signed_by")

@@ -7,6 +7,7 @@ import logging
 
 from django.utils import timezone
 
+from attendance.accountability import close_lapsed_windows, remind_unacknowledged
 from cohorts.services import refresh_cohort_statuses
 from core.models import Heartbeat
 from desk.endofday import escalate_open_items, run_end_of_day_checks
@@ -25,6 +26,8 @@ def run_scheduled_jobs(*, now: datetime.datetime | None = None) -> dict:
         "pm_escalations": escalate_open_items(now=now),
         "digest_sent": send_attendance_digest(now=now) is not None,
         "notices_requeued": resend_stuck_notices(now=now),
+        "cap_windows_closed": close_lapsed_windows(now=now),
+        "cap_reminders": remind_unacknowledged(now=now),
     }
     Heartbeat.record("worker")  # the health check's sign that a worker runs the beat's jobs
     logger.info("Scheduled jobs ran: %s", ", ".join(f"{k}={v}" for k, v in result.items()))

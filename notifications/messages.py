@@ -211,3 +211,21 @@ def handoff_received(handoff) -> Notice | None:
         actor=handoff.moved_by,
         zone=agent.cohort.tzinfo,
     )
+
+
+def cap_awaiting_receipt(action) -> Notice | None:
+    """Remind the issuer, once, that a CAP is still not handed over or signed a working day on."""
+    agent = action.agent
+    return notify(
+        key=f"cap-reminder:{action.pk}",
+        kind=Notice.Kind.CAP_REMINDER,
+        agent=agent,
+        recipients=[action.issued_by.email],
+        template="cap-reminder",
+        context={
+            "action": action,
+            "agent": agent,
+            "url": absolute(reverse("attendance:cap", args=[action.pk])),
+        },
+        zone=agent.cohort.tzinfo,
+    )

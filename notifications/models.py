@@ -24,6 +24,7 @@ class Notice(models.Model):
         APPROVAL = "approval", "A ladder step waits for approval"
         PASSWORD_RESET = "password_reset", "Password reset link"
         HANDOFF = "handoff", "Agent handed to a production TL"
+        CAP_REMINDER = "cap_reminder", "A CAP waits for the agent's receipt"
 
     key = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

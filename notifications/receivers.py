@@ -1,6 +1,6 @@
 """Who is told what, at once: the notices the apps' events call for."""
 
-from attendance.events import AgentIssueReported, ApprovalRequested, TermIssued
+from attendance.events import AgentIssueReported, ApprovalRequested, CapAwaitingReceipt, TermIssued
 from certifications.events import ExamAttemptRecorded, HandoffRecorded, RedFlagRaised
 from cohorts.events import AgentStatusChanged
 from cohorts.models import Agent
@@ -49,3 +49,8 @@ def agent_issue(event: AgentIssueReported) -> None:
 @receives(HandoffRecorded)
 def handoff_recorded(event: HandoffRecorded) -> None:
     messages.handoff_received(event.handoff)
+
+
+@receives(CapAwaitingReceipt)
+def cap_awaiting_receipt(event: CapAwaitingReceipt) -> None:
+    messages.cap_awaiting_receipt(event.action)

@@ -77,6 +77,8 @@ EXPECTED = {
     "attendance:cap_void": POST_ONLY,
     "attendance:cap_approve": POST_ONLY,
     "attendance:cap_acknowledge": POST_ONLY,
+    "attendance:cap_step": POST_ONLY,
+    "attendance:caps_awaiting": LOGGED_IN,
     "attendance:recommendation_dismiss": POST_ONLY,
     "certifications:tracker": RECORDS,
     "certifications:notes": RECORDS,
@@ -173,6 +175,8 @@ def _candidates(name, ids, object_pks):
         yield {"pk": object_pks[name]}
     if name == "password_reset_confirm":
         yield {"uidb64": "MQ", "token": "not-a-token"}
+    if name == "attendance:cap_step":
+        yield {"pk": object_pks["attendance:cap"], "step": "deliver"}
     yield {}
     shapes = [
         ("pk",), ("cohort_pk",), ("agent_pk",), ("agent_pk", "task_pk"), ("agent_pk", "day"), ("pk", "day"),

@@ -367,7 +367,7 @@ class TestViews:
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
         assert "Written CAP" in text and "Alice Archer" in text
         assert "Late on Mon 23 Nov and Wed 25 Nov" in text
-        assert "Expectations going forward" in text and "Signature" in text
+        assert "Expected improvement" in text and "Signature" in text
 
     @pytest.mark.parametrize(
         "who, role", [("tl1", "Team lead"), ("pm1", "Program manager"), ("mgr1", "ESP manager")]
