@@ -42,6 +42,14 @@ def occurrences_by_day(cohort_ids) -> dict[int, dict[datetime.date, Counter]]:
     return found
 
 
+def _with_force(actions, today) -> list:
+    """The actions, each marked with whether it counts on the ladder today (in_force)."""
+    actions = list(actions)
+    for action in actions:
+        action.in_force = action.in_force_on(today)
+    return actions
+
+
 def agent_accountability(agent, forms: dict | None = None) -> dict:
     """What the agent page shows of coaching and CAPs (readers of the agent only)."""
     forms = forms or {}
@@ -51,7 +59,10 @@ def agent_accountability(agent, forms: dict | None = None) -> dict:
                 "rule", "level"
             )
         ),
-        "actions": list(CorrectiveAction.objects.filter(agent=agent).select_related("level", "issued_by")),
+        "actions": _with_force(
+            CorrectiveAction.objects.filter(agent=agent).select_related("level", "reduced_to", "issued_by"),
+            agent.cohort.local_today(),
+        ),
         "current_level": current_level(agent),
         "issues": list(AgentIssue.objects.filter(agent=agent).select_related("reported_by", "handled_by")),
         "issue_form": forms.get("issue") or AgentIssueForm(),

@@ -82,7 +82,7 @@ from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for
 from cohorts.services import DayClosed
 from core import tables
-from core.converters import parse_day
+from core.converters import parse_day, parse_whole
 from core.exports import BadExport, SafeTableExport, bad_export, export_format
 from core.fragments import digest
 from core.urls import DAY, ID, ID2, UrlPattern
@@ -521,13 +521,13 @@ def meet_confirm(request, pk: int):
         choice = request.POST.get(name.removesuffix("-key"), "")
         if choice == "ignore":
             matched[key] = None
-        elif choice.isdigit() and int(choice) in agents:
-            matched[key] = int(choice)
-    replace = frozenset(int(v) for v in request.POST.getlist("replace") if v.isdigit())
+        elif parse_whole(choice) in agents:
+            matched[key] = parse_whole(choice)
+    replace = frozenset(n for n in map(parse_whole, request.POST.getlist("replace")) if n is not None)
     gaps = frozenset(
-        (int(agent), left)
+        (parse_whole(agent), left)
         for agent, _, left in (v.partition("|") for v in request.POST.getlist("gap"))
-        if agent.isdigit()
+        if parse_whole(agent) is not None
     )
     new = {k: v for k, v in matched.items() if k not in payload["matches"]}
     if new or request.POST.get("action") != "import":
@@ -827,6 +827,10 @@ def cap_step(request, pk: int, step: str):
                 return redirect(reverse("attendance:cap", args=[action.pk]))
         else:
             form.add_error(exc.field, str(exc))
+        if form is not None:  # the page opens at the field in error, far down the document
+            first = next((name for name in form.errors if name in form.fields), None)
+            if first:
+                form.fields[first].widget.attrs["autofocus"] = True
         response = render(
             request, "attendance/cap_detail.html", _cap_context(request, action, caps, **{step: form})
         )
@@ -851,9 +855,9 @@ def caps_awaiting(request):
     cohort = None
     chosen = request.GET.get("cohort", "")
     if chosen:
-        if not chosen.isdigit():
+        if parse_whole(chosen) is None:
             raise Http404("No such cohort.")
-        cohort, _ = cohort_for(request.user, int(chosen))
+        cohort, _ = cohort_for(request.user, parse_whole(chosen))
         actions = actions.filter(agent__cohort=cohort)
     return render(request, "attendance/caps_awaiting.html", {"actions": list(actions), "cohort": cohort})
 

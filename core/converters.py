@@ -24,3 +24,9 @@ def parse_day(text: str) -> datetime.date | None:
         return datetime.date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def parse_whole(text: str | None) -> int | None:
+    """A whole number typed or sent as ASCII digits ("12"), else None: str.isdigit() alone also
+    takes "²" or "٣", which int() refuses."""
+    return int(text) if text and text.isascii() and text.isdigit() else None

@@ -5,12 +5,13 @@ import datetime
 import django_tables2 as tables
 from django.core.paginator import EmptyPage, PageNotAnInteger
 
+from core.converters import parse_whole
+
 # The most rows a page of any table shows, whatever ?per_page asks for.
 MAX_PER_PAGE = 500
 
 
-def _whole(value: str | None) -> int | None:
-    return int(value) if value and value.isascii() and value.isdigit() else None
+_whole = parse_whole
 
 
 def configure(request, table, *, per_page: int | None = None):

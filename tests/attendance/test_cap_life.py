@@ -5,6 +5,7 @@ they end, one reminder to the issuer, the list of CAPs waiting, and the document
 
 import datetime
 import io
+import re
 
 import pytest
 import time_machine
@@ -78,7 +79,9 @@ def test_a_refusal_needs_a_witness_beside_the_field(client_for, written, tl1, we
     refused = client_for(tl1).post(url, {"refuse-refused_on": "2026-11-25", "refuse-witness": " "})
     assert refused.status_code == 400
     html = refused.content.decode()
-    assert 'aria-invalid="true" aria-describedby="id_refuse-witness-error" id="id_refuse-witness"' in html
+    assert re.search(
+        r'name="refuse-witness"[^>]*aria-invalid="true"[^>]*autofocus[^>]*id="id_refuse-witness"', html
+    )
     assert 'id="id_refuse-witness-error">A refusal to sign needs a witness: name who saw it.</div>' in html
     written.refresh_from_db()
     assert written.refused_on is None and written.delivered_at is None  # nothing half-written
@@ -157,13 +160,15 @@ def test_a_withdrawn_cap_no_longer_holds_the_agent_up_the_ladder(written, agent1
     assert rec.level.code == "written" and Recommendation.objects.filter(status="pending").count() == 1
 
 
-def test_it_expires_after_twelve_months_and_stops_counting(written, agent1, tl1, week):
+def test_it_expires_after_twelve_months_and_stops_counting(client_for, written, agent1, tl1, week):
     assert written.expires_on == datetime.date(2027, 11, 25)
     assert current_level(agent1).code == "written"
     with time_machine.travel(at(datetime.date(2027, 11, 24), 12), tick=False):
         assert current_level(agent1).code == "written"
     with time_machine.travel(at(datetime.date(2027, 11, 25), 12), tick=False):
         assert current_level(agent1) is None  # the coaching expired the same day
+        page = client_for(tl1).get(reverse("desk:agent", args=[agent1.pk])).content.decode()
+        assert page.count("expired 25 Nov 2027: not counted") == 2
 
 
 def test_the_issuer_is_reminded_once_a_working_day_on(written, tl1, week, django_capture_on_commit_callbacks):
