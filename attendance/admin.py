@@ -15,13 +15,26 @@ from attendance.models import (
 
 @admin.register(AttendancePolicy)
 class AttendancePolicyAdmin(SimpleHistoryAdmin):
-    list_display = ("effective_from", "tardy_minutes", "partial_day_minutes", "note", "created_by")
+    list_display = (
+        "effective_from",
+        "tardy_minutes",
+        "partial_day_minutes",
+        "time_away_counts",
+        "note",
+        "created_by",
+    )
     readonly_fields = ("created_by", "created_at")
 
     def get_readonly_fields(self, request, obj=None):
         # A version that has classified records is frozen: add a new version with a later date.
         if obj is not None and obj.records.exists():
-            return ("effective_from", "tardy_minutes", "partial_day_minutes", *self.readonly_fields)
+            return (
+                "effective_from",
+                "tardy_minutes",
+                "partial_day_minutes",
+                "time_away_counts",
+                *self.readonly_fields,
+            )
         return self.readonly_fields
 
     def has_delete_permission(self, request, obj=None):

@@ -32,6 +32,12 @@ class AttendancePolicy(models.Model):
         help_text="Arriving or leaving this many minutes off the shift counts as a partial day "
         "(the source page: 4 hours = 240 minutes).",
     )
+    time_away_counts = models.BooleanField(
+        "a confirmed time away counts as leaving early",
+        default=False,
+        help_text="A time away from the day's Google Meet (left and returned), confirmed by the TL, is an "
+        "occurrence: leaving early, at the tier its length reaches. Off: it is kept with the day only.",
+    )
     note = models.CharField(max_length=200, blank=True, help_text="Why this version was made.")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -101,8 +107,10 @@ def classify(
     departed: datetime.datetime | None,
     absent: bool,
     policy: AttendancePolicy,
+    away: datetime.timedelta | None = None,
 ) -> Classification:
-    """The occurrences of one agent's day under `policy`; a threshold reached exactly counts."""
+    """The occurrences of one agent's day under `policy`; a threshold reached exactly counts. A
+    confirmed time away (`away`, the longest) counts as leaving early only if the policy says so."""
     if absent:
         return Classification(absent=True)
     arrival = departure = ""
@@ -112,8 +120,10 @@ def classify(
             arrival = Occurrence.LATE_PARTIAL
         elif late_by >= policy.tardy:
             arrival = Occurrence.LATE
-    if departed is not None:
-        early_by = scheduled_end - departed
+    early_by = scheduled_end - departed if departed is not None else None
+    if away and policy.time_away_counts:
+        early_by = max(early_by or away, away)
+    if early_by is not None:
         if early_by >= policy.partial_day:
             departure = Occurrence.LEFT_EARLY_PARTIAL
         elif early_by >= policy.tardy:
@@ -162,6 +172,9 @@ class AttendanceRecord(models.Model):
     absent = models.BooleanField("absent all day", default=False)
     excused = models.BooleanField(default=False)
     excused_reason = models.CharField(max_length=200, blank=True)
+    time_away = models.DurationField(
+        null=True, blank=True, help_text="The longest time away from the Meet that the TL confirmed."
+    )
     source = models.CharField(
         max_length=20,
         choices=RecordSource.choices,
@@ -218,6 +231,7 @@ class AttendanceRecord(models.Model):
             departed=self.departed_at,
             absent=self.absent,
             policy=self.policy,
+            away=self.time_away,
         )
         self.arrival_occurrence = result.arrival
         self.departure_occurrence = result.departure

@@ -615,15 +615,22 @@ def import_meet_report(
         preview = meet_preview(cohort=cohort, day=day, participants=participants, replace=replace, lock=True)
         created, updated = [], []
         for line in preview.lines:
-            if not line.writes:
+            # The longest time away the TL confirmed (now or before): an occurrence only if the
+            # day's policy says so (AttendancePolicy.time_away_counts), kept with the day always.
+            before = line.record.time_away if line.record else None
+            confirmed = [back - left for left, back in line.gaps if (line.agent.pk, left.isoformat()) in gaps]
+            away = max(filter(None, [before, *confirmed]), default=None)
+            if not line.writes and away == before:
                 if line.state == "same":
                     result.unchanged += 1
                 else:
                     result.kept += 1
                 continue
             record = line.record or line.proposed
-            record.absent, record.arrived_at, record.departed_at = False, line.first_join, line.last_exit
-            record.source = RecordSource.MEET_REPORT
+            if line.writes:
+                record.absent, record.arrived_at, record.departed_at = False, line.first_join, line.last_exit
+                record.source = RecordSource.MEET_REPORT
+            record.time_away = away
             record.touch(by)
             (created if line.record is None else updated).append(record)
         if created:
@@ -632,7 +639,14 @@ def import_meet_report(
             bulk_update_with_history(
                 updated,
                 AttendanceRecord,
-                ["absent", "arrived_at", "departed_at", "source", *AttendanceRecord.TOUCHED_FIELDS],
+                [
+                    "absent",
+                    "arrived_at",
+                    "departed_at",
+                    "source",
+                    "time_away",
+                    *AttendanceRecord.TOUCHED_FIELDS,
+                ],
                 default_user=by,
                 default_change_reason=reason,
             )

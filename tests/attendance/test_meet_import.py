@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from attendance.meet import day_from_name, parse_duration
-from attendance.models import AttendanceGap, AttendanceRecord, MeetAlias, RecordSource
+from attendance.models import AttendanceGap, AttendancePolicy, AttendanceRecord, MeetAlias, RecordSource
 from attendance.services import Entry, record_attendance
 from tests.conftest import TUESDAY, WEDNESDAY
 from tests.factories import AgentFactory
@@ -118,6 +118,30 @@ def test_rejoins_are_merged_and_a_time_away_is_shown_for_the_tl_to_confirm(clien
     upload_again = upload(client, cohort1, sessions)
     confirm(client, cohort1, upload_again)  # not ticked this time: the confirmed one stays, once
     assert AttendanceGap.objects.filter(record=record).count() == 1
+
+
+def test_a_confirmed_time_away_is_an_occurrence_only_if_the_policy_says_so(client_for, tl1, cohort1, people):
+    """Under a policy whose time away counts, the confirmed 40 minutes away is leaving early (10+);
+    not confirmed, or under the default policy (see the test above), it is none."""
+    ana, ben = people
+    AttendancePolicy.objects.update(time_away_counts=True)
+    client = client_for(tl1)
+    rows = report(
+        "Ana,Alves,ana.alves@company.example,3 hr 29 min,9:01 AM,12:30 PM",
+        "Ana,Alves,ana.alves@company.example,4 hr 21 min,1:10 PM,5:31 PM",
+        "Ben,Brook,ben.brook@company.example,3 hr 29 min,9:01 AM,12:30 PM",
+        "Ben,Brook,ben.brook@company.example,4 hr 21 min,1:10 PM,5:31 PM",
+    )
+    preview = upload(client, cohort1, rows)
+    left = datetime.datetime(2026, 11, 24, 12, 30, tzinfo=cohort1.tzinfo).isoformat()
+    confirm(client, cohort1, preview, gap=f"{ana.pk}|{left}")  # Ana's confirmed, Ben's not
+    records = {r.agent: r for r in AttendanceRecord.objects.all()}
+    assert records[ana].time_away == datetime.timedelta(minutes=40)
+    assert records[ana].departure_occurrence == "left_early"
+    assert records[ben].time_away is None and records[ben].occurrences == []
+    confirm(client, cohort1, upload(client, cohort1, rows), gap=f"{ben.pk}|{left}")  # Ben's, later
+    records[ben].refresh_from_db()
+    assert records[ben].departure_occurrence == "left_early" and records[ben].version == 2
 
 
 def test_an_unknown_address_waits_to_be_matched_once_and_is_then_remembered(client_for, tl1, cohort1, people):
