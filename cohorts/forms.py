@@ -3,11 +3,13 @@ import zoneinfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.core import validators
 from django.db import models
 
 from cohorts.access import Role, is_admin
-from cohorts.models import Agent, Cohort
+from cohorts.models import Agent, Cohort, Schedule
 from cohorts.selectors import users_in_role
+from core.forms import MarksInvalidFields
 from core.uploads import check_table_upload
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
@@ -146,3 +148,47 @@ class RosterUploadForm(forms.Form):
 
     def clean_file(self):
         return check_table_upload(self.cleaned_data["file"], what="a roster file")
+
+
+class ScheduleForm(MarksInvalidFields, forms.ModelForm):
+    """The scheduled jobs' times and addresses, for an ESP admin."""
+
+    digest_time_zone = forms.ChoiceField(
+        label="Digest time zone",
+        choices=TIME_ZONE_CHOICES,
+        help_text="The digest time is read in this zone (WFM's).",
+    )
+
+    class Meta:
+        model = Schedule
+        fields = ["pm_grace_minutes", "digest_time", "digest_time_zone", "wfm_emails"]
+        labels = {"digest_time": "Digest time", "wfm_emails": "WFM addresses"}
+        help_texts = {
+            "digest_time": "Each day at this time WFM is sent the day's attendance occurrences "
+            "(the Attendance Policy: occurrences are reported to WFM).",
+        }
+        widgets = {
+            "digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "wfm_emails": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_wfm_emails(self):
+        """One address per line (or separated by commas), each a real address."""
+        text = self.cleaned_data["wfm_emails"]
+        lines = [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+        bad = []
+        for line in lines:
+            try:
+                validators.validate_email(line)
+            except forms.ValidationError:
+                bad.append(line)
+        if bad:
+            raise forms.ValidationError(
+                f"Not an email address: {', '.join(f'“{b}”' for b in bad)}. Put one address per line."
+            )
+        return "\n".join(lines)

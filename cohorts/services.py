@@ -304,3 +304,11 @@ def sign_off_day(*, cohort: Cohort, day: datetime.date, by) -> tuple[DaySignOff,
         if created:
             emit(DaySignedOff(cohort=cohort, day=day, by=by))
     return sign_off, created
+
+
+def save_schedule(*, schedule, by):
+    """An admin changes the scheduled jobs' times and addresses (kept in the schedule's history)."""
+    with unit():
+        schedule._history_user = by
+        schedule.save()
+    return schedule

@@ -6,6 +6,9 @@ app_name = "desk"
 
 urlpatterns = [
     path("cohorts/board/", views.board, name="board"),
+    path("settings/", views.settings_index, name="settings"),
+    path("settings/schedule/", views.settings_schedule, name="settings_schedule"),
+    path("settings/schedule/test-digest/", views.settings_test_digest, name="settings_test_digest"),
     path("cohorts/board/cards/<int:pk>/", views.board_card, name="board_card"),
     path("cohorts/dashboard/", views.dashboard, name="dashboard"),
     path("cohorts/<int:pk>/", views.cohort_detail, name="cohort"),

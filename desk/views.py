@@ -25,9 +25,11 @@ from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
 from certifications.models import Handoff, Proof
 from certifications.selectors import agent_record, handoffs_awaiting
 from certifications.services import TrackerError, acknowledge_handoff
-from cohorts.access import Action, capabilities, sees_confidential, sees_dashboard, start_page
-from cohorts.models import Agent, Cohort
+from cohorts.access import Action, capabilities, is_admin, sees_confidential, sees_dashboard, start_page
+from cohorts.forms import ScheduleForm
+from cohorts.models import Agent, Cohort, Schedule
 from cohorts.selectors import agent_for, agent_in, cohort_for
+from cohorts.services import save_schedule
 from cohorts.tables import ReadOnlyRosterTable, RosterTable
 from core import tables
 from core.fragments import digest
@@ -46,6 +48,7 @@ from desk.forms import CarryOverForm, MoveToProductionForm
 from desk.readiness import move_to_production, readiness_blockers
 from desk.templatetags.cohort_bar import PAGES as bar_pages
 from desk.templatetags.cohort_bar import page_url as bar_page_url
+from notifications.digest import send_test_digest
 from tickets.selectors import agent_tickets
 from tickets.services import unsubmitted_count
 
@@ -451,3 +454,57 @@ def handoff_acknowledge(request, agent_pk: int):
         raise PermissionDenied(str(exc)) from exc
     messages.success(request, f"You acknowledged the handoff of {agent}.")
     return redirect(reverse("desk:handoff", args=[agent.pk]))
+
+
+# --- Settings, for ESP admins (staff; a superuser is not needed) -----------------------------------
+
+
+def _admin_only(request) -> None:
+    if not is_admin(request.user):
+        raise PermissionDenied("Settings are for ESP admins.")
+
+
+@login_required
+@require_GET
+def settings_index(request):
+    """The settings an ESP admin runs without a developer, and where each is edited."""
+    _admin_only(request)
+    return render(request, "desk/settings/index.html", {"schedule": Schedule.current()})
+
+
+@login_required
+def settings_schedule(request):
+    """When the scheduled jobs run and whom they tell: one row, never deleted, with its history."""
+    _admin_only(request)
+    schedule = Schedule.objects.order_by("pk").first() or Schedule(**Schedule.DEFAULTS)
+    form = ScheduleForm(request.POST or None, instance=schedule)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            save_schedule(schedule=form.instance, by=request.user)
+            messages.success(request, "The schedule is saved; the jobs use it from their next run.")
+            return redirect(reverse("desk:settings_schedule"))
+        status = 400
+    context = {
+        "form": form,
+        "schedule": schedule,
+        "cohorts": Cohort.objects.filter(status=Cohort.Status.ACTIVE).order_by("start_date", "name"),
+        "history": history_entries(schedule.history.all()) if schedule.pk else [],
+    }
+    return render(request, "desk/settings/schedule.html", context, status=status)
+
+
+@login_required
+@require_POST
+def settings_test_digest(request):
+    """Send the WFM digest as it would go now to the admin alone: nothing is marked as told."""
+    _admin_only(request)
+    if not request.user.email:
+        messages.error(request, "Your account has no email address to send the test to.")
+    elif send_test_digest(to=request.user) is None:
+        messages.error(request, "The test digest could not be made; see the log.")
+    else:
+        messages.success(
+            request, f"A test digest is on its way to {request.user.email}; WFM was not sent it."
+        )
+    return redirect(reverse("desk:settings_schedule"))

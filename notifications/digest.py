@@ -103,3 +103,13 @@ def send_attendance_digest(
         if notice is not None:
             mark_reported([r for g in groups for r in (*g.new, *g.corrected)], now)
     return notice
+
+
+def send_test_digest(*, to, now: datetime.datetime | None = None) -> Notice | None:
+    """The digest as it would go now (the latest day whose digest time passed), to `to` alone:
+    nothing is marked as told to WFM, and the day's real digest still goes."""
+    now = now or timezone.now()
+    day = digest_day(now, Schedule.current())
+    groups = occurrences_for_wfm(day)
+    key = f"wfm-digest-test:{to.pk}:{now.isoformat()}"
+    return messages.attendance_digest(day, groups, digest_csv(groups), [to.email], test_key=key)

@@ -127,14 +127,15 @@ def digest_context(day, groups) -> dict:
     }
 
 
-def attendance_digest(day, groups, csv_text: str, recipients: list[str]) -> Notice | None:
-    """The WFM daily digest: each cohort's occurrences of the day and corrections, with a CSV."""
+def attendance_digest(day, groups, csv_text: str, recipients: list[str], test_key: str = "") -> Notice | None:
+    """The WFM daily digest: each cohort's occurrences of the day and corrections, with a CSV. A
+    test (`test_key`, its own notice) says so in its subject and is the day's digest otherwise."""
     return notify(
-        key=digest_key(day),
+        key=test_key or digest_key(day),
         kind=Notice.Kind.WFM_DIGEST,
         recipients=recipients,
         template="wfm-digest",
-        context=digest_context(day, groups),
+        context={**digest_context(day, groups), "test": bool(test_key)},
         attachment=(f"attendance-{day.isoformat()}.csv", csv_text),
     )
 
