@@ -11,7 +11,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from core.uploads import NotATable, as_sentence, read_table
+from core.uploads import NotATable, as_sentence, numbered_rows
 
 COLUMNS = {
     "first_name": ("first name", "given name"),
@@ -108,15 +108,11 @@ def read_meet_report(content: bytes, *, file_name: str, day: datetime.date | Non
     """Check a Meet attendance report; every bad row is named. `day` is the meeting's date when
     the file's name does not carry it (the name's date wins when both are there)."""
     report = MeetReport(day=day_from_name(file_name) or day)
-    if not content.strip():
-        report.errors.append((None, "The file is empty."))
-        return report
     try:
-        table = read_table(content)
+        numbered = numbered_rows(content)
     except NotATable as exc:
         report.errors.append((None, str(exc)))
         return report
-    numbered = [(i + 1, row) for i, row in enumerate(table) if any(str(c).strip() for c in row)]
     # Meet may put the meeting's name and date above the table: the header is the first row that
     # names the columns.
     start = next((i for i, (_, row) in enumerate(numbered) if len(_header_positions(row)) >= 3), None)

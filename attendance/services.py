@@ -27,7 +27,7 @@ from cohorts.revision import touch_cohorts
 from cohorts.selectors import ATTENDING
 from cohorts.services import check_closed_day
 from core.events import emit, unit
-from core.uploads import NotATable, as_sentence, read_table
+from core.uploads import NotATable, as_sentence, numbered_rows
 
 
 class DayNotAllowed(ValueError):
@@ -257,15 +257,11 @@ def read_timekeeping(
 ) -> TimekeepingResult:
     """Check a login report for `cohort` between `start` and `end`; every bad row is named."""
     result = TimekeepingResult()
-    if not content.strip():
-        result.errors.append((None, "The file is empty."))
-        return result
     try:
-        table = read_table(content)
+        numbered = numbered_rows(content)
     except NotATable as exc:
         result.errors.append((None, str(exc)))
         return result
-    numbered = [(i + 1, row) for i, row in enumerate(table) if any(str(c).strip() for c in row)]
     if len(numbered) < 2:
         result.errors.append((None, "The file has no rows of logins."))
         return result

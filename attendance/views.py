@@ -411,18 +411,39 @@ def timekeeping_import(request, pk: int):
     return render(request, "attendance/timekeeping_preview.html", context)
 
 
+class ExpiredPreview(Exception):
+    """A report's preview that expired or was altered: the answer is to upload it again."""
+
+    def __init__(self, response):
+        super().__init__("expired preview")
+        self.response = response
+
+
+def _previewed(request, cohort, caps, *, salt: str, template: str, form) -> dict:
+    """What a report's preview carried (signed, for an hour), for this cohort only; ExpiredPreview
+    with the upload page to answer when it expired or was altered."""
+    try:
+        data = signing.loads(request.POST.get("payload", ""), salt=salt, max_age=PREVIEW_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, "That preview has expired or was altered. Upload the report again.")
+        context = {"cohort": cohort, "caps": caps, "form": form}
+        raise ExpiredPreview(render(request, template, context, status=400)) from None
+    if data.get("cohort") != cohort.pk:
+        raise PermissionDenied("That preview belongs to another cohort.")
+    return data
+
+
 @login_required
 @require_POST
 def timekeeping_confirm(request, pk: int):
     cohort, caps = cohort_for(request.user, pk, Action.EDIT)
     try:
-        data = signing.loads(request.POST.get("payload", ""), salt=TIMEKEEPING_SALT, max_age=PREVIEW_MAX_AGE)
-    except signing.BadSignature:
-        messages.error(request, "That preview has expired or was altered. Upload the report again.")
-        context = {"cohort": cohort, "caps": caps, "form": TimekeepingUploadForm()}
-        return render(request, "attendance/timekeeping_import.html", context, status=400)
-    if data.get("cohort") != cohort.pk:
-        raise PermissionDenied("That preview belongs to another cohort.")
+        data = _previewed(
+            request, cohort, caps, salt=TIMEKEEPING_SALT, template="attendance/timekeeping_import.html",
+            form=TimekeepingUploadForm(),
+        )  # fmt: skip
+    except ExpiredPreview as exc:
+        return exc.response
     punches = [Punch(**row) for row in data["rows"]]
     replace = frozenset(request.POST.getlist("replace"))
     try:
@@ -506,13 +527,12 @@ def meet_confirm(request, pk: int):
     """Match the addresses nobody is known by (then see the preview again), or import."""
     cohort, caps = cohort_for(request.user, pk, Action.EDIT)
     try:
-        payload = signing.loads(request.POST.get("payload", ""), salt=MEET_SALT, max_age=PREVIEW_MAX_AGE)
-    except signing.BadSignature:
-        messages.error(request, "That preview has expired or was altered. Upload the report again.")
-        context = {"cohort": cohort, "caps": caps, "form": MeetUploadForm(cohort=cohort)}
-        return render(request, "attendance/meet_import.html", context, status=400)
-    if payload.get("cohort") != cohort.pk:
-        raise PermissionDenied("That preview belongs to another cohort.")
+        payload = _previewed(
+            request, cohort, caps, salt=MEET_SALT, template="attendance/meet_import.html",
+            form=MeetUploadForm(cohort=cohort),
+        )  # fmt: skip
+    except ExpiredPreview as exc:
+        return exc.response
     agents = set(cohort.agents.values_list("pk", flat=True))
     matched = {}
     for name, key in request.POST.items():

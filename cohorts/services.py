@@ -15,7 +15,7 @@ from cohorts.events import AgentStatusChanged, DaySignedOff
 from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
 from cohorts.revision import touch_cohorts
 from core.events import emit, unit
-from core.uploads import NotATable, as_sentence, read_table
+from core.uploads import NotATable, as_sentence, numbered_rows
 
 logger = logging.getLogger(__name__)
 
@@ -85,16 +85,11 @@ def _normalise_header(value) -> str:
 def read_roster(content: bytes) -> RosterResult:
     """Parse and check a roster file; every problem is reported with its row number."""
     result = RosterResult()
-    if not content.strip():
-        result.errors.append(RowError(None, "The file is empty."))
-        return result
     try:
-        table = read_table(content)
+        numbered = numbered_rows(content)
     except NotATable as exc:
         result.errors.append(RowError(None, str(exc)))
         return result
-    # Drop rows with no values at all (spreadsheets often end with some).
-    numbered = [(i + 1, row) for i, row in enumerate(table) if any(str(c).strip() for c in row)]
     if not numbered:
         result.errors.append(RowError(None, "The file is empty."))
         return result

@@ -53,6 +53,16 @@ def check_table_upload(upload, *, what: str):
     return upload
 
 
+def numbered_rows(content: bytes) -> list[tuple[int, list[str]]]:
+    """The rows of a CSV or XLSX file that hold a value, each with its row number as a
+    spreadsheet shows it (rows with no value at all, as sheets often end with, are dropped);
+    NotATable, saying what to do, for an empty file or one that is no table."""
+    if not content.strip():
+        raise NotATable("The file is empty.")
+    table = read_table(content)
+    return [(i + 1, row) for i, row in enumerate(table) if any(str(c).strip() for c in row)]
+
+
 def read_table(content: bytes) -> list[list[str]]:
     """The cells of a CSV or XLSX file as text, or NotATable.
 
