@@ -11,6 +11,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+from core.converters import parse_clock
 from core.uploads import NotATable, as_sentence, numbered_rows
 
 COLUMNS = {
@@ -25,7 +26,6 @@ NEEDED = ("email", "duration", "joined", "exited")
 DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 DURATION_PART = re.compile(r"(\d+)\s*(hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b")
 UNITS = {"h": "hours", "m": "minutes", "s": "seconds"}
-TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p", "%I:%M:%S%p")
 
 
 def day_from_name(file_name: str) -> datetime.date | None:
@@ -53,22 +53,6 @@ def parse_duration(text: str) -> datetime.timedelta | None:
         unit = word[0]
         total += datetime.timedelta(**{UNITS[unit]: int(number)})
     return total
-
-
-def parse_clock(text: str, day: datetime.date | None) -> datetime.time | None:
-    """A time of the meeting's day: "9:02 AM", "09:02:11", or a full timestamp of that day."""
-    text = " ".join(text.strip().upper().split())
-    stamp = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[ T](.+)", text)
-    if stamp:
-        if day is not None and stamp.group(1) != day.isoformat():
-            return None
-        text = stamp.group(2)
-    for fmt in TIME_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).time()
-        except ValueError:
-            continue
-    return None
 
 
 @dataclass

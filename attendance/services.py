@@ -5,7 +5,6 @@ import datetime
 import functools
 import itertools
 import operator
-import re
 from dataclasses import asdict, dataclass, field
 
 from django.db import IntegrityError
@@ -26,6 +25,7 @@ from cohorts.models import Agent, Cohort
 from cohorts.revision import touch_cohorts
 from cohorts.selectors import ATTENDING
 from cohorts.services import check_closed_day
+from core.converters import parse_clock
 from core.events import emit, unit
 from core.uploads import NotATable, as_sentence, numbered_rows
 
@@ -202,7 +202,6 @@ TIMEKEEPING_COLUMNS = {
     "first_login": ("first login", "login", "first log in", "clock in", "first punch"),
     "last_logout": ("last logout", "logout", "last log out", "clock out", "last punch"),
 }
-TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I:%M%p")
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y")
 
 
@@ -228,18 +227,6 @@ class TimekeepingResult:
 
     def rows_as_dicts(self) -> list[dict]:
         return [asdict(r) for r in self.rows]
-
-
-def parse_time(text: str) -> datetime.time | None:
-    text = text.strip().upper()
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?", text):
-        text = text[11:]  # a spreadsheet that stored a full timestamp
-    for fmt in TIME_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, fmt).time()
-        except ValueError:
-            continue
-    return None
 
 
 def parse_date(text: str) -> datetime.date | None:
@@ -305,12 +292,12 @@ def read_timekeeping(
                 check_day(cohort, day, today)
             except DayNotAllowed as exc:
                 problems.append(str(exc)[0].lower() + str(exc)[1:].rstrip("."))
-        arrival = parse_time(values["first_login"])
+        arrival = parse_clock(values["first_login"])
         if not values["first_login"]:
             problems.append("first login is missing")
         elif arrival is None:
             problems.append(f"first login “{values['first_login']}” is not a time (use HH:MM)")
-        departure = parse_time(values["last_logout"]) if values["last_logout"] else None
+        departure = parse_clock(values["last_logout"]) if values["last_logout"] else None
         if values["last_logout"] and departure is None:
             problems.append(f"last logout “{values['last_logout']}” is not a time (use HH:MM)")
         if arrival and departure and departure <= arrival:

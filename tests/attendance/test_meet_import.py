@@ -13,6 +13,7 @@ from django.urls import reverse
 from attendance.meet import day_from_name, parse_duration
 from attendance.models import AttendanceGap, AttendancePolicy, AttendanceRecord, MeetAlias, RecordSource
 from attendance.services import Entry, record_attendance
+from core.converters import parse_clock
 from tests.conftest import TUESDAY, WEDNESDAY
 from tests.factories import AgentFactory
 
@@ -58,6 +59,12 @@ def test_durations_and_dates_as_meet_writes_them():
     assert parse_duration("about an hour") is None
     assert day_from_name(TUESDAY_FILE) == TUESDAY
     assert day_from_name("ESP East - Attendance Report.csv") is None
+    assert parse_clock("9:02 AM") == datetime.time(9, 2) and parse_clock("17:31:05") == datetime.time(
+        17, 31, 5
+    )
+    assert parse_clock("2026-11-24 13:05", TUESDAY) == datetime.time(13, 5)
+    assert parse_clock("2026-11-23 13:05", TUESDAY) is None  # a time of another day
+    assert parse_clock("noonish") is None
 
 
 def test_a_summary_report_is_previewed_and_recorded_only_when_confirmed(client_for, tl1, cohort1, people):
