@@ -8,9 +8,11 @@ from attendance.models import (
     CorrectiveAction,
     CorrectiveLevel,
     EscalationRule,
+    Occurrence,
     Reclassification,
     Recommendation,
 )
+from core.admin import KeepsHistory
 
 
 @admin.register(AttendancePolicy)
@@ -47,7 +49,7 @@ class AttendancePolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(SimpleHistoryAdmin):
+class AttendanceRecordAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = (
         "agent",
         "day",
@@ -81,7 +83,7 @@ class AttendanceRecordAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Reclassification)
-class ReclassificationAdmin(admin.ModelAdmin):
+class ReclassificationAdmin(KeepsHistory, admin.ModelAdmin):
     list_display = ("at", "start", "end", "cohort", "records_checked", "records_changed", "by", "reason")
     readonly_fields = [f.name for f in Reclassification._meta.fields]
 
@@ -93,18 +95,18 @@ class ReclassificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(CorrectiveLevel)
-class CorrectiveLevelAdmin(admin.ModelAdmin):
+class CorrectiveLevelAdmin(KeepsHistory, admin.ModelAdmin):
     list_display = ("rank", "name", "is_term", "printable")
 
 
 @admin.register(EscalationRule)
-class EscalationRuleAdmin(admin.ModelAdmin):
+class EscalationRuleAdmin(KeepsHistory, admin.ModelAdmin):
     list_display = (
         "name",
         "version",
         "active",
         "kind",
-        "occurrence_kinds",
+        "kinds_display",
         "window",
         "threshold",
         "free_incidents",
@@ -112,6 +114,10 @@ class EscalationRuleAdmin(admin.ModelAdmin):
         "note",
     )
     list_filter = ("active", "kind", "level")
+
+    @admin.display(description="occurrences counted")
+    def kinds_display(self, rule):
+        return ", ".join(Occurrence(k).label if k in Occurrence.values else k for k in rule.kinds) or "—"
 
     def get_readonly_fields(self, request, obj=None):
         # A version that made recommendations is frozen: add the next version instead.
@@ -121,7 +127,7 @@ class EscalationRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(SimpleHistoryAdmin):
+class RecommendationAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("agent", "level", "rule", "status", "created_at")
     list_filter = ("status", "level")
     raw_id_fields = ("agent", "decided_by")
@@ -139,6 +145,6 @@ class CorrectiveActionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AgentIssue)
-class AgentIssueAdmin(SimpleHistoryAdmin):
+class AgentIssueAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("agent", "reported_by", "reported_at")
     raw_id_fields = ("agent", "reported_by")

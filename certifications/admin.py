@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from certifications.models import DailyNote, ExamAttempt, Handoff, Proof, RedFlag, Task, TaskStatus
+from core.admin import KeepsHistory
 
 
 @admin.register(Task)
-class TaskAdmin(SimpleHistoryAdmin):
+class TaskAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = (
         "name",
         "position",
@@ -21,7 +22,7 @@ class TaskAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TaskStatus)
-class TaskStatusAdmin(SimpleHistoryAdmin):
+class TaskStatusAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("agent", "task", "status", "updated_by", "updated_at")
     list_filter = ("task", "status")
     search_fields = ("agent__first_name", "agent__last_name", "agent__employee_id")
@@ -30,7 +31,7 @@ class TaskStatusAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ExamAttempt)
-class ExamAttemptAdmin(SimpleHistoryAdmin):
+class ExamAttemptAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("agent", "task", "taken_on", "score", "passed")
     list_filter = ("task", "passed")
     list_select_related = ("agent", "task")
@@ -38,7 +39,7 @@ class ExamAttemptAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Proof)
-class ProofAdmin(SimpleHistoryAdmin):
+class ProofAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("agent", "task", "review", "content_type", "size", "uploaded_at")
     list_filter = ("review", "task", "content_type")
     list_select_related = ("agent", "task")
@@ -47,20 +48,20 @@ class ProofAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DailyNote)
-class DailyNoteAdmin(SimpleHistoryAdmin):
+class DailyNoteAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("agent", "day", "updated_by", "updated_at")
     date_hierarchy = "day"
     raw_id_fields = ("agent", "updated_by")
 
 
 @admin.register(RedFlag)
-class RedFlagAdmin(SimpleHistoryAdmin):
+class RedFlagAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("agent", "category", "confidential", "raised_at", "resolved_at")
     list_filter = ("category", "confidential")
     raw_id_fields = ("agent", "raised_by", "resolved_by")
 
 
 @admin.register(Handoff)
-class HandoffAdmin(SimpleHistoryAdmin):
+class HandoffAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("agent", "to_tl", "moved_at", "acknowledged_at")
     raw_id_fields = ("agent", "from_tl", "to_tl", "moved_by")

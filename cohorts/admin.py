@@ -3,6 +3,7 @@ from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from cohorts.models import Agent, Cohort, Schedule
+from core.admin import KeepsHistory
 
 
 class AgentInline(admin.TabularInline):
@@ -10,10 +11,11 @@ class AgentInline(admin.TabularInline):
     fields = ("first_name", "last_name", "employee_id", "email", "status")
     extra = 0
     show_change_link = True
+    can_delete = False  # an agent leaves a cohort by a status, never by a delete box
 
 
 @admin.register(Cohort)
-class CohortAdmin(SimpleHistoryAdmin):
+class CohortAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("name", "status", "start_date", "time_zone", "tl", "pm")
     list_filter = ("status", "time_zone", "tl", "pm")
     search_fields = ("name", "tl__username", "pm__username")
@@ -24,7 +26,7 @@ class CohortAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Agent)
-class AgentAdmin(SimpleHistoryAdmin):
+class AgentAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("full_name", "employee_id", "cohort", "status", "equipment_source", "production_tl")
     list_filter = ("status", "equipment_source", "cohort")
     search_fields = ("first_name", "last_name", "employee_id", "email")

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import KeepsHistory
 from desk.models import EndOfDayCheck
 
 
 @admin.register(EndOfDayCheck)
-class EndOfDayCheckAdmin(admin.ModelAdmin):
+class EndOfDayCheckAdmin(KeepsHistory, admin.ModelAdmin):
     list_display = ("cohort", "day", "open_count", "checked_at", "pm_checked_at")
     list_filter = ("cohort",)
     date_hierarchy = "day"

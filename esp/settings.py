@@ -44,7 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "bootstrap",  # Bootstrap 5 static files (django-bootstrap-static)
-    "axes",
+    "core.apps.LoginThrottlingConfig",  # django-axes, its logs named apart in the admin
     "template_partials.apps.SimpleAppConfig",
     "core",
     "cohorts",

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin import KeepsHistory
 from notifications.models import Notice
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(KeepsHistory, admin.ModelAdmin):
     list_display = ("subject", "kind", "created_at", "sent_at", "attempts")
     list_filter = ("kind", "sent_at")
     search_fields = ("subject", "key")

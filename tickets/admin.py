@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import KeepsHistory
 from tickets.models import Playbook, PlaybookContact, Ticket, TicketField, TicketType
 
 
@@ -11,7 +12,7 @@ class TicketFieldInline(admin.TabularInline):
 
 
 @admin.register(TicketType)
-class TicketTypeAdmin(SimpleHistoryAdmin):
+class TicketTypeAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("name", "destination_email", "resolvable", "position", "active")
     list_editable = ("destination_email", "position", "active")
     prepopulated_fields = {"code": ("name",)}
@@ -19,7 +20,7 @@ class TicketTypeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(SimpleHistoryAdmin):
+class TicketAdmin(KeepsHistory, SimpleHistoryAdmin):
     list_display = ("ticket_type", "agent", "cohort", "day", "status", "submitted_at")
     list_filter = ("status", "ticket_type", "cohort")
     search_fields = ("agent__first_name", "agent__last_name", "agent__employee_id")

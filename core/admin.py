@@ -1,0 +1,9 @@
+"""What every app's admin shares."""
+
+
+class KeepsHistory:
+    """Admin mixin: a record that history, reports or other records depend on is never deleted
+    in the admin; it is voided, deactivated, or followed by a new version instead."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
