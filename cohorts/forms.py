@@ -3,10 +3,11 @@ import zoneinfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core import validators
 from django.db import models
 
-from cohorts.access import Role, is_admin
+from cohorts.access import Role, is_admin, roles_of
 from cohorts.models import Agent, Cohort, Schedule
 from cohorts.selectors import users_in_role
 from core.forms import MarksInvalidFields
@@ -192,3 +193,54 @@ class ScheduleForm(MarksInvalidFields, forms.ModelForm):
                 f"Not an email address: {', '.join(f'“{b}”' for b in bad)}. Put one address per line."
             )
         return "\n".join(lines)
+
+
+class PersonForm(MarksInvalidFields, forms.ModelForm):
+    """A person as an ESP admin sets them up: who they are, their roles and cohorts."""
+
+    roles = forms.MultipleChoiceField(
+        choices=[(r.value, r.value) for r in Role],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="A TL leads cohorts; a PM manages them and creates cohorts; an ESP manager reads every "
+        "cohort; WFM reads attendance.",
+    )
+    admin = forms.BooleanField(
+        label="ESP admin", required=False, help_text="Runs the Settings and sees every cohort."
+    )
+    leads = forms.ModelMultipleChoiceField(
+        label="Cohorts led (TL)",
+        queryset=Cohort.objects.order_by("-start_date", "name"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Choosing a cohort here hands it to this TL.",
+    )
+    manages = forms.ModelMultipleChoiceField(
+        label="Cohorts managed (PM)",
+        queryset=Cohort.objects.order_by("-start_date", "name"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text="Choosing a cohort here hands it to this PM.",
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ["first_name", "last_name", "username", "email", "is_active"]
+        labels = {"is_active": "Active (may log in)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = self.fields["last_name"].required = True
+        self.fields["email"].required = True
+        person = self.instance
+        if person.pk:
+            self.initial.update(
+                roles=sorted(roles_of(person)),
+                admin=person.is_staff,
+                leads=list(person.led_cohorts.all()),
+                manages=list(person.managed_cohorts.all()),
+            )
+        else:
+            self.fields.pop("is_active")
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -345,3 +345,19 @@ class ClosedDayEdit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} on closed {self.day}"
+
+
+class PersonChange(models.Model):
+    """What an ESP admin changed about a person (name, address, roles, cohorts, active), by whom
+    and when: the history of the Settings' People page."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    what = models.TextField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person} changed by {self.by} at {self.at:%Y-%m-%d %H:%M}"

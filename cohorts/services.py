@@ -6,13 +6,15 @@ import logging
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from cohorts.access import Role, roles_of
 from cohorts.events import AgentStatusChanged, DaySignedOff
-from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
+from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff, PersonChange
 from cohorts.revision import touch_cohorts
 from core.events import emit, unit
 from core.uploads import NotATable, as_sentence, numbered_rows
@@ -307,3 +309,92 @@ def save_schedule(*, schedule, by):
         schedule._history_user = by
         schedule.save()
     return schedule
+
+
+class PersonError(ValueError):
+    """A change to a person that would leave a cohort without its TL or PM; `field` is the form
+    field it concerns."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def _shown(value) -> str:
+    return ("yes" if value else "no") if isinstance(value, bool) else (value or "—")
+
+
+def _names(cohorts) -> str:
+    return ", ".join(sorted(c.name for c in cohorts)) or "none"
+
+
+def save_person(
+    *, person, roles: set[str], admin: bool, leads: set[Cohort], manages: set[Cohort], by
+) -> list[str]:
+    """An ESP admin creates or changes a person: names and address (already on `person`), roles,
+    admin rights, the cohorts they lead (TL) and manage (PM), active or not. A cohort always has
+    its TL and PM: one is handed over by choosing it on the new person's page, never by taking it
+    away here. Each change is kept (PersonChange): what, by whom, when. Returns the changes."""
+    new = person.pk is None
+    before_roles = set() if new else set(roles_of(person))
+    led_before = set() if new else set(person.led_cohorts.all())
+    managed_before = set() if new else set(person.managed_cohorts.all())
+    if led_before - leads:
+        raise PersonError(
+            f"Every cohort needs its TL: to hand {_names(led_before - leads)} over, choose it on the new "
+            "TL's page.",
+            "leads",
+        )
+    if managed_before - manages:
+        raise PersonError(
+            f"Every cohort needs its PM: to hand {_names(managed_before - manages)} over, choose it on "
+            "the new PM's page.",
+            "manages",
+        )
+    if leads and Role.TL not in roles:
+        raise PersonError("Only a TL leads cohorts: give the TL role too.", "roles")
+    if manages and Role.PM not in roles:
+        raise PersonError("Only a PM manages cohorts: give the PM role too.", "roles")
+    running = [c for c in leads | manages if c.status in (Cohort.Status.PLANNED, Cohort.Status.ACTIVE)]
+    if not person.is_active and running:
+        raise PersonError(
+            f"{person.get_full_name() or person.username} still leads or manages {_names(running)}: hand "
+            "them over first.",
+            "is_active",
+        )
+    changes = []
+    with unit():
+        if new:
+            person.set_unusable_password()  # they set their own from the invitation
+            changes.append("Created")
+        else:
+            old = type(person).objects.get(pk=person.pk)
+            for f in ("first_name", "last_name", "username", "email", "is_active"):
+                if getattr(old, f) != getattr(person, f):
+                    label = (
+                        "Active" if f == "is_active" else str(type(person)._meta.get_field(f).verbose_name)
+                    )
+                    changes.append(
+                        f"{label.capitalize()}: {_shown(getattr(old, f))} → {_shown(getattr(person, f))}"
+                    )
+            if old.is_staff != admin:
+                changes.append(f"Admin: {'yes' if old.is_staff else 'no'} → {'yes' if admin else 'no'}")
+        person.is_staff = admin
+        person.save()
+        if set(roles) != before_roles:
+            person.groups.set([Group.objects.get_or_create(name=r)[0] for r in sorted(roles)])
+            person._esp_roles = frozenset(roles)
+            changes.append(
+                f"Roles: {', '.join(sorted(before_roles)) or 'none'} → {', '.join(sorted(roles)) or 'none'}"
+            )
+        for cohort in leads - led_before:
+            changes.append(f"Leads {cohort.name} (was {cohort.tl.get_full_name() or cohort.tl.username})")
+            cohort.tl = person
+            cohort.save(update_fields=["tl"])
+        for cohort in manages - managed_before:
+            changes.append(f"Manages {cohort.name} (was {cohort.pm.get_full_name() or cohort.pm.username})")
+            cohort.pm = person
+            cohort.save(update_fields=["pm"])
+        if changes:
+            PersonChange.objects.create(person=person, by=by, what="\n".join(changes))
+    return changes

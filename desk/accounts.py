@@ -7,7 +7,10 @@ from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse, reverse_lazy
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from notifications.models import Notice
 from notifications.outbox import absolute, notify
@@ -68,3 +71,16 @@ class PasswordResetView(auth_views.PasswordResetView):
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     form_class = NewPasswordForm
     success_url = reverse_lazy("password_reset_complete")
+
+
+def invite(person) -> None:
+    """Email a new person the link to set their own password (the reset email, through the
+    outbox): nobody ever types or sends them one."""
+    uid, token = urlsafe_base64_encode(force_bytes(person.pk)), default_token_generator.make_token(person)
+    notify(
+        key=f"invitation:{uid}:{token}",
+        kind=Notice.Kind.PASSWORD_RESET,
+        recipients=[person.email],
+        template="invitation",
+        context={"user": person, "link": absolute(reverse("password_reset_confirm", args=[uid, token]))},
+    )

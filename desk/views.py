@@ -8,6 +8,7 @@ import functools
 import weasyprint
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -26,15 +27,16 @@ from certifications.models import Handoff, Proof
 from certifications.selectors import agent_record, handoffs_awaiting
 from certifications.services import TrackerError, acknowledge_handoff
 from cohorts.access import Action, capabilities, is_admin, sees_confidential, sees_dashboard, start_page
-from cohorts.forms import ScheduleForm
-from cohorts.models import Agent, Cohort, Schedule
+from cohorts.forms import PersonForm, ScheduleForm
+from cohorts.models import Agent, Cohort, PersonChange, Schedule
 from cohorts.selectors import agent_for, agent_in, cohort_for
-from cohorts.services import save_schedule
+from cohorts.services import PersonError, save_person, save_schedule
 from cohorts.tables import ReadOnlyRosterTable, RosterTable
 from core import tables
 from core.fragments import digest
 from core.history import history_entries
 from core.urls import DAY, ID, ID2, UrlPattern
+from desk.accounts import invite
 from desk.board import active_cohorts, bar_counts, closed_day_edits, collect
 from desk.charts import cohort_charts
 from desk.dashboard import (
@@ -508,3 +510,56 @@ def settings_test_digest(request):
             request, f"A test digest is on its way to {request.user.email}; WFM was not sent it."
         )
     return redirect(reverse("desk:settings_schedule"))
+
+
+@login_required
+@require_GET
+def settings_people(request):
+    """Everyone with an account: their roles and cohorts, active or not; a new person from here."""
+    _admin_only(request)
+    people = (
+        get_user_model()
+        .objects.prefetch_related("groups", "led_cohorts", "managed_cohorts")
+        .order_by("-is_active", "first_name", "last_name")
+    )
+    return render(request, "desk/settings/people.html", {"people": people})
+
+
+@login_required
+def settings_person(request, pk: int | None = None):
+    """Create a person (invited to set their own password) or change one: roles, cohorts led and
+    managed, admin rights, active or not; with what was changed, by whom and when."""
+    _admin_only(request)
+    person = get_object_or_404(get_user_model(), pk=pk) if pk else get_user_model()()
+    form = PersonForm(request.POST or None, instance=person)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            new = person.pk is None
+            try:
+                save_person(
+                    person=form.instance,
+                    roles=set(data["roles"]),
+                    admin=data["admin"],
+                    leads=set(data["leads"]),
+                    manages=set(data["manages"]),
+                    by=request.user,
+                )
+            except PersonError as exc:
+                form.add_error(exc.field, str(exc))
+            else:
+                if new:
+                    invite(form.instance)
+                    who, address = form.instance.get_full_name(), form.instance.email
+                    messages.success(request, f"{who} is invited: {address} has the link to set a password.")
+                else:
+                    messages.success(request, f"{form.instance.get_full_name()} is saved.")
+                return redirect(reverse("desk:settings_person", args=[form.instance.pk]))
+        status = 400
+    context = {
+        "form": form,
+        "person": person,
+        "changes": PersonChange.objects.filter(person=person).select_related("by") if person.pk else [],
+    }
+    return render(request, "desk/settings/person.html", context, status=status)

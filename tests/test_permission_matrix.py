@@ -50,6 +50,9 @@ EXPECTED = {
     "desk:settings": ADMIN_ONLY,
     "desk:settings_schedule": ADMIN_ONLY,
     "desk:settings_test_digest": POST_ONLY,
+    "desk:settings_people": ADMIN_ONLY,
+    "desk:settings_person_new": ADMIN_ONLY,
+    "desk:settings_person": ADMIN_ONLY,
     "desk:dashboard": PM_DASHBOARD,
     "desk:cohort_bar": COHORT_READ,
     "desk:close_day": POST_ONLY,
@@ -158,6 +161,7 @@ def world(cohort1, agent1, tl1, tasks):
         "certifications:proof_clear_duplicate": proof.pk,
         "certifications:red_flag_resolve": flag.pk,
         "tickets:detail": ticket.pk,
+        "desk:settings_person": tl1.pk,
         "tickets:resolve": ticket.pk,
     }
     return ids, object_pks
