@@ -28,6 +28,7 @@ from attendance.events import (
 )
 from attendance.models import (
     AgentIssue,
+    AttendancePolicy,
     AttendanceRecord,
     CorrectiveAction,
     CorrectiveLevel,
@@ -37,6 +38,7 @@ from attendance.models import (
     add_months,
     add_working_days,
 )
+from attendance.services import class_changes, records_between
 from certifications.models import Task
 from certifications.selectors import task_cells
 from cohorts.models import Agent, Cohort
@@ -610,3 +612,69 @@ def refresh_cohort(cohort: Cohort, *, now: datetime.datetime | None = None) -> i
     """Apply the rules to every held agent of a cohort (time passing makes tasks overdue)."""
     ids = list(Agent.objects.filter(cohort=cohort, status__in=HELD).values_list("pk", flat=True))
     return len(refresh_recommendations(ids, now=now))
+
+
+# --- What a draft attendance policy would do ------------------------------------------------------
+
+
+@dataclass
+class WhatIf:
+    """A draft policy applied to a past range, nothing written: the records whose class would
+    change, the agents whose recommendation would appear or go, the digests that would carry
+    corrections (days WFM was already told of)."""
+
+    checked: int
+    changes: list  # attendance.services.ClassChange
+    appear: list  # (agent, level)
+    disappear: list  # (agent, level)
+
+    @property
+    def corrections(self) -> int:
+        return sum(1 for change in self.changes if change.reported)
+
+    @property
+    def correction_days(self) -> list[tuple[datetime.date, int]]:
+        days = defaultdict(int)
+        for change in self.changes:
+            if change.reported:
+                days[change.record.day] += 1
+        return sorted(days.items())
+
+
+def what_if(
+    *, draft: AttendancePolicy, start: datetime.date, end: datetime.date, now: datetime.datetime | None = None
+) -> WhatIf:
+    """Apply `draft` (not saved) with the published versions to the records of a past range, as a
+    reclassification would (attendance.services.class_changes), and the escalation rules to the
+    agents whose records would change, before and after, as they stand today."""
+    now = now or timezone.now()
+    records = list(records_between(start, end))
+    changes = class_changes(records, [*AttendancePolicy.objects.all(), draft])
+    anew = {c.record.pk: c.record for c in changes}
+    agents = list(
+        Agent.objects.filter(pk__in={c.record.agent_id for c in changes}, status__in=HELD).select_related(
+            "cohort"
+        )
+    )
+    appear, disappear = [], []
+    if agents:
+        ids = [a.pk for a in agents]
+        rules = list(EscalationRule.objects.filter(active=True).select_related("level"))
+        ladder = {level.rank: level for level in CorrectiveLevel.objects.all()}
+        standing = standings(ids, on=now.date())
+        cells = task_cells(agents, list(Task.objects.filter(active=True, required=True)), now=now)
+        current: dict[int, list] = defaultdict(list)
+        for record in AttendanceRecord.objects.filter(agent_id__in=ids):
+            current[record.agent_id].append(record)
+        for agent in agents:
+            today = now.astimezone(agent.cohort.tzinfo).date()
+            kept = current[agent.pk]
+            drafted = [anew.get(r.pk, r) for r in kept]
+            facts = {"cells": cells.get(agent.pk, []), "today": today}
+            before = _next_step(agent, rules, ladder, standing[agent.pk], records=kept, **facts)
+            after = _next_step(agent, rules, ladder, standing[agent.pk], records=drafted, **facts)
+            if after and (not before or before[1] != after[1]):
+                appear.append((agent, after[1]))
+            if before and (not after or before[1] != after[1]):
+                disappear.append((agent, before[1]))
+    return WhatIf(len(records), changes, appear, disappear)

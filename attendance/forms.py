@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 
 from attendance.meet import day_from_name
-from attendance.models import CorrectiveAction, CorrectiveLevel
+from attendance.models import AttendancePolicy, CorrectiveAction, CorrectiveLevel
 from attendance.services import DayNotAllowed, check_day
 from cohorts.models import Cohort
 from core.forms import MarksInvalidFields
@@ -313,4 +313,36 @@ class WfmFilterForm(MarksInvalidFields, forms.Form):
         elif (end - start).days >= settings.WFM_MAX_DAYS:
             self.add_error("end", f"Choose at most {settings.WFM_MAX_DAYS} days.")
         data["start"], data["end"] = start, end
+        return data
+
+
+class PolicyDraftForm(MarksInvalidFields, forms.ModelForm):
+    """A new version of the attendance policy, drafted from the one in force, and the past range
+    to preview it over (by default the last four weeks)."""
+
+    preview_from = forms.DateField(
+        label="Preview from", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+    preview_to = forms.DateField(
+        label="Preview to", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = AttendancePolicy
+        fields = ["effective_from", "tardy_minutes", "partial_day_minutes", "time_away_counts", "note"]
+        labels = {"effective_from": "In force from"}
+        widgets = {"effective_from": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("preview_from"), data.get("preview_to")
+        if start and end and end < start:
+            self.add_error("preview_to", "The preview must not end before it starts.")
+        elif start and end and (end - start).days > 366:
+            self.add_error("preview_to", "Preview at most a year at a time.")
         return data

@@ -659,6 +659,70 @@ def _classes(record: AttendanceRecord) -> list[str]:
     return [Occurrence(k).label for k in record.occurrences] or ["none"]
 
 
+@dataclass
+class ClassChange:
+    """A record whose occurrences the version in force on its day classifies otherwise."""
+
+    record: AttendanceRecord  # classified anew, not saved
+    before: list[str]
+    after: list[str]
+    policy_before: AttendancePolicy
+    policy_after: AttendancePolicy
+
+    @property
+    def reported(self) -> bool:
+        """WFM was told of it before: a change goes out as a correction."""
+        return self.record.reported_version is not None
+
+    def as_dict(self) -> dict:
+        return {
+            "record": self.record.pk,
+            "agent": self.record.agent.full_name,
+            "day": self.record.day.isoformat(),
+            "before": self.before,
+            "after": self.after,
+            "policy_before": str(self.policy_before),
+            "policy_after": str(self.policy_after),
+        }
+
+
+def class_changes(records, policies: list[AttendancePolicy]) -> list[ClassChange]:
+    """The one rule of every reclassification, previewed or done, and of a draft policy's what-if:
+    each record is classified by the version in force on its day among `policies`; those whose
+    occurrences change are returned classified anew (not saved), the others are left as they were,
+    with the version that classified them."""
+    ordered = sorted(policies, key=lambda p: p.effective_from, reverse=True)
+    changes = []
+    for record in records:
+        policy = next((p for p in ordered if p.effective_from <= record.day), None)
+        if policy is None:
+            continue
+        before_policy, before = record.policy, (record.arrival_occurrence, record.departure_occurrence)
+        before_labels = _classes(record)
+        record.policy = policy
+        record.classify()
+        if (record.arrival_occurrence, record.departure_occurrence) == before:
+            record.policy = before_policy
+            continue
+        changes.append(ClassChange(record, before_labels, _classes(record), before_policy, policy))
+    return changes
+
+
+def records_between(start: datetime.date, end: datetime.date, cohort: Cohort | None = None, *, lock=False):
+    records = AttendanceRecord.objects.filter(day__range=(start, end)).select_related(
+        "agent__cohort", "policy"
+    )
+    if lock:
+        records = records.select_for_update(of=("self",))
+    return records.filter(cohort=cohort) if cohort is not None else records
+
+
+def preview_reclassify(*, start: datetime.date, end: datetime.date, cohort: Cohort | None = None):
+    """What reclassifying the range would change, nothing written: (records checked, changes)."""
+    records = list(records_between(start, end, cohort))
+    return len(records), class_changes(records, list(AttendancePolicy.objects.all()))
+
+
 def reclassify(
     *, start: datetime.date, end: datetime.date, reason: str, by, cohort: Cohort | None = None
 ) -> Reclassification:
@@ -668,38 +732,12 @@ def reclassify(
     goes to WFM as a correction; a record the version in force classifies the same is left as it
     is, with the version that classified it.
     """
-    policies = list(AttendancePolicy.objects.order_by("-effective_from"))
-
-    def in_force(day):
-        return next(p for p in policies if p.effective_from <= day)
-
     with unit():
-        records = AttendanceRecord.objects.select_for_update().filter(day__range=(start, end))
-        if cohort is not None:
-            records = records.filter(cohort=cohort)
-        records = list(records.select_related("agent", "policy"))
-        changed, changes = [], []
-        for record in records:
-            before_policy, before = record.policy, (record.arrival_occurrence, record.departure_occurrence)
-            before_labels = _classes(record)
-            record.policy = in_force(record.day)
-            record.classify()
-            if (record.arrival_occurrence, record.departure_occurrence) == before:
-                record.policy = before_policy
-            else:
-                record.touch(by)
-                changed.append(record)
-                changes.append(
-                    {
-                        "record": record.pk,
-                        "agent": record.agent.full_name,
-                        "day": record.day.isoformat(),
-                        "before": before_labels,
-                        "after": _classes(record),
-                        "policy_before": str(before_policy),
-                        "policy_after": str(record.policy),
-                    }
-                )
+        records = list(records_between(start, end, cohort, lock=True))
+        changes = class_changes(records, list(AttendancePolicy.objects.all()))
+        changed = [c.record for c in changes]
+        for record in changed:
+            record.touch(by)
         if changed:
             bulk_update_with_history(
                 changed,
@@ -720,9 +758,19 @@ def reclassify(
             reason=reason,
             records_checked=len(records),
             records_changed=len(changed),
-            changes=changes,
+            changes=[c.as_dict() for c in changes],
             by=by,
         )
+
+
+def publish_policy(*, draft: AttendancePolicy, by) -> AttendancePolicy:
+    """A new version of the attendance policy, in force from its date. The past is not rewritten:
+    records keep the version that classified them until a range is reclassified on purpose."""
+    with unit():
+        draft.created_by = by
+        draft.full_clean()
+        draft.save()
+    return draft
 
 
 # --- What WFM is told -------------------------------------------------------------------------

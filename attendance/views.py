@@ -70,6 +70,7 @@ from attendance.services import (
     import_timekeeping,
     mark_all_present,
     meet_preview,
+    preview_reclassify,
     read_timekeeping,
     reclassify,
     record_attendance,
@@ -586,6 +587,16 @@ def reclassify_view(request):
         raise PermissionDenied("Only admins reclassify attendance.")
     form = ReclassifyForm(request.POST or None)
     if request.method == "POST":
+        if form.is_valid() and request.POST.get("action") != "confirm":
+            data = form.cleaned_data  # first the changes it would make, nothing written
+            checked, changes = preview_reclassify(start=data["start"], end=data["end"], cohort=data["cohort"])
+            context = {
+                "form": form,
+                "previewed": True,
+                "changes": [c.as_dict() for c in changes],
+                "summary": f"Would change: {len(changes)} of {checked} records",
+            }
+            return render(request, "attendance/reclassify.html", context)
         if form.is_valid():
             data = form.cleaned_data
             log = reclassify(
@@ -601,7 +612,14 @@ def reclassify_view(request):
                 f"{log.records_changed} changed their occurrences under the policy in force on their "
                 "day; only those go to WFM as corrections.",
             )
-            return render(request, "attendance/reclassify.html", {"form": ReclassifyForm(), "log": log})
+            context = {
+                "form": ReclassifyForm(),
+                "changes": log.changes,
+                "summary": (
+                    f"Reclassified: {log.records_changed} of {log.records_checked} records changed class"
+                ),
+            }
+            return render(request, "attendance/reclassify.html", context)
         return render(request, "attendance/reclassify.html", {"form": form}, status=400)
     return render(request, "attendance/reclassify.html", {"form": form})
 

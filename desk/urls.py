@@ -10,6 +10,7 @@ urlpatterns = [
     path("settings/schedule/", views.settings_schedule, name="settings_schedule"),
     path("settings/schedule/test-digest/", views.settings_test_digest, name="settings_test_digest"),
     path("settings/people/", views.settings_people, name="settings_people"),
+    path("settings/attendance-policy/", views.settings_policy, name="settings_policy"),
     path("settings/people/new/", views.settings_person, name="settings_person_new"),
     path("settings/people/<int:pk>/", views.settings_person, name="settings_person"),
     path("cohorts/board/cards/<int:pk>/", views.board_card, name="board_card"),

@@ -3,6 +3,7 @@ day, the PM dashboard, the cohort page, the agent page, moving an agent to produ
 handoff. Every fact they show comes from the rule that owns it (desk.board, desk.readiness,
 the apps' selectors); the views only choose what to read and render it."""
 
+import datetime
 import functools
 
 import weasyprint
@@ -12,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -20,8 +22,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from attendance.models import AttendanceRecord, CorrectiveAction
+from attendance.accountability import what_if
+from attendance.forms import PolicyDraftForm
+from attendance.models import AttendancePolicy, AttendanceRecord, CorrectiveAction
 from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability, open_issues
+from attendance.services import publish_policy
 from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
 from certifications.models import Handoff, Proof
 from certifications.selectors import agent_record, handoffs_awaiting
@@ -563,3 +568,43 @@ def settings_person(request, pk: int | None = None):
         "changes": PersonChange.objects.filter(person=person).select_related("by") if person.pk else [],
     }
     return render(request, "desk/settings/person.html", context, status=status)
+
+
+@login_required
+def settings_policy(request):
+    """The attendance policy's versions, and a new one drafted from the one in force, previewed
+    over a past range (what would change class, which recommendations would appear or go, which
+    digests would carry corrections) before it is published. Publishing rewrites no past record."""
+    _admin_only(request)
+    current = AttendancePolicy.objects.order_by("-effective_from").first()
+    today = timezone.localdate()
+    initial = {
+        "effective_from": today + datetime.timedelta(days=1),
+        "preview_from": today - datetime.timedelta(days=28),
+        "preview_to": today,
+    }
+    if current:
+        initial |= {
+            "tardy_minutes": current.tardy_minutes,
+            "partial_day_minutes": current.partial_day_minutes,
+            "time_away_counts": current.time_away_counts,
+        }
+    form = PolicyDraftForm(request.POST or None, initial=initial)
+    preview, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            draft, data = form.save(commit=False), form.cleaned_data
+            if request.POST.get("action") == "publish":
+                publish_policy(draft=draft, by=request.user)
+                messages.success(
+                    request,
+                    f"The policy in force from {draft.effective_from:%a %-d %b %Y} is published. No past "
+                    "record changed: to apply it to past days, reclassify them (you see the changes first).",
+                )
+                return redirect(reverse("desk:settings_policy"))
+            preview = what_if(draft=draft, start=data["preview_from"], end=data["preview_to"])
+        else:
+            status = 400
+    versions = AttendancePolicy.objects.select_related("created_by").annotate(classified=Count("records"))
+    context = {"form": form, "preview": preview, "versions": versions, "current": current}
+    return render(request, "desk/settings/policy.html", context, status=status)

@@ -51,6 +51,7 @@ EXPECTED = {
     "desk:settings_schedule": ADMIN_ONLY,
     "desk:settings_test_digest": POST_ONLY,
     "desk:settings_people": ADMIN_ONLY,
+    "desk:settings_policy": ADMIN_ONLY,
     "desk:settings_person_new": ADMIN_ONLY,
     "desk:settings_person": ADMIN_ONLY,
     "desk:dashboard": PM_DASHBOARD,

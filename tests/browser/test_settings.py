@@ -1,12 +1,18 @@
 """The settings pages in Chromium, as an ESP admin (staff, not a superuser) uses them: from the
 navigation to the schedule, a bad address refused beside its field, then saved; axe on each."""
 
+import datetime
+
 import pytest
+import time_machine
 from playwright.sync_api import expect
 
+from attendance.models import AttendanceRecord, EscalationRule
+from attendance.services import Entry, mark_reported, occurrences_for_wfm, record_attendance
 from cohorts.models import Cohort, Schedule
 from tests.browser.test_week import check
-from tests.factories import CohortFactory, UserFactory
+from tests.conftest import MONDAY, TUESDAY
+from tests.factories import AgentFactory, CohortFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,3 +56,55 @@ def test_an_admin_invites_a_tl_and_hands_a_cohort_over(login, live_server, page,
     expect(page.locator("#history-heading + table")).to_contain_text("Leads ESP East")
     check(page, "settings-person")
     assert Cohort.objects.get(pk=east.pk).tl.username == "tlane"
+
+
+def test_an_admin_previews_publishes_and_applies_a_lower_late_threshold(
+    login, live_server, page, seeded_rows
+):
+    """Two agents' week: Ana 8 minutes late Monday and 7 Tuesday, Ben 12 late Monday (late already),
+    WFM told of all. A 5-minute threshold: the preview says 2 records change and 1 recommendation
+    appears; publishing changes nothing; reclassifying the week lists exactly Ana's two days, and
+    the next digest's corrections are those two and no others."""
+    tl1 = UserFactory(username="tl1", roles=["TL"])
+    UserFactory(username="espadmin", first_name="Ada", last_name="Admin", is_staff=True)
+    cohort = CohortFactory(name="ESP East", tl=tl1, start_date=MONDAY)
+    ana = AgentFactory(cohort=cohort, first_name="Ana", last_name="Alves")
+    ben = AgentFactory(cohort=cohort, first_name="Ben", last_name="Brook")
+    EscalationRule.objects.exclude(name="Late or left early in the ESP week").update(active=False)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        made = [
+            record_attendance(
+                agent=a, day=d, entry=Entry(arrival=datetime.time(9, m)), expected_version=None, by=tl1
+            )
+            for a, d, m in ((ana, MONDAY, 8), (ana, TUESDAY, 7), (ben, MONDAY, 12))
+        ]
+        mark_reported(made, at=made[-1].updated_at)
+        login("espadmin")
+        page.goto(f"{live_server.url}/settings/")
+        page.get_by_role("link", name="Attendance policy The late").click()
+        page.get_by_label("Late / early threshold (minutes)").fill("5")
+        page.get_by_label("In force from").fill("2026-11-23")
+        page.get_by_label("Preview from").fill("2026-11-23")
+        page.get_by_label("Preview to").fill("2026-11-25")
+        page.get_by_role("button", name="Preview over these days").click()
+        expect(page.locator("#preview-changed")).to_have_text("2")
+        expect(page.locator("#preview-appear")).to_have_text("1")
+        expect(page.locator("#preview-corrections")).to_have_text("2")
+        check(page, "settings-policy-preview")
+        page.get_by_role("button", name="Publish").click()
+        expect(page.get_by_role("alert").first).to_contain_text("No past record changed")
+        assert [r.occurrences for r in AttendanceRecord.objects.filter(agent=ana).order_by("day")] == [[], []]
+
+        page.goto(f"{live_server.url}/attendance/reclassify/")
+        page.get_by_label("First day").fill("2026-11-23")
+        page.get_by_label("Last day").fill("2026-11-27")
+        page.get_by_label("Reason").fill("Late from 5 minutes")
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#changes tbody tr")).to_have_count(2)
+        expect(page.locator("#changes")).not_to_contain_text("Ben Brook")
+        page.get_by_role("button", name="Reclassify these 2 records").click()
+        expect(page.locator("#changes-heading")).to_have_text("Reclassified: 2 of 3 records changed class")
+        check(page, "settings-reclassified")
+
+        (report,) = occurrences_for_wfm(datetime.date(2026, 11, 25))
+    assert sorted(r.pk for r in report.corrected) == sorted(r.pk for r in made[:2])
