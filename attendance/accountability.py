@@ -656,25 +656,63 @@ def what_if(
             "cohort"
         )
     )
-    appear, disappear = [], []
-    if agents:
-        ids = [a.pk for a in agents]
-        rules = list(EscalationRule.objects.filter(active=True).select_related("level"))
-        ladder = {level.rank: level for level in CorrectiveLevel.objects.all()}
-        standing = standings(ids, on=now.date())
-        cells = task_cells(agents, list(Task.objects.filter(active=True, required=True)), now=now)
-        current: dict[int, list] = defaultdict(list)
-        for record in AttendanceRecord.objects.filter(agent_id__in=ids):
-            current[record.agent_id].append(record)
-        for agent in agents:
-            today = now.astimezone(agent.cohort.tzinfo).date()
-            kept = current[agent.pk]
-            drafted = [anew.get(r.pk, r) for r in kept]
-            facts = {"cells": cells.get(agent.pk, []), "today": today}
-            before = _next_step(agent, rules, ladder, standing[agent.pk], records=kept, **facts)
-            after = _next_step(agent, rules, ladder, standing[agent.pk], records=drafted, **facts)
-            if after and (not before or before[1] != after[1]):
-                appear.append((agent, after[1]))
-            if before and (not after or before[1] != after[1]):
-                disappear.append((agent, before[1]))
+    rules = list(EscalationRule.objects.filter(active=True).select_related("level"))
+    appear, disappear = _steps_that_change(agents, now=now, rules=(rules, rules), anew=anew)
     return WhatIf(len(records), changes, appear, disappear)
+
+
+def _steps_that_change(
+    agents, *, now: datetime.datetime, rules: tuple[list, list], anew=None
+) -> tuple[list, list]:
+    """The agents whose recommended step would appear, and whose would go, today: under `rules`
+    (before, after) and with their records as they are, or as `anew` (by pk) classifies them."""
+    appear, disappear = [], []
+    if not agents:
+        return appear, disappear
+    ids = [a.pk for a in agents]
+    ladder = {level.rank: level for level in CorrectiveLevel.objects.all()}
+    standing = standings(ids, on=now.date())
+    cells = task_cells(agents, list(Task.objects.filter(active=True, required=True)), now=now)
+    current: dict[int, list] = defaultdict(list)
+    for record in AttendanceRecord.objects.filter(agent_id__in=ids):
+        current[record.agent_id].append(record)
+    for agent in agents:
+        kept = current[agent.pk]
+        drafted = [(anew or {}).get(r.pk, r) for r in kept]
+        facts = {"cells": cells.get(agent.pk, []), "today": now.astimezone(agent.cohort.tzinfo).date()}
+        before = _next_step(agent, rules[0], ladder, standing[agent.pk], records=kept, **facts)
+        after = _next_step(agent, rules[1], ladder, standing[agent.pk], records=drafted, **facts)
+        if after and (not before or before[1] != after[1]):
+            appear.append((agent, after[1]))
+        if before and (not after or before[1] != after[1]):
+            disappear.append((agent, before[1]))
+    return appear, disappear
+
+
+def rule_what_if(*, draft: EscalationRule, replaces: EscalationRule, now: datetime.datetime | None = None):
+    """Who would be recommended today under a draft version of a rule, against the rules in
+    force, for every agent still in ESP in a running cohort: (appear, disappear)."""
+    now = now or timezone.now()
+    draft.level = CorrectiveLevel.objects.get(pk=draft.level_id)
+    rules = list(EscalationRule.objects.filter(active=True).select_related("level"))
+    drafted = [draft if r.pk == replaces.pk else r for r in rules]
+    agents = list(
+        Agent.objects.filter(status__in=HELD, cohort__status=Cohort.Status.ACTIVE).select_related("cohort")
+    )
+    return _steps_that_change(agents, now=now, rules=(rules, drafted))
+
+
+def publish_rule(*, draft: EscalationRule, replaces: EscalationRule, by) -> EscalationRule:
+    """The rule's next version, in force from now; the one it replaces stays, inactive, with the
+    recommendations it made (they keep the version that made them)."""
+    with unit():
+        replaced = EscalationRule.objects.select_for_update().get(pk=replaces.pk)
+        draft.pk, draft.name, draft.active, draft.created_by = None, replaced.name, True, by
+        draft.version = (
+            max(EscalationRule.objects.filter(name=replaced.name).values_list("version", flat=True)) + 1
+        )
+        replaced.active = False
+        replaced.save(update_fields=["active"])
+        draft.full_clean()
+        draft.save()
+    return draft

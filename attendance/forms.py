@@ -5,7 +5,7 @@ from django import forms
 from django.conf import settings
 
 from attendance.meet import day_from_name
-from attendance.models import AttendancePolicy, CorrectiveAction, CorrectiveLevel
+from attendance.models import AttendancePolicy, CorrectiveAction, CorrectiveLevel, EscalationRule, Occurrence
 from attendance.services import DayNotAllowed, check_day
 from cohorts.models import Cohort
 from core.forms import MarksInvalidFields
@@ -345,4 +345,40 @@ class PolicyDraftForm(MarksInvalidFields, forms.ModelForm):
             self.add_error("preview_to", "The preview must not end before it starts.")
         elif start and end and (end - start).days > 366:
             self.add_error("preview_to", "Preview at most a year at a time.")
+        return data
+
+
+class RuleDraftForm(MarksInvalidFields, forms.ModelForm):
+    """The next version of an escalation rule, drafted from the one in force (its kind stays)."""
+
+    kinds = forms.MultipleChoiceField(
+        label="Occurrences counted",
+        choices=Occurrence.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For a count of occurrences: which kinds count (one event counts once, at its tier).",
+    )
+
+    class Meta:
+        model = EscalationRule
+        fields = ["threshold", "window", "window_days", "free_incidents", "level", "note"]
+        labels = {"window_days": "Rolling window (days)", "level": "Recommends up to"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("kinds", self.instance.kinds)
+        if self.instance.kind != EscalationRule.Kind.OCCURRENCES:
+            for name in ("kinds", "window", "window_days", "free_incidents"):
+                self.fields.pop(name)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        data = super().clean()
+        if "kinds" in self.fields:
+            if not data.get("kinds"):
+                self.add_error("kinds", "Choose at least one kind of occurrence to count.")
+            self.instance.occurrence_kinds = ",".join(data.get("kinds") or [])
+            if data.get("window") == EscalationRule.Window.ROLLING and not data.get("window_days"):
+                self.add_error("window_days", "Say how many days the rolling window holds.")
         return data

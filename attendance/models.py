@@ -423,6 +423,9 @@ class EscalationRule(models.Model):
     note = models.CharField(
         max_length=200, default="Default: the source pages name the policy but not its numbers; set yours."
     )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

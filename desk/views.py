@@ -22,9 +22,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from attendance.accountability import what_if
-from attendance.forms import PolicyDraftForm
-from attendance.models import AttendancePolicy, AttendanceRecord, CorrectiveAction
+from attendance.accountability import publish_rule, rule_what_if, what_if
+from attendance.forms import PolicyDraftForm, RuleDraftForm
+from attendance.models import (
+    AttendancePolicy,
+    AttendanceRecord,
+    CorrectiveAction,
+    CorrectiveLevel,
+    EscalationRule,
+)
 from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability, open_issues
 from attendance.services import publish_policy
 from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
@@ -608,3 +614,45 @@ def settings_policy(request):
     versions = AttendancePolicy.objects.select_related("created_by").annotate(classified=Count("records"))
     context = {"form": form, "preview": preview, "versions": versions, "current": current}
     return render(request, "desk/settings/policy.html", context, status=status)
+
+
+@login_required
+@require_GET
+def settings_rules(request):
+    """The escalation rules in force and the ladder they recommend steps of."""
+    _admin_only(request)
+    context = {
+        "rules": EscalationRule.objects.filter(active=True).select_related("level", "created_by"),
+        "levels": CorrectiveLevel.objects.all(),
+    }
+    return render(request, "desk/settings/rules.html", context)
+
+
+@login_required
+def settings_rule(request, pk: int):
+    """The next version of one rule, drafted from the one in force: who would be recommended today
+    under it, then published; earlier versions stay with the recommendations they made."""
+    _admin_only(request)
+    rule = get_object_or_404(EscalationRule.objects.select_related("level"), pk=pk, active=True)
+    draft = EscalationRule(
+        name=rule.name, kind=rule.kind, occurrence_kinds=rule.occurrence_kinds, window=rule.window,
+        window_days=rule.window_days, threshold=rule.threshold, free_incidents=rule.free_incidents,
+        level=rule.level, note=rule.note,
+    )  # fmt: skip
+    form = RuleDraftForm(request.POST or None, instance=draft)
+    preview, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            if request.POST.get("action") == "publish":
+                new = publish_rule(draft=form.save(commit=False), replaces=rule, by=request.user)
+                messages.success(
+                    request, f"{new} is in force; version {rule.version} made its last recommendation."
+                )
+                return redirect(reverse("desk:settings_rules"))
+            appear, disappear = rule_what_if(draft=form.save(commit=False), replaces=rule)
+            preview = {"appear": appear, "disappear": disappear}
+        else:
+            status = 400
+    versions = EscalationRule.objects.filter(name=rule.name).select_related("level", "created_by")
+    context = {"rule": rule, "form": form, "preview": preview, "versions": versions}
+    return render(request, "desk/settings/rule.html", context, status=status)

@@ -52,6 +52,8 @@ EXPECTED = {
     "desk:settings_test_digest": POST_ONLY,
     "desk:settings_people": ADMIN_ONLY,
     "desk:settings_policy": ADMIN_ONLY,
+    "desk:settings_rules": ADMIN_ONLY,
+    "desk:settings_rule": ADMIN_ONLY,
     "desk:settings_person_new": ADMIN_ONLY,
     "desk:settings_person": ADMIN_ONLY,
     "desk:dashboard": PM_DASHBOARD,
@@ -163,6 +165,7 @@ def world(cohort1, agent1, tl1, tasks):
         "certifications:red_flag_resolve": flag.pk,
         "tickets:detail": ticket.pk,
         "desk:settings_person": tl1.pk,
+        "desk:settings_rule": recommendation.rule_id,
         "tickets:resolve": ticket.pk,
     }
     return ids, object_pks

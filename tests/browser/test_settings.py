@@ -108,3 +108,15 @@ def test_an_admin_previews_publishes_and_applies_a_lower_late_threshold(
 
         (report,) = occurrences_for_wfm(datetime.date(2026, 11, 25))
     assert sorted(r.pk for r in report.corrected) == sorted(r.pk for r in made[:2])
+
+
+def test_an_admin_reads_who_a_rules_next_version_would_recommend(login, live_server, page, seeded_rows):
+    UserFactory(username="espadmin", first_name="Ada", last_name="Admin", is_staff=True)
+    login("espadmin")
+    page.goto(f"{live_server.url}/settings/rules/")
+    check(page, "settings-rules")
+    page.get_by_role("link", name="Late or left early in the ESP week").click()
+    page.get_by_label("Threshold").fill("1")
+    page.get_by_role("button", name="Who would be recommended today").click()
+    expect(page.locator("#rule-appear")).to_have_text("0")  # nobody is in ESP here
+    check(page, "settings-rule-preview")
