@@ -62,8 +62,10 @@ from desk.readiness import move_to_production, readiness_blockers
 from desk.templatetags.cohort_bar import PAGES as bar_pages
 from desk.templatetags.cohort_bar import page_url as bar_page_url
 from notifications.digest import send_test_digest
+from tickets.forms import FieldFormSet, TicketForm, TicketTypeSettingsForm
+from tickets.models import TicketType
 from tickets.selectors import agent_tickets
-from tickets.services import unsubmitted_count
+from tickets.services import save_ticket_form, unsubmitted_count
 
 
 @login_required
@@ -656,3 +658,36 @@ def settings_rule(request, pk: int):
     versions = EscalationRule.objects.filter(name=rule.name).select_related("level", "created_by")
     context = {"rule": rule, "form": form, "preview": preview, "versions": versions}
     return render(request, "desk/settings/rule.html", context, status=status)
+
+
+@login_required
+@require_GET
+def settings_ticket_forms(request):
+    """The forms a TL submits, and where each goes."""
+    _admin_only(request)
+    types = TicketType.objects.prefetch_related("fields")
+    return render(request, "desk/settings/ticket_forms.html", {"types": types})
+
+
+@login_required
+def settings_ticket_form(request, pk: int):
+    """One ticket form: where it goes (the address checked), its fields (label, kind, a choice
+    list's options, required, order), and a preview of it as the TL sees it."""
+    _admin_only(request)
+    ticket_type = get_object_or_404(TicketType, pk=pk)
+    type_form = TicketTypeSettingsForm(request.POST or None, instance=ticket_type)
+    fields = FieldFormSet(request.POST or None, instance=ticket_type, prefix="fields")
+    last = max((f.position for f in ticket_type.fields.all()), default=-1)
+    for form in fields.extra_forms:
+        form.initial.setdefault("position", last + 1)  # a new field goes last
+    status = 200
+    if request.method == "POST":
+        if type_form.is_valid() and fields.is_valid():
+            save_ticket_form(type_form=type_form, fields=fields, by=request.user)
+            messages.success(request, f"{ticket_type.name} is saved; the preview shows it as the TL will.")
+            return redirect(reverse("desk:settings_ticket_form", args=[ticket_type.pk]))
+        status = 400
+    preview = TicketForm(ticket_type=ticket_type, auto_id="preview_%s")
+    history = history_entries(ticket_type.history.all())
+    context = {"ticket_type": ticket_type, "type_form": type_form, "fields": fields, "preview": preview}
+    return render(request, "desk/settings/ticket_form.html", context | {"history": history}, status=status)

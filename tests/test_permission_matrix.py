@@ -54,6 +54,8 @@ EXPECTED = {
     "desk:settings_policy": ADMIN_ONLY,
     "desk:settings_rules": ADMIN_ONLY,
     "desk:settings_rule": ADMIN_ONLY,
+    "desk:settings_ticket_forms": ADMIN_ONLY,
+    "desk:settings_ticket_form": ADMIN_ONLY,
     "desk:settings_person_new": ADMIN_ONLY,
     "desk:settings_person": ADMIN_ONLY,
     "desk:dashboard": PM_DASHBOARD,
@@ -166,6 +168,7 @@ def world(cohort1, agent1, tl1, tasks):
         "tickets:detail": ticket.pk,
         "desk:settings_person": tl1.pk,
         "desk:settings_rule": recommendation.rule_id,
+        "desk:settings_ticket_form": ticket.ticket_type_id,
         "tickets:resolve": ticket.pk,
     }
     return ids, object_pks

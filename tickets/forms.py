@@ -10,15 +10,21 @@ from tickets.models import CARRIER_TICKET, Playbook, StepOutcome, TicketField, T
 STEP_CHOICES = [("tried", "Tried"), ("skipped", "Skipped")]
 
 FIELD_CLASSES = {
-    TicketField.Kind.TEXT: lambda: forms.CharField(max_length=500),
-    TicketField.Kind.TEXTAREA: lambda: forms.CharField(
+    TicketField.Kind.TEXT: lambda spec: forms.CharField(max_length=500),
+    TicketField.Kind.TEXTAREA: lambda spec: forms.CharField(
         max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     ),
-    TicketField.Kind.DATE: lambda: forms.DateField(
+    TicketField.Kind.DATE: lambda spec: forms.DateField(
         validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
     ),
-    TicketField.Kind.NUMBER: lambda: forms.DecimalField(max_digits=12, decimal_places=2),
-    TicketField.Kind.EMAIL: lambda: forms.EmailField(),
+    TicketField.Kind.NUMBER: lambda spec: forms.DecimalField(max_digits=12, decimal_places=2),
+    TicketField.Kind.EMAIL: lambda spec: forms.EmailField(),
+    TicketField.Kind.YES_NO: lambda spec: forms.ChoiceField(
+        choices=[("", "—"), ("Yes", "Yes"), ("No", "No")]
+    ),
+    TicketField.Kind.CHOICE: lambda spec: forms.ChoiceField(
+        choices=[("", "—"), *((c, c) for c in spec.choices)]
+    ),
 }
 
 
@@ -33,7 +39,7 @@ class TicketForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.ticket_fields = list(fields if fields is not None else ticket_type.fields.all())
         for spec in self.ticket_fields:
-            field = FIELD_CLASSES[spec.kind]()
+            field = FIELD_CLASSES[spec.kind](spec)
             field.required = False
             field.label = spec.label + (" *" if spec.required else "")
             field.help_text = spec.help_text
@@ -124,3 +130,41 @@ class CarrierTicketForm(MarksInvalidFields, forms.Form):
             outcomes.append(outcome)
         data["outcomes"] = outcomes
         return data
+
+
+class TicketTypeSettingsForm(MarksInvalidFields, forms.ModelForm):
+    """A ticket form as an ESP admin sets it: its name, where a submitted ticket goes, whether
+    it is in use."""
+
+    class Meta:
+        model = TicketType
+        fields = ["name", "description", "destination_email", "resolvable", "active"]
+        labels = {"destination_email": "Sent to", "active": "In use"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+FieldFormSet = forms.inlineformset_factory(
+    TicketType,
+    TicketField,
+    fields=["position", "label", "name", "kind", "options", "required", "help_text"],
+    widgets={
+        "position": forms.NumberInput(
+            attrs={"class": "form-control form-control-sm", "style": "width: 4.5em"}
+        ),
+        "label": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        "name": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        "kind": forms.Select(attrs={"class": "form-select form-select-sm"}),
+        "options": forms.Textarea(
+            attrs={
+                "rows": 2,
+                "cols": 16,
+                "placeholder": "one option per line",
+                "class": "form-control form-control-sm",
+            }
+        ),
+        "required": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        "help_text": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    },
+    extra=1,
+    can_delete=True,
+)

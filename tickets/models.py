@@ -44,6 +44,8 @@ class TicketField(models.Model):
         DATE = "date", "Date"
         NUMBER = "number", "Number"
         EMAIL = "email", "Email address"
+        YES_NO = "yes_no", "Yes or no"
+        CHOICE = "choice", "Choice from a list"
 
     ticket_type = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="fields")
     name = models.CharField(
@@ -57,6 +59,7 @@ class TicketField(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
     required = models.BooleanField(default=False)
     help_text = models.CharField(max_length=200, blank=True)
+    options = models.TextField(blank=True, help_text="For a choice from a list: one option per line.")
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()
@@ -69,6 +72,14 @@ class TicketField(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def choices(self) -> list[str]:
+        return [line.strip() for line in self.options.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.CHOICE and not self.choices:
+            raise ValidationError({"options": "A choice from a list needs its options: one per line."})
 
 
 class TicketQuerySet(models.QuerySet):

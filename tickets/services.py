@@ -275,3 +275,12 @@ def resolve_ticket(*, ticket: Ticket, resolution: str, by) -> Ticket:
 def unsubmitted_count(cohort: Cohort, day: datetime.date | None = None) -> int:
     """Drafts of the cohort up to `day` (default: its today): what must go before logging off."""
     return Ticket.objects.filter(cohort=cohort).unsubmitted(on=day or cohort.local_today()).count()
+
+
+def save_ticket_form(*, type_form, fields, by):
+    """An ESP admin changes a ticket form and its fields, all or nothing (each kept in history)."""
+    with unit():
+        ticket_type = type_form.save()
+        fields.instance = ticket_type
+        fields.save()
+    return ticket_type

@@ -120,3 +120,23 @@ def test_an_admin_reads_who_a_rules_next_version_would_recommend(login, live_ser
     page.get_by_role("button", name="Who would be recommended today").click()
     expect(page.locator("#rule-appear")).to_have_text("0")  # nobody is in ESP here
     check(page, "settings-rule-preview")
+
+
+def test_an_admin_adds_a_choice_to_a_ticket_form_and_sees_it_as_the_tl_will(
+    login, live_server, page, seeded_rows
+):
+    UserFactory(username="espadmin", first_name="Ada", last_name="Admin", is_staff=True)
+    login("espadmin")
+    page.goto(f"{live_server.url}/settings/ticket-forms/")
+    check(page, "settings-ticket-forms")
+    page.locator("tbody a").first.click()
+    page.get_by_label("Label, new field").fill("Carrier")
+    page.get_by_label("Name, new field").fill("carrier_choice")
+    page.get_by_label("Kind, new field").select_option(label="Choice from a list")
+    page.get_by_role("button", name="Save the form").click()
+    expect(page.get_by_text("A choice from a list needs its options: one per line.")).to_be_visible()
+    page.get_by_label("Options, new field").fill("Aetna\nHumana")
+    page.get_by_role("button", name="Save the form").click()
+    expect(page.get_by_role("alert").first).to_contain_text("is saved")
+    expect(page.locator("#preview_carrier_choice option")).to_have_count(3)  # —, Aetna, Humana
+    check(page, "settings-ticket-form")
