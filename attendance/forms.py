@@ -382,3 +382,24 @@ class RuleDraftForm(MarksInvalidFields, forms.ModelForm):
             if data.get("window") == EscalationRule.Window.ROLLING and not data.get("window_days"):
                 self.add_error("window_days", "Say how many days the rolling window holds.")
         return data
+
+
+LevelFormSet = forms.modelformset_factory(
+    CorrectiveLevel,
+    fields=["name", "needs_approval", "response_hours", "appeal_working_days", "in_force_months"],
+    widgets={
+        "name": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        "needs_approval": forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        "response_hours": forms.NumberInput(
+            attrs={"class": "form-control form-control-sm", "style": "width: 6em"}
+        ),
+        "appeal_working_days": forms.NumberInput(
+            attrs={"class": "form-control form-control-sm", "style": "width: 6em"}
+        ),
+        "in_force_months": forms.NumberInput(
+            attrs={"class": "form-control form-control-sm", "style": "width: 6em"}
+        ),
+    },
+    extra=0,
+    can_delete=False,
+)

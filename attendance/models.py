@@ -376,6 +376,8 @@ class CorrectiveLevel(models.Model):
         help_text="After this many months an action expires and no longer counts on the ladder.",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["rank"]
 

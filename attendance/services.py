@@ -806,3 +806,10 @@ def mark_reported(records: list[AttendanceRecord], at: datetime.datetime) -> int
     return AttendanceRecord.objects.filter(sent).update(
         reported_version=F("version"), reported_at=at, wfm_pending=False
     )
+
+
+def save_ladder(*, levels, by) -> None:
+    """An ESP admin changes the ladder's steps: names, approval, windows (kept in history). Steps
+    are not added or taken away here: the rules and the actions on record depend on them."""
+    with unit():
+        levels.save()

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from attendance.accountability import publish_rule, rule_what_if, what_if
-from attendance.forms import PolicyDraftForm, RuleDraftForm
+from attendance.forms import LevelFormSet, PolicyDraftForm, RuleDraftForm
 from attendance.models import (
     AttendancePolicy,
     AttendanceRecord,
@@ -32,7 +32,7 @@ from attendance.models import (
     EscalationRule,
 )
 from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability, open_issues
-from attendance.services import publish_policy
+from attendance.services import publish_policy, save_ladder
 from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
 from certifications.models import Handoff, Proof
 from certifications.selectors import agent_record, handoffs_awaiting
@@ -62,10 +62,16 @@ from desk.readiness import move_to_production, readiness_blockers
 from desk.templatetags.cohort_bar import PAGES as bar_pages
 from desk.templatetags.cohort_bar import page_url as bar_page_url
 from notifications.digest import send_test_digest
-from tickets.forms import FieldFormSet, TicketForm, TicketTypeSettingsForm
-from tickets.models import TicketType
+from tickets.forms import (
+    ContactFormSet,
+    FieldFormSet,
+    PlaybookSettingsForm,
+    TicketForm,
+    TicketTypeSettingsForm,
+)
+from tickets.models import Playbook, TicketType
 from tickets.selectors import agent_tickets
-from tickets.services import save_ticket_form, unsubmitted_count
+from tickets.services import save_playbook, save_ticket_form, unsubmitted_count
 
 
 @login_required
@@ -691,3 +697,50 @@ def settings_ticket_form(request, pk: int):
     history = history_entries(ticket_type.history.all())
     context = {"ticket_type": ticket_type, "type_form": type_form, "fields": fields, "preview": preview}
     return render(request, "desk/settings/ticket_form.html", context | {"history": history}, status=status)
+
+
+@login_required
+def settings_ladder(request):
+    """The ladder's steps: their names, which need the PM's approval, and a CAP's windows (written
+    response, appeal, how long it stays in force); with each step's history."""
+    _admin_only(request)
+    levels = LevelFormSet(
+        request.POST or None, queryset=CorrectiveLevel.objects.order_by("rank"), prefix="levels"
+    )
+    status = 200
+    if request.method == "POST":
+        if levels.is_valid():
+            save_ladder(levels=levels, by=request.user)
+            messages.success(request, "The ladder is saved; its windows apply to CAPs handed over from now.")
+            return redirect(reverse("desk:settings_ladder"))
+        status = 400
+    history = history_entries(CorrectiveLevel.history.all())
+    return render(request, "desk/settings/ladder.html", {"levels": levels, "history": history}, status=status)
+
+
+@login_required
+@require_GET
+def settings_playbooks(request):
+    _admin_only(request)
+    playbooks = Playbook.objects.select_related("opens").prefetch_related("contacts")
+    return render(request, "desk/settings/playbooks.html", {"playbooks": playbooks})
+
+
+@login_required
+def settings_playbook(request, pk: int):
+    """One troubleshooting playbook: its steps in order, the form it ends in, its contacts (each
+    address checked for its kind), and the steps as the TL works through them."""
+    _admin_only(request)
+    playbook = get_object_or_404(Playbook, pk=pk)
+    form = PlaybookSettingsForm(request.POST or None, instance=playbook)
+    contacts = ContactFormSet(request.POST or None, instance=playbook, prefix="contacts")
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and contacts.is_valid():
+            save_playbook(playbook_form=form, contacts=contacts, by=request.user)
+            messages.success(request, f"{playbook.name} is saved.")
+            return redirect(reverse("desk:settings_playbook", args=[playbook.pk]))
+        status = 400
+    context = {"playbook": playbook, "form": form, "contacts": contacts}
+    context["history"] = history_entries(playbook.history.all())
+    return render(request, "desk/settings/playbook.html", context, status=status)

@@ -9,6 +9,7 @@ from attendance.accountability import issue_action
 from attendance.models import CorrectiveLevel, Recommendation
 from certifications.services import raise_red_flag, upload_proof
 from tests.certifications.conftest import PNG
+from tickets.models import Playbook
 from tickets.services import draft
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,9 @@ EXPECTED = {
     "desk:settings_policy": ADMIN_ONLY,
     "desk:settings_rules": ADMIN_ONLY,
     "desk:settings_rule": ADMIN_ONLY,
+    "desk:settings_ladder": ADMIN_ONLY,
+    "desk:settings_playbooks": ADMIN_ONLY,
+    "desk:settings_playbook": ADMIN_ONLY,
     "desk:settings_ticket_forms": ADMIN_ONLY,
     "desk:settings_ticket_form": ADMIN_ONLY,
     "desk:settings_person_new": ADMIN_ONLY,
@@ -169,6 +173,7 @@ def world(cohort1, agent1, tl1, tasks):
         "desk:settings_person": tl1.pk,
         "desk:settings_rule": recommendation.rule_id,
         "desk:settings_ticket_form": ticket.ticket_type_id,
+        "desk:settings_playbook": Playbook.objects.first().pk,
         "tickets:resolve": ticket.pk,
     }
     return ids, object_pks

@@ -5,7 +5,7 @@ from django import forms
 from certifications.models import Task
 from core.forms import MarksInvalidFields
 from core.validators import sane_date
-from tickets.models import CARRIER_TICKET, Playbook, StepOutcome, TicketField, TicketType
+from tickets.models import CARRIER_TICKET, Playbook, PlaybookContact, StepOutcome, TicketField, TicketType
 
 STEP_CHOICES = [("tried", "Tried"), ("skipped", "Skipped")]
 
@@ -164,6 +164,33 @@ FieldFormSet = forms.inlineformset_factory(
         ),
         "required": forms.CheckboxInput(attrs={"class": "form-check-input"}),
         "help_text": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    },
+    extra=1,
+    can_delete=True,
+)
+
+
+class PlaybookSettingsForm(MarksInvalidFields, forms.ModelForm):
+    """A troubleshooting playbook as an ESP admin sets it: its steps in order, the form it ends in."""
+
+    class Meta:
+        model = Playbook
+        fields = ["name", "steps", "opens", "position"]
+        labels = {"steps": "Steps, in order", "position": "Order among the playbooks"}
+        widgets = {"steps": forms.Textarea(attrs={"rows": 6})}
+
+
+ContactFormSet = forms.inlineformset_factory(
+    Playbook,
+    PlaybookContact,
+    fields=["position", "label", "kind", "value"],
+    widgets={
+        "position": forms.NumberInput(
+            attrs={"class": "form-control form-control-sm", "style": "width: 4.5em"}
+        ),
+        "label": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+        "kind": forms.Select(attrs={"class": "form-select form-select-sm"}),
+        "value": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     },
     extra=1,
     can_delete=True,

@@ -284,3 +284,12 @@ def save_ticket_form(*, type_form, fields, by):
         fields.instance = ticket_type
         fields.save()
     return ticket_type
+
+
+def save_playbook(*, playbook_form, contacts, by):
+    """An ESP admin changes a playbook and its contacts, all or nothing (each kept in history)."""
+    with unit():
+        playbook = playbook_form.save()
+        contacts.instance = playbook
+        contacts.save()
+    return playbook

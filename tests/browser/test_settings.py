@@ -140,3 +140,18 @@ def test_an_admin_adds_a_choice_to_a_ticket_form_and_sees_it_as_the_tl_will(
     expect(page.get_by_role("alert").first).to_contain_text("is saved")
     expect(page.locator("#preview_carrier_choice option")).to_have_count(3)  # —, Aetna, Humana
     check(page, "settings-ticket-form")
+
+
+def test_the_ladder_and_a_playbook_from_the_settings(login, live_server, page, seeded_rows):
+    UserFactory(username="espadmin", first_name="Ada", last_name="Admin", is_staff=True)
+    login("espadmin")
+    page.goto(f"{live_server.url}/settings/")
+    page.get_by_role("link", name="The ladder Coaching and CAP steps").click()
+    page.get_by_label("Written response window (hours), step 2").fill("48")
+    page.get_by_role("button", name="Save the ladder").click()
+    expect(page.get_by_role("alert").first).to_contain_text("The ladder is saved")
+    check(page, "settings-ladder")
+    page.goto(f"{live_server.url}/settings/playbooks/")
+    page.locator("tbody a").first.click()
+    expect(page.locator("#playbook-steps li").first).to_be_visible()
+    check(page, "settings-playbook")
