@@ -48,11 +48,17 @@ class RollCallRowForm(MarksInvalidFields, forms.Form):
 
 
 class DateRangeMixin:
+    """A form's `start` and `end` days: in order, and no longer than `longest_days` if set."""
+
+    longest_days: int | None = None
+
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", "The last day must not be before the first day.")
+        elif start and end and self.longest_days and (end - start).days > self.longest_days:
+            self.add_error("end", "At most a year at a time.")
         return data
 
 
@@ -124,6 +130,7 @@ class MeetUploadForm(MarksInvalidFields, forms.Form):
 
 
 class ReclassifyForm(DateRangeMixin, forms.Form):
+    longest_days = 366
     start = forms.DateField(
         label="First day", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -137,13 +144,6 @@ class ReclassifyForm(DateRangeMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("start"), data.get("end")
-        if start and end and (end - start) > datetime.timedelta(days=366):
-            self.add_error("end", "Reclassify at most a year at a time.")
-        return data
 
 
 class CorrectiveActionForm(forms.Form):
@@ -316,14 +316,15 @@ class WfmFilterForm(MarksInvalidFields, forms.Form):
         return data
 
 
-class PolicyDraftForm(MarksInvalidFields, forms.ModelForm):
+class PolicyDraftForm(DateRangeMixin, MarksInvalidFields, forms.ModelForm):
     """A new version of the attendance policy, drafted from the one in force, and the past range
     to preview it over (by default the last four weeks)."""
 
-    preview_from = forms.DateField(
+    longest_days = 366
+    start = forms.DateField(
         label="Preview from", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
     )
-    preview_to = forms.DateField(
+    end = forms.DateField(
         label="Preview to", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
     )
 
@@ -337,15 +338,6 @@ class PolicyDraftForm(MarksInvalidFields, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
-
-    def clean(self):
-        data = super().clean()
-        start, end = data.get("preview_from"), data.get("preview_to")
-        if start and end and end < start:
-            self.add_error("preview_to", "The preview must not end before it starts.")
-        elif start and end and (end - start).days > 366:
-            self.add_error("preview_to", "Preview at most a year at a time.")
-        return data
 
 
 class RuleDraftForm(MarksInvalidFields, forms.ModelForm):

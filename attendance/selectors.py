@@ -63,7 +63,7 @@ def agent_accountability(agent, forms: dict | None = None) -> dict:
             CorrectiveAction.objects.filter(agent=agent).select_related("level", "reduced_to", "issued_by"),
             agent.cohort.local_today(),
         ),
-        "current_level": current_level(agent),
+        "current_level": current_level(agent, on=agent.cohort.local_today()),
         "issues": list(AgentIssue.objects.filter(agent=agent).select_related("reported_by", "handled_by")),
         "issue_form": forms.get("issue") or AgentIssueForm(),
     }

@@ -813,6 +813,16 @@ def cap_approve(request, pk: int):
 CAP_STEPS = ("deliver", "refuse", "respond", "appeal", "decide")
 
 
+def _refused_step(request, action, caps, step: str, form):
+    """The CAP page again with the step's form and its errors beside their fields (400), opened at
+    the first field in error, far down the document."""
+    first = next((name for name in form.errors if name in form.fields), None)
+    if first:
+        form.fields[first].widget.attrs["autofocus"] = True
+    context = _cap_context(request, action, caps, **{step: form})
+    return render(request, "attendance/cap_detail.html", context, status=400)
+
+
 @login_required
 @require_POST
 def cap_step(request, pk: int, step: str):
@@ -838,10 +848,10 @@ def cap_step(request, pk: int, step: str):
         "appeal": "The appeal is recorded; an ESP manager decides it.",
         "decide": "The appeal is decided.",
     }[step]
+    if form is not None and not form.is_valid():
+        return _refused_step(request, action, caps, step, form)
+    data = form.cleaned_data if form is not None else {}
     try:
-        if form is not None and not form.is_valid():
-            raise LifeError("Fix the highlighted field.")
-        data = form.cleaned_data if form is not None else {}
         if step == "deliver":
             deliver(action=action, by=request.user)
         elif step == "refuse":
@@ -859,21 +869,11 @@ def cap_step(request, pk: int, step: str):
         else:
             decide_appeal(action=action, outcome=data["outcome"], note=data["note"], by=request.user)
     except LifeError as exc:
-        if form is None or not exc.field:
+        if form is None or not exc.field:  # about the step, not a field: said at the top
             messages.error(request, str(exc))
-            if form is None or form.is_valid():
-                return redirect(reverse("attendance:cap", args=[action.pk]))
-        else:
-            form.add_error(exc.field, str(exc))
-        if form is not None:  # the page opens at the field in error, far down the document
-            first = next((name for name in form.errors if name in form.fields), None)
-            if first:
-                form.fields[first].widget.attrs["autofocus"] = True
-        response = render(
-            request, "attendance/cap_detail.html", _cap_context(request, action, caps, **{step: form})
-        )
-        response.status_code = 400
-        return response
+            return redirect(reverse("attendance:cap", args=[action.pk]))
+        form.add_error(exc.field, str(exc))
+        return _refused_step(request, action, caps, step, form)
     messages.success(request, done)
     return redirect(reverse("attendance:cap", args=[action.pk]))
 

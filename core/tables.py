@@ -11,9 +11,6 @@ from core.converters import parse_whole
 MAX_PER_PAGE = 500
 
 
-_whole = parse_whole
-
-
 def configure(request, table, *, per_page: int | None = None):
     """django-tables2's RequestConfig, without its holes: ?per_page=0, -1 or a million, and
     ?page=-1, made a 500 (EmptyPage, a paginator of no pages) or a page of every row. The size is
@@ -24,9 +21,9 @@ def configure(request, table, *, per_page: int | None = None):
         table.order_by = order_by
     if per_page is None:
         return table
-    asked = _whole(request.GET.get(table.prefixed_per_page_field))
+    asked = parse_whole(request.GET.get(table.prefixed_per_page_field))
     size = asked if asked and asked <= MAX_PER_PAGE else per_page
-    page = _whole(request.GET.get(table.prefixed_page_field)) or 1
+    page = parse_whole(request.GET.get(table.prefixed_page_field)) or 1
     try:
         table.paginate(page=page, per_page=size)
     except (EmptyPage, PageNotAnInteger):

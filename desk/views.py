@@ -594,8 +594,8 @@ def settings_policy(request):
     today = timezone.localdate()
     initial = {
         "effective_from": today + datetime.timedelta(days=1),
-        "preview_from": today - datetime.timedelta(days=28),
-        "preview_to": today,
+        "start": today - datetime.timedelta(days=28),
+        "end": today,
     }
     if current:
         initial |= {
@@ -616,7 +616,7 @@ def settings_policy(request):
                     "record changed: to apply it to past days, reclassify them (you see the changes first).",
                 )
                 return redirect(reverse("desk:settings_policy"))
-            preview = what_if(draft=draft, start=data["preview_from"], end=data["preview_to"])
+            preview = what_if(draft=draft, start=data["start"], end=data["end"])
         else:
             status = 400
     versions = AttendancePolicy.objects.select_related("created_by").annotate(classified=Count("records"))

@@ -40,8 +40,8 @@ def draft(**changes):
         "tardy_minutes": "5",
         "partial_day_minutes": "240",
         "note": "Late from 5 minutes",
-        "preview_from": "2026-11-23",
-        "preview_to": "2026-11-25",
+        "start": "2026-11-23",
+        "end": "2026-11-25",
     }
     return data | changes
 
