@@ -1,7 +1,17 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from certifications.models import DailyNote, ExamAttempt, Handoff, Proof, RedFlag, Task, TaskStatus
+from certifications.models import (
+    CohortTaskTerms,
+    DailyNote,
+    ExamAttempt,
+    Handoff,
+    Proof,
+    RedFlag,
+    Task,
+    TaskStatus,
+    TaskTerms,
+)
 from core.admin import KeepsHistory
 
 
@@ -17,8 +27,37 @@ class TaskAdmin(KeepsHistory, SimpleHistoryAdmin):
         "required",
         "active",
     )
-    list_editable = ("position", "due_day", "attempt_limit")
+    list_editable = ("position",)
     prepopulated_fields = {"code": ("name",)}
+
+    def get_readonly_fields(self, request, obj=None):
+        # Due days and attempt limits are versioned: a new version is published in Settings → Tasks,
+        # so that running cohorts keep the terms they started under.
+        return ("due_day", "attempt_limit") if obj else ()
+
+
+@admin.register(TaskTerms)
+class TaskTermsAdmin(KeepsHistory, admin.ModelAdmin):
+    """Read only: versions are published in Settings → Tasks and never changed afterwards."""
+
+    list_display = ("number", "effective_from", "published_by", "published_at", "note")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CohortTaskTerms)
+class CohortTaskTermsAdmin(KeepsHistory, SimpleHistoryAdmin):
+    list_display = ("cohort", "terms", "moved_by", "moved_at", "reason")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(TaskStatus)

@@ -1,7 +1,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from certifications.models import RedFlag, Task, TaskStatus
+from certifications.models import RedFlag, Task, TaskStatus, TaskTerms
 from core.validators import sane_date
 
 
@@ -118,3 +118,75 @@ class ClearDuplicateForm(forms.Form):
     reason = forms.CharField(
         max_length=200, label="Why the same file for another agent is fine", help_text="Kept with the proof."
     )
+
+
+class TaskTermsForm(forms.Form):
+    """The next version of the task terms: each task's due ESP day and each exam's attempt limit,
+    drafted from the newest version, and the day cohorts start being held to it."""
+
+    effective_from = forms.DateField(
+        label="For cohorts starting from",
+        validators=[sane_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Cohorts that start on or after this day are held to the new terms; cohorts already "
+        "running keep the terms they started under unless you move them.",
+    )
+    note = forms.CharField(
+        label="Why",
+        required=False,
+        max_length=300,
+        help_text="For the record, for example the guide's new edition.",
+    )
+
+    def __init__(self, *args, tasks: list[Task], today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tasks, self.today = tasks, today
+        for task in tasks:
+            self.fields[f"due_{task.pk}"] = forms.IntegerField(
+                label=f"{task.name}: due ESP day",
+                min_value=1,
+                max_value=10,
+                initial=task.due_day,
+                help_text="The ESP day by whose end it must be done (Agent Timeframe Expectations).",
+            )
+            if task.is_exam:
+                self.fields[f"limit_{task.pk}"] = forms.IntegerField(
+                    label=f"{task.name}: failed attempts allowed",
+                    min_value=1,
+                    max_value=20,
+                    initial=task.attempt_limit,
+                    help_text="No attempt is recorded after this many failures (Failed Cert Exams Guide).",
+                )
+
+    def clean_effective_from(self):
+        day = self.cleaned_data["effective_from"]
+        if day <= self.today:
+            raise forms.ValidationError(
+                "Choose a day after today: cohorts that have started keep the terms they started under."
+            )
+        return day
+
+    def rows(self) -> list[tuple[Task, forms.BoundField, forms.BoundField | None]]:
+        """Each task with its due-day field and, for an exam, its attempt-limit field."""
+        return [(t, self[f"due_{t.pk}"], self[f"limit_{t.pk}"] if t.is_exam else None) for t in self.tasks]
+
+    def terms(self) -> dict[int, tuple[int, int | None]]:
+        data = self.cleaned_data
+        return {
+            t.pk: (data[f"due_{t.pk}"], data.get(f"limit_{t.pk}") if t.is_exam else None) for t in self.tasks
+        }
+
+
+class MoveTermsForm(forms.Form):
+    """Hold a running cohort to another version of the task terms, with the reason."""
+
+    terms = forms.ModelChoiceField(
+        queryset=TaskTerms.objects.order_by("-number"), label="Hold the cohort to", empty_label=None
+    )
+    reason = forms.CharField(max_length=300, help_text="Kept with the change and in the cohort's history.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["terms"].label_from_instance = lambda v: f"Version {v.number}, {v.since}"
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -22,6 +22,7 @@ from certifications.models import (
     Task,
     TaskState,
     TaskStatus,
+    TaskTerms,
 )
 from cohorts.models import Agent, Cohort
 from cohorts.selectors import ATTENDING
@@ -31,9 +32,11 @@ Status = TaskStatus.Status
 STATUS_LABELS = dict(Status.choices)
 
 
-def active_tasks() -> list[Task]:
-    """The task list in column order: the sheet's columns."""
-    return list(Task.objects.filter(active=True))
+def active_tasks(cohort: Cohort | None = None) -> list[Task]:
+    """The task list in column order: the sheet's columns; for a cohort, with the due days and
+    attempt limits its version of the task terms holds it to."""
+    tasks = Task.objects.filter(active=True)
+    return list(tasks) if cohort is None else tasks.held_by(cohort)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,7 @@ NO_STATUS = (Status.NOT_STARTED, 0, "", None, None, "")
 
 def task_cells(
     agents: list[Agent],
-    tasks: list[Task],
+    tasks: list[Task] | dict[int, list[Task]],
     *,
     now: datetime.datetime,
     moments: dict | None = None,
@@ -114,22 +117,29 @@ def task_cells(
 ) -> dict[int, list[Cell]]:
     """A cell per task for each agent (whose cohort is loaded), at `now` (or at `moments[cohort
     id]` for the cohorts named there): two queries at most (one without exams), none when the
-    caller has the `statuses` already and no exam is among the tasks."""
+    caller has the `statuses` already and no exam is among the tasks.
+
+    Each cohort's tasks are held to its version of the task terms (due days, attempt limits):
+    `tasks` is the task list, or each cohort's (TaskTerms.objects.tasks_held) when the caller
+    has them already; one query more otherwise."""
     ids = [a.pk for a in agents]
+    if not isinstance(tasks, dict):
+        tasks = TaskTerms.objects.tasks_held(list({a.cohort.pk: a.cohort for a in agents}.values()), tasks)
     if statuses is None:
         rows = TaskStatus.objects.of(ids).values_list("agent_id", "task_id", *STATUS_FIELDS)
         statuses = {(agent_id, task_id): row for agent_id, task_id, *row in rows}
     else:
         statuses = {(s.agent_id, s.task_id): [getattr(s, f) for f in STATUS_FIELDS] for s in statuses}
     if failures is None:
-        failures = ExamAttempt.objects.failures(ids) if any(t.is_exam for t in tasks) else {}
+        exams = any(t.is_exam for held in tasks.values() for t in held)
+        failures = ExamAttempt.objects.failures(ids) if exams else {}
     cells: dict[int, list[Cell]] = {}
     moments = moments or {}
     for agent in agents:
         cohort = agent.cohort
         at = moments.get(cohort.pk, now)
         row = []
-        for task in tasks:
+        for task in tasks[cohort.pk]:
             key = (agent.pk, task.pk)
             status, version, reason, updated_at, carried_from, carried_reason = statuses.get(key, NO_STATUS)
             carried = Carried(carried_from, carried_reason) if carried_from else None
@@ -238,12 +248,13 @@ def tracker_rows(
     user,
     sees_confidential: bool,
 ) -> list[TrackerRow]:
-    """Every agent of the cohort with a cell per task, the day's note and open flags."""
+    """Every agent of the cohort with a cell per task (`tasks`: active_tasks(cohort)), the day's note
+    and open flags."""
     agents = list(Agent.objects.filter(cohort=cohort))
     for agent in agents:
         agent.cohort = cohort
     ids = [a.pk for a in agents]
-    cells = task_cells(agents, tasks, now=now)
+    cells = task_cells(agents, {cohort.pk: tasks}, now=now)
     notes = {n.agent_id: n for n in DailyNote.objects.filter(agent_id__in=ids, day=day)}
     flags = open_flag_counts(ids, user=user, sees_confidential=sees_confidential)
     return [
@@ -273,8 +284,8 @@ def has_uncleared_duplicate(proof: Proof) -> bool:
 def agent_record(agent: Agent, *, user, caps, now: datetime.datetime) -> dict:
     """What the agent page shows of the tracker: cells, attempts, proofs (with duplicates the
     viewer may know of), notes and the red flags the viewer may see."""
-    tasks = active_tasks()
-    cells = task_cells([agent], tasks, now=now)[agent.pk]
+    tasks = active_tasks(agent.cohort)
+    cells = task_cells([agent], {agent.cohort_id: tasks}, now=now)[agent.pk]
     attempts = list(ExamAttempt.objects.filter(agent=agent).select_related("task", "recorded_by"))
     proofs = list(Proof.objects.filter(agent=agent).select_related("task", "uploaded_by", "reviewed_by"))
     duplicates = duplicates_of(proofs)
@@ -352,4 +363,56 @@ def handoffs_awaiting(user) -> list:
         Handoff.objects.filter(to_tl=user, acknowledged_at__isnull=True)
         .select_related("agent__cohort", "moved_by")
         .order_by("moved_at")
+    )
+
+
+# --- Task terms: what a version would change ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TermsChange:
+    """One agent's task as it stands under the cohort's version and as it would under another."""
+
+    agent: Agent
+    before: Cell
+    after: Cell
+
+    @property
+    def due_before(self) -> datetime.date:
+        return self.before.task.due_date(self.agent.cohort)
+
+    @property
+    def due_after(self) -> datetime.date:
+        return self.after.task.due_date(self.agent.cohort)
+
+
+def move_preview(cohort: Cohort, terms: TaskTerms, *, now: datetime.datetime) -> list[TermsChange]:
+    """What holding the cohort to `terms` would change for its agents, now: every task whose due
+    date, state or attempts left would differ (the same cells every page reads)."""
+    tasks = active_tasks()
+    current = TaskTerms.objects.tasks_held([cohort], tasks)[cohort.pk]
+    agents = list(Agent.objects.filter(cohort=cohort, status__in=ATTENDING))
+    for agent in agents:
+        agent.cohort = cohort
+    before = task_cells(agents, {cohort.pk: current}, now=now)
+    after = task_cells(agents, {cohort.pk: terms.apply(tasks)}, now=now)
+    changes = []
+    for agent in agents:
+        for old, new in zip(before[agent.pk], after[agent.pk], strict=True):
+            if (old.state, old.attempts_left, old.task.due_day) != (
+                new.state,
+                new.attempts_left,
+                new.task.due_day,
+            ):
+                changes.append(TermsChange(agent, old, new))
+    return changes
+
+
+def cohorts_taking(effective_from: datetime.date) -> list[Cohort]:
+    """The cohorts a version in force from `effective_from` would hold: those starting then or
+    later that no admin moved to a version of their own."""
+    return list(
+        Cohort.objects.filter(start_date__gte=effective_from, task_terms_move__isnull=True).order_by(
+            "start_date"
+        )
     )

@@ -21,7 +21,17 @@ from certifications.events import (
     TasksCarriedOver,
     TaskStatusChanged,
 )
-from certifications.models import DailyNote, ExamAttempt, Handoff, Proof, RedFlag, Task, TaskStatus
+from certifications.models import (
+    CohortTaskTerms,
+    DailyNote,
+    ExamAttempt,
+    Handoff,
+    Proof,
+    RedFlag,
+    Task,
+    TaskStatus,
+    TaskTerms,
+)
 from certifications.selectors import has_uncleared_duplicate
 from cohorts.models import Agent
 from cohorts.services import DayClosed, check_closed_day
@@ -70,6 +80,7 @@ def set_task_status(
     """Change one tracker cell; StaleStatus if someone else changed it since it was read."""
     if status == Status.BLOCKED and not reason.strip():
         raise TrackerError("Say what blocks the task.")
+    task = TaskTerms.objects.tasks_held([agent.cohort], [task])[agent.cohort_id][0]  # the cohort's due day
     try:
         with unit():
             locking = TaskStatus.objects.select_for_update(of=("self",)).filter(agent=agent, task=task)
@@ -118,6 +129,7 @@ def record_attempt(
     """Record an exam attempt; the exam's attempt limit (admin policy) is enforced."""
     if not task.is_exam:
         raise TrackerError(f"{task} is not an exam.")
+    task = TaskTerms.objects.tasks_held([agent.cohort], [task])[agent.cohort_id][0]  # the cohort's limit
     with unit():
         Agent.objects.select_for_update().filter(pk=agent.pk).first()  # one attempt at a time per agent
         results = list(ExamAttempt.objects.filter(agent=agent, task=task).values_list("passed", flat=True))
@@ -335,3 +347,59 @@ def acknowledge_handoff(*, handoff: Handoff, by) -> Handoff:
         handoff.acknowledged_at = timezone.now()
         handoff.save(update_fields=["acknowledged_at"])
     return handoff
+
+
+# --- Task terms (due days and attempt limits), versioned --------------------------------------
+
+
+class TermsError(ValueError):
+    """A version of the task terms that cannot be published or a move that cannot be made."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def publish_task_terms(
+    *, terms: dict[int, tuple[int, int | None]], effective_from: datetime.date, note: str, by
+) -> TaskTerms:
+    """Publish the next version of the task terms ({task id: (due day, attempt limit)}): cohorts
+    that start from `effective_from` are held to it; running cohorts keep theirs. The tasks carry
+    the newest terms, with a line in their history."""
+    with unit():
+        newest = TaskTerms.objects.select_for_update().order_by("-number").first()
+        if newest and effective_from <= newest.effective_from:
+            raise TermsError(
+                f"Version {newest.number} is in force from {newest.effective_from:%a %-d %b %Y}; "
+                "the next one must start after it.",
+                "effective_from",
+            )
+        version = TaskTerms.objects.create(
+            number=(newest.number + 1) if newest else 1,
+            effective_from=effective_from,
+            terms={str(pk): [due_day, limit] for pk, (due_day, limit) in terms.items()},
+            note=note,
+            published_by=by,
+        )
+        for task in Task.objects.filter(pk__in=terms):
+            due_day, limit = terms[task.pk]
+            if (task.due_day, task.attempt_limit) != (due_day, limit):
+                task.due_day, task.attempt_limit = due_day, limit
+                task._change_reason = (
+                    f"Task terms version {version.number}, for cohorts from {effective_from}"
+                )
+                task.save(update_fields=["due_day", "attempt_limit"])
+    return version
+
+
+def move_cohort_terms(*, cohort, terms: TaskTerms, reason: str, by) -> CohortTaskTerms:
+    """Hold a cohort to another version of the task terms than the one it started under."""
+    if not reason.strip():
+        raise TermsError("Say why the cohort moves: it is kept with the change.", "reason")
+    with unit():
+        move = CohortTaskTerms.objects.select_for_update().filter(cohort=cohort).first()
+        move = move or CohortTaskTerms(cohort=cohort)
+        move.terms, move.reason, move.moved_by, move.moved_at = terms, reason.strip(), by, timezone.now()
+        move._change_reason = reason.strip()
+        move.save()
+    return move

@@ -83,7 +83,7 @@ def tracker(request, pk: int):
     @functools.cache
     def grid() -> dict:
         """What the cached part of the page shows: built only when the cache misses."""
-        tasks = active_tasks()
+        tasks = active_tasks(cohort)
         rows = tracker_rows(
             cohort,
             tasks,
@@ -247,7 +247,11 @@ def cell_save(request, agent_pk: int, task_pk: int):
     agent, caps = agent_for(request.user, agent_pk, Action.EDIT, people=False)
     cohort = agent.cohort
     timezone.activate(cohort.tzinfo)
-    task = get_object_or_404(Task, pk=task_pk, active=True)
+    task = next(
+        iter(Task.objects.filter(pk=task_pk, active=True).held_by(cohort)), None
+    )  # the cohort's terms
+    if task is None:
+        raise Http404("No such task.")
     form = TaskStatusForm(request.POST, prefix=f"c{agent.pk}-{task.pk}")
     message, status, reason_error, closed_error, saved = "", 200, False, False, None
     if form.is_valid():

@@ -1,5 +1,6 @@
 """Readable change history from django-simple-history records, for any model that keeps one."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db import models
@@ -31,6 +32,8 @@ def _display(model_field, value, related_names: dict) -> str:
         return related_names.get((model_field.name, value), f"#{value}")
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime.time):
+        return f"{value:%H:%M}"
     return str(value)
 
 

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
-from certifications.models import DailyNote, Task
+from certifications.models import DailyNote, Task, TaskTerms, with_task_terms
 from certifications.selectors import Cell, open_flag_counts, task_cells
 from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING
@@ -255,7 +255,8 @@ def collect(
     now = now or timezone.now()
     days = days or {c.pk: now.astimezone(c.tzinfo).date() for c in cohorts}
     by_pk = {c.pk: c for c in cohorts}
-    tasks = list(Task.objects.filter(active=True, required=True))
+    # Each cohort's tasks as its version of the task terms holds them (due days, attempt limits).
+    tasks = TaskTerms.objects.tasks_held(cohorts, list(Task.objects.filter(active=True, required=True)))
     agents = list(Agent.objects.filter(cohort__in=cohorts).exclude(status=Agent.Status.WITHDRAWN))
     for agent in agents:
         agent.cohort = by_pk[agent.cohort_id]
@@ -301,7 +302,7 @@ def collect(
             cohort=c,
             day=days[c.pk],
             now=moments.get(c.pk, now),
-            tasks=tasks,
+            tasks=tasks[c.pk],
             drafts=drafts[c.pk],
             sign_off=sign_offs.get((c.pk, days[c.pk])),
         )
@@ -341,9 +342,10 @@ def collect(
 
 def active_cohorts(queryset) -> list[Cohort]:
     """Cohorts in their ESP week, by start date."""
-    return list(
+    cohorts = (
         queryset.filter(status=Cohort.Status.ACTIVE).select_related("tl", "pm").order_by("start_date", "name")
     )
+    return list(with_task_terms(cohorts))  # each with the task terms it is held to
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,22 @@ from attendance.models import (
 )
 from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability, open_issues
 from attendance.services import publish_policy, save_ladder
-from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
-from certifications.models import Handoff, Proof
-from certifications.selectors import agent_record, handoffs_awaiting
-from certifications.services import TrackerError, acknowledge_handoff
+from certifications.forms import ExamAttemptForm, MoveTermsForm, ProofUploadForm, RedFlagForm, TaskTermsForm
+from certifications.models import CohortTaskTerms, Handoff, Proof, Task, TaskTerms
+from certifications.selectors import (
+    active_tasks,
+    agent_record,
+    cohorts_taking,
+    handoffs_awaiting,
+    move_preview,
+)
+from certifications.services import (
+    TermsError,
+    TrackerError,
+    acknowledge_handoff,
+    move_cohort_terms,
+    publish_task_terms,
+)
 from cohorts.access import Action, capabilities, is_admin, sees_confidential, sees_dashboard, start_page
 from cohorts.forms import PersonForm, ScheduleForm
 from cohorts.models import Agent, Cohort, PersonChange, Schedule
@@ -744,3 +756,95 @@ def settings_playbook(request, pk: int):
     context = {"playbook": playbook, "form": form, "contacts": contacts}
     context["history"] = history_entries(playbook.history.all())
     return render(request, "desk/settings/playbook.html", context, status=status)
+
+
+@login_required
+def settings_tasks(request):
+    """The tasks' due days and exam attempt limits, by version: a cohort is held to the version in
+    force when it started unless moved. The next version is drafted from the newest, shown with
+    what changes and which cohorts it would hold, then published."""
+    _admin_only(request)
+    tasks = active_tasks()
+    today = timezone.localdate()
+    initial = {"effective_from": today + datetime.timedelta(days=1)}
+    form = TaskTermsForm(request.POST or None, tasks=tasks, today=today, initial=initial)
+    preview, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            data, terms = form.cleaned_data, form.terms()
+            if request.POST.get("action") == "publish":
+                try:
+                    version = publish_task_terms(
+                        terms=terms, effective_from=data["effective_from"], note=data["note"], by=request.user
+                    )
+                except TermsError as exc:
+                    form.add_error(exc.field, str(exc))
+                else:
+                    messages.success(
+                        request,
+                        f"Version {version.number} is published for cohorts starting from "
+                        f"{version.effective_from:%a %-d %b %Y}; running cohorts keep their terms.",
+                    )
+                    return redirect(reverse("desk:settings_tasks"))
+            else:
+                changed = [
+                    (t, (t.due_day, t.attempt_limit), terms[t.pk])
+                    for t in tasks
+                    if (t.due_day, t.attempt_limit) != terms[t.pk]
+                ]
+                preview = {"changed": changed, "cohorts": cohorts_taking(data["effective_from"])}
+        if not form.is_valid():
+            status = 400
+    versions = list(TaskTerms.objects.select_related("published_by").order_by("-number"))
+    cohorts = list(
+        Cohort.objects.exclude(status=Cohort.Status.COMPLETED).select_related("task_terms_move__terms")
+    )
+    held = TaskTerms.objects.held_to(cohorts, versions=versions)
+    context = {
+        "form": form,
+        "preview": preview,
+        "versions": [(v, [v.of(t) for t in tasks]) for v in versions],
+        "tasks": tasks,
+        "cohorts": [(c, held.get(c.pk), getattr(c, "task_terms_move", None)) for c in cohorts],
+        "history": history_entries(Task.history.all()),
+    }
+    return render(request, "desk/settings/tasks.html", context, status=status)
+
+
+@login_required
+def settings_cohort_terms(request, pk: int):
+    """Move one cohort to another version of the task terms: what changes for each of its agents
+    (due dates, states, attempts left) is shown first; the move is made only when confirmed."""
+    _admin_only(request)
+    cohort = get_object_or_404(Cohort.objects.select_related("tl"), pk=pk)
+    versions = list(TaskTerms.objects.order_by("-number"))
+    current = TaskTerms.objects.held_to([cohort], versions=versions).get(cohort.pk)
+    form = MoveTermsForm(request.POST or None, initial={"terms": current})
+    preview, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            target = form.cleaned_data["terms"]
+            # Moved only to the version whose changes were shown: another choice is previewed first.
+            if request.POST.get("action") == "move" and request.POST.get("previewed") == str(target.pk):
+                try:
+                    move_cohort_terms(
+                        cohort=cohort, terms=target, reason=form.cleaned_data["reason"], by=request.user
+                    )
+                except TermsError as exc:
+                    form.add_error(exc.field, str(exc))
+                else:
+                    messages.success(request, f"{cohort.name} is held to version {target.number} from now.")
+                    return redirect(reverse("desk:settings_tasks"))
+            else:
+                preview = {"target": target, "changes": move_preview(cohort, target, now=timezone.now())}
+        if not form.is_valid():
+            status = 400
+    move = CohortTaskTerms.objects.filter(cohort=cohort).first()
+    context = {
+        "cohort": cohort,
+        "current": current,
+        "form": form,
+        "preview": preview,
+        "history": history_entries(move.history.all()) if move else [],
+    }
+    return render(request, "desk/settings/cohort_terms.html", context, status=status)

@@ -131,6 +131,7 @@ SEEDING_MIGRATIONS = [
     ("attendance.migrations.0004_default_ladder_and_rules", "seed"),
     ("attendance.migrations.0006_final_and_term_need_approval", "seed"),
     ("certifications.migrations.0002_default_tasks", "seed_tasks"),
+    ("certifications.migrations.0007_task_terms", "first_version"),
     ("tickets.migrations.0002_default_types_and_playbooks", "seed"),
     ("tickets.migrations.0006_seed_playbook_contacts", "seed"),
 ]

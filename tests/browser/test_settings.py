@@ -155,3 +155,37 @@ def test_the_ladder_and_a_playbook_from_the_settings(login, live_server, page, s
     page.locator("tbody a").first.click()
     expect(page.locator("#playbook-steps li").first).to_be_visible()
     check(page, "settings-playbook")
+
+
+def test_an_admin_publishes_task_terms_and_moves_a_running_cohort(login, live_server, page, seeded_rows):
+    """A lower Aetna attempt limit for cohorts from tomorrow: previewed, published; the running
+    cohort keeps 3 until the admin moves it, after reading what changes for its agent."""
+    UserFactory(username="espadmin", first_name="Ada", last_name="Admin", is_staff=True)
+    east = CohortFactory(name="ESP East", start_date=MONDAY)
+    AgentFactory(cohort=east, first_name="Ana", last_name="Alves")
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 15, tzinfo=datetime.UTC), tick=True):
+        login("espadmin")
+        page.get_by_role("link", name="Settings").click()
+        page.get_by_role("link", name="Tasks: due days and attempt limits").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Tasks: due days and attempt limits")
+        check(page, "settings-tasks")
+        page.get_by_label("Aetna: failed attempts allowed").fill("2")
+        page.get_by_label("Why").fill("Guide 2027")
+        page.get_by_role("button", name="Preview").click()
+        expect(page.locator("#preview-changed")).to_contain_text("Aetna: failed attempts allowed 3 → 2")
+        check(page, "settings-tasks-preview")
+        page.get_by_role("button", name="Publish").click()
+        expect(page.get_by_role("alert").first).to_contain_text("Version 2 is published")
+        row = page.get_by_role("row", name="ESP East")
+        expect(row).to_contain_text("Version 1")
+        row.get_by_role("link", name="Move ESP East…").click()
+        page.get_by_label("Hold the cohort to").select_option(label="Version 2, from Thu 26 Nov 2026")
+        page.get_by_label("Reason").fill("The new guide applies at once")
+        page.get_by_role("button", name="Preview what changes").click()
+        expect(page.locator("#preview-count")).to_have_text("1")  # Ana's Aetna: 2 attempts, not 3
+        expect(page.get_by_role("row", name="Ana Alves")).to_contain_text("0 of 2 failed attempts")
+        check(page, "settings-cohort-terms")
+        page.get_by_role("button", name="Move ESP East to version 2").click()
+        expect(page.get_by_role("alert").first).to_contain_text("ESP East is held to version 2")
+        expect(page.get_by_role("row", name="ESP East")).to_contain_text("moved by Ada Admin")
+    assert Cohort.objects.get(pk=east.pk).task_terms_move.terms.number == 2

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def signatures(cohort, user, now):
-    rows = tracker_rows(cohort, active_tasks(), day=WEDNESDAY, now=now, user=user, sees_confidential=False)
+    rows = tracker_rows(
+        cohort, active_tasks(cohort), day=WEDNESDAY, now=now, user=user, sees_confidential=False
+    )
     return {row.agent.pk: row.signature for row in rows}
 
 
