@@ -45,6 +45,7 @@ class CohortForm(forms.ModelForm):
             "time_zone",
             "shift_start",
             "shift_end",
+            "end_of_day",
             "tl",
             "pm",
             "meeting_main_url",
@@ -57,11 +58,14 @@ class CohortForm(forms.ModelForm):
             "start_date": forms.DateInput(attrs={"type": "date"}),
             "shift_start": forms.TimeInput(attrs={"type": "time"}),
             "shift_end": forms.TimeInput(attrs={"type": "time"}),
+            "end_of_day": forms.TimeInput(attrs={"type": "time"}),
         }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        if self.instance.pk is None:
+            self.fields["end_of_day"].initial = Schedule.current().default_end_of_day  # the admins' default
         if not is_admin(user):
             # A PM creates and edits the cohorts they manage; only an admin reassigns the PM.
             self.fields["pm"].queryset = self.fields["pm"].queryset.filter(pk=user.pk)
@@ -73,7 +77,7 @@ class CohortForm(forms.ModelForm):
                 "Cohort",
                 "name",
                 Row(Column("start_date"), Column("day_count"), Column("status")),
-                Row(Column("time_zone"), Column("shift_start"), Column("shift_end")),
+                Row(Column("time_zone"), Column("shift_start"), Column("shift_end"), Column("end_of_day")),
                 Row(Column("tl"), Column("pm")),
             ),
             Fieldset(
@@ -162,7 +166,7 @@ class ScheduleForm(MarksInvalidFields, forms.ModelForm):
 
     class Meta:
         model = Schedule
-        fields = ["pm_grace_minutes", "digest_time", "digest_time_zone", "wfm_emails"]
+        fields = ["default_end_of_day", "pm_grace_minutes", "digest_time", "digest_time_zone", "wfm_emails"]
         labels = {"digest_time": "Digest time", "wfm_emails": "WFM addresses"}
         help_texts = {
             "digest_time": "Each day at this time WFM is sent the day's attendance occurrences "
@@ -170,6 +174,7 @@ class ScheduleForm(MarksInvalidFields, forms.ModelForm):
         }
         widgets = {
             "digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "default_end_of_day": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "wfm_emails": forms.Textarea(attrs={"rows": 4}),
         }
 

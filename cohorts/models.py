@@ -57,7 +57,7 @@ class Cohort(models.Model):
     end_of_day = models.TimeField(
         null=True,
         blank=True,
-        help_text="Local time of the end-of-day checks; blank means the shift end.",
+        help_text="Local time of the end-of-day checks: the day's open tasks turn overdue. Blank: shift end.",
     )
     tl = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -107,6 +107,8 @@ class Cohort(models.Model):
     def clean(self) -> None:
         if self.shift_start and self.shift_end and self.shift_end <= self.shift_start:
             raise ValidationError({"shift_end": "The shift must end after it starts."})
+        if self.end_of_day and self.shift_start and self.end_of_day <= self.shift_start:
+            raise ValidationError({"end_of_day": "The end of day must come after the shift starts."})
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
@@ -271,6 +273,7 @@ class Schedule(models.Model):
         "pm_grace_minutes": 60,
         "digest_time": datetime.time(23, 0),
         "digest_time_zone": "America/New_York",
+        "default_end_of_day": None,
     }
 
     pm_grace_minutes = models.PositiveSmallIntegerField(
@@ -279,6 +282,13 @@ class Schedule(models.Model):
     )
     digest_time = models.TimeField(help_text="When the WFM attendance digest is sent each day.")
     digest_time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    default_end_of_day = models.TimeField(
+        "default end of day",
+        null=True,
+        blank=True,
+        help_text="The end of day a new cohort is given, in its own zone: its end-of-day checks run then. "
+        "Blank: the shift's end. A cohort keeps its own; change a running cohort's on the cohort.",
+    )
     wfm_emails = models.TextField(
         "WFM addresses", blank=True, help_text="Where the attendance digest goes: one address per line."
     )

@@ -123,6 +123,8 @@ def watched_models() -> dict:
         for model in apps.get_app_config(label).get_models():
             if model in (Cohort, Agent) or issubclass(model, HistoricalChanges):
                 continue  # Cohort.save() renews its own revision; history rows follow a save
+            if not getattr(model, "shown_on_cached_pages", True):
+                continue  # saved only with a row that renews the revision itself
             watched[model] = _scope(model)
     return watched
 

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from cohorts.models import Cohort
+from cohorts.models import Cohort, Schedule
 from tests.factories import AgentFactory, CohortFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +152,29 @@ class TestCohortCreate:
         response = client_for(pm1).post(self.url, cohort_data(tl1, pm1, shift_end="07:00"))
         assert response.status_code == 400
         assert "The shift must end after it starts." in response.context["form"].errors["shift_end"]
+        assert not Cohort.objects.exists()
+
+    def test_a_new_cohort_is_offered_the_admins_default_end_of_day(self, client_for, pm1, tl1):
+        """The Schedule's default end of day fills the new-cohort form; the cohort keeps what was
+        posted, and a later change of the default moves no cohort already made."""
+        Schedule.objects.update(default_end_of_day=datetime.time(18, 15))
+        page = client_for(pm1).get(self.url).content.decode()
+        assert 'name="end_of_day" value="18:15' in page
+        client_for(pm1).post(self.url, cohort_data(tl1, pm1, end_of_day="18:15"))
+        cohort = Cohort.objects.get(name="Dec East")
+        assert cohort.end_of_day_time == datetime.time(18, 15)
+        Schedule.objects.update(default_end_of_day=datetime.time(19, 0))
+        cohort.refresh_from_db()
+        assert cohort.end_of_day_time == datetime.time(18, 15)
+        assert (
+            'name="end_of_day" value="18:15'
+            in client_for(pm1).get(reverse("cohorts:edit", args=[cohort.pk])).content.decode()
+        )
+
+    def test_an_end_of_day_before_the_shift_starts_is_refused_beside_the_field(self, client_for, pm1, tl1):
+        response = client_for(pm1).post(self.url, cohort_data(tl1, pm1, end_of_day="08:00"))
+        assert response.status_code == 400
+        assert "after the shift starts" in response.context["form"].errors["end_of_day"][0]
         assert not Cohort.objects.exists()
 
     def test_a_weekend_start_is_refused(self, client_for, pm1, tl1):

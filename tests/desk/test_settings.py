@@ -2,6 +2,8 @@
 area behind a Settings link for admins (staff, not superusers), the schedule's page with its
 addresses checked beside the field, a test digest to the admin alone, and its history."""
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -59,6 +61,14 @@ def test_the_schedule_is_changed_and_its_history_says_who_and_what(client_for, e
     page = client.get(reverse("desk:settings_schedule")).content.decode()
     history = page[page.index('id="history-heading"') :]
     assert "Ada Admin" in history and "<del>60</del> → 45" in history
+    assert (
+        client.post(reverse("desk:settings_schedule"), changed | {"default_end_of_day": "18:00"}).status_code
+        == 302
+    )
+    assert Schedule.current().default_end_of_day == datetime.time(18, 0)
+    page = client.get(reverse("desk:settings_schedule")).content.decode()
+    assert "Default end of day: <del>—</del> → 18:00<" in page[page.index('id="history-heading"') :]
+    assert "a new cohort is given the default above (18:00)" in page
 
 
 def test_a_bad_address_is_refused_beside_the_field_and_nothing_is_saved(client_for, esp_admin):
