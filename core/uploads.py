@@ -166,15 +166,17 @@ class CheckedFile:
     sha256: str
 
 
-def check_proof_file(upload) -> CheckedFile:
-    """Read and check an uploaded proof: size, then type from the content; BadUpload if bad."""
+def check_proof_file(upload, *, what: str = "proof") -> CheckedFile:
+    """Read and check an uploaded proof (or another screenshot or PDF, `what`): size, then type
+    from the content; BadUpload if bad."""
     limit = settings.PROOF_UPLOAD_MAX_BYTES
     if upload.size > limit:
-        raise BadUpload(f"The file is {upload.size // 1024} KB; proof may be at most {limit // 1024} KB.")
+        raise BadUpload(f"The file is {upload.size // 1024} KB; {what} may be at most {limit // 1024} KB.")
     content = upload.read()
     if not content:
         raise BadUpload("The file is empty.")
     content_type = detect_type(content[:16])
     if content_type is None:
-        raise BadUpload("Proof must be a PNG or JPEG screenshot or a PDF; this file is none of them.")
+        kind = f"{what[0].upper()}{what[1:]}"
+        raise BadUpload(f"{kind} must be a PNG or JPEG screenshot or a PDF; this file is none of them.")
     return CheckedFile(content, content_type, hashlib.sha256(content).hexdigest())

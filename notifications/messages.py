@@ -7,7 +7,7 @@ from django.urls import reverse
 from cohorts.access import Role
 from notifications.models import Notice
 from notifications.outbox import absolute, emails_of_role, notify
-from tickets.selectors import source_proof
+from tickets.selectors import source_proof, ticket_files
 
 
 def red_flag_raised(flag) -> Notice | None:
@@ -78,6 +78,7 @@ def ticket_submitted(ticket) -> Notice | None:
             "url": absolute(reverse("tickets:detail", args=[ticket.pk])),
         },
         proof=source_proof(ticket),
+        files=ticket_files(ticket),
         zone=ticket.cohort.tzinfo,
     )
 

@@ -2,6 +2,7 @@ from django.db import models
 
 from certifications.models import Proof
 from cohorts.models import Agent
+from tickets.models import TicketAttachment
 
 
 class Notice(models.Model):
@@ -39,6 +40,9 @@ class Notice(models.Model):
         Proof, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         help_text="A proof file sent with the message (the proof form's screenshot).",
     )  # fmt: skip
+    files = models.ManyToManyField(
+        TicketAttachment, blank=True, related_name="+", help_text="Files sent with the message (a ticket's)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sending_until = models.DateTimeField(null=True, blank=True, help_text="Claimed by a worker until then.")
     sent_at = models.DateTimeField(null=True, blank=True)

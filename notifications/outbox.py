@@ -67,6 +67,7 @@ def notify(
     agent: Agent | None = None,
     attachment: tuple[str, str] | None = None,
     proof=None,
+    files=(),
     actor=None,
     zone=None,
 ) -> Notice | None:
@@ -102,6 +103,8 @@ def notify(
                     **({"sent_at": timezone.now(), "last_error": f"Not sent: {reason}"} if reason else {}),
                 },
             )
+            if created and files:
+                notice.files.set(files)
     except IntegrityError:  # a concurrent transaction made it first
         return None
     if not created:

@@ -91,7 +91,9 @@ def deliver(notice_id: int) -> bool:
     if notice.attachment_name:
         message.attach(notice.attachment_name, notice.attachment, "text/csv")
     if notice.proof_id:
-        _attach_proof(message, notice.proof)
+        _attach(message, notice.proof, f"Proof {notice.proof.pk}")
+    for attachment in notice.files.all():
+        _attach(message, attachment, f"Ticket file {attachment.pk}")
     try:
         message.send()
     except Exception as exc:
@@ -106,14 +108,14 @@ def deliver(notice_id: int) -> bool:
     return True
 
 
-def _attach_proof(message: EmailMultiAlternatives, proof) -> None:
-    """The proof's file, as it was uploaded, unless it is over EMAIL_ATTACHMENT_MAX_BYTES (the
-    email's link still opens it in the app)."""
-    if proof.file.size > settings.EMAIL_ATTACHMENT_MAX_BYTES:
-        logger.info("Proof %s is too large to attach; the email links to it", proof.pk)
+def _attach(message: EmailMultiAlternatives, stored, what: str) -> None:
+    """A stored file (a proof, a ticket's file) as it was uploaded, unless it is over
+    EMAIL_ATTACHMENT_MAX_BYTES (the email's link still opens it in the app)."""
+    if stored.file.size > settings.EMAIL_ATTACHMENT_MAX_BYTES:
+        logger.info("%s is too large to attach; the email links to it", what)
         return
-    with proof.file.open("rb") as f:
-        message.attach(proof.original_name, f.read(), proof.content_type)
+    with stored.file.open("rb") as f:
+        message.attach(stored.original_name, f.read(), stored.content_type)
 
 
 def resend_stuck_notices(*, now: datetime.datetime | None = None) -> int:

@@ -2,6 +2,7 @@
 and a URL the table does not list fails the test."""
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -9,7 +10,7 @@ from attendance.accountability import issue_action
 from attendance.models import CorrectiveLevel, Recommendation
 from certifications.services import raise_red_flag, upload_proof
 from tests.certifications.conftest import PNG
-from tickets.models import Playbook
+from tickets.models import Playbook, TicketAttachment
 from tickets.services import draft
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,8 @@ EXPECTED = {
     "desk:settings_schedule": ADMIN_ONLY,
     "desk:settings_test_digest": POST_ONLY,
     "desk:settings_people": ADMIN_ONLY,
+    "desk:settings_tasks": ADMIN_ONLY,
+    "desk:settings_cohort_terms": ADMIN_ONLY,
     "desk:settings_policy": ADMIN_ONLY,
     "desk:settings_rules": ADMIN_ONLY,
     "desk:settings_rule": ADMIN_ONLY,
@@ -113,6 +116,7 @@ EXPECTED = {
     "tickets:create": POST_ONLY,
     "tickets:review": EDIT,
     "tickets:detail": RECORDS,
+    "tickets:file": RECORDS,
     "tickets:resolve": POST_ONLY,
     "tickets:carrier_ticket": POST_ONLY,
 }
@@ -145,6 +149,11 @@ def world(cohort1, agent1, tl1, tasks):
     proof = upload_proof(agent=agent1, task=tasks["ahip"], upload=SimpleUploadedFile("p.png", PNG), by=tl1)
     flag = raise_red_flag(agent=agent1, category="other", details="d", confidential=False, by=tl1)
     ticket = draft(type_code="carrier-ticket", agent=agent1, values={}, source_key=None, by=tl1)
+    attachment = TicketAttachment(
+        ticket=ticket, field_name="issue", original_name="p.png", content_type="image/png", size=len(PNG),
+        sha256="0" * 64, uploaded_by=tl1,
+    )  # fmt: skip
+    attachment.file.save("attachment", ContentFile(PNG))
     recommendation = Recommendation.objects.create(
         agent=agent1, rule_id=1, level=cap.level, facts=[], fingerprint="x"
     )
@@ -170,6 +179,7 @@ def world(cohort1, agent1, tl1, tasks):
         "certifications:proof_clear_duplicate": proof.pk,
         "certifications:red_flag_resolve": flag.pk,
         "tickets:detail": ticket.pk,
+        "tickets:file": attachment.pk,
         "desk:settings_person": tl1.pk,
         "desk:settings_rule": recommendation.rule_id,
         "desk:settings_ticket_form": ticket.ticket_type_id,

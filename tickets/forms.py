@@ -1,11 +1,22 @@
+import os
 import uuid
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
 from certifications.models import Task
 from core.forms import MarksInvalidFields
+from core.uploads import BadUpload, check_proof_file
 from core.validators import sane_date
-from tickets.models import CARRIER_TICKET, Playbook, PlaybookContact, StepOutcome, TicketField, TicketType
+from tickets.models import (
+    CARRIER_TICKET,
+    Playbook,
+    PlaybookContact,
+    StepOutcome,
+    TicketField,
+    TicketFile,
+    TicketType,
+)
 
 STEP_CHOICES = [("tried", "Tried"), ("skipped", "Skipped")]
 
@@ -25,6 +36,9 @@ FIELD_CLASSES = {
     TicketField.Kind.CHOICE: lambda spec: forms.ChoiceField(
         choices=[("", "—"), *((c, c) for c in spec.choices)]
     ),
+    TicketField.Kind.FILE: lambda spec: forms.FileField(
+        widget=forms.FileInput(attrs={"accept": ".png,.jpg,.jpeg,.pdf,image/png,image/jpeg,application/pdf"})
+    ),
 }
 
 
@@ -43,13 +57,39 @@ class TicketForm(forms.Form):
             field.required = False
             field.label = spec.label + (" *" if spec.required else "")
             field.help_text = spec.help_text
+            if spec.kind == TicketField.Kind.FILE:
+                now = self.initial.get(spec.name)
+                field.help_text = " ".join(
+                    filter(
+                        None, [spec.help_text, "A PNG or JPEG screenshot or a PDF.", now and f"Now: {now}."]
+                    )
+                )
             self.fields[spec.name] = field
 
+    def clean(self):
+        """A file chosen for a file field is read and checked here (type from its content, size),
+        its problem said beside the field; kept as a TicketFile for the service to store."""
+        data = super().clean()
+        for spec in self.ticket_fields:
+            upload = data.get(spec.name)
+            if spec.kind != TicketField.Kind.FILE or not isinstance(upload, UploadedFile):
+                continue
+            try:
+                checked = check_proof_file(upload, what="the file")
+            except BadUpload as exc:
+                self.add_error(spec.name, str(exc))
+                continue
+            name = os.path.basename(upload.name or "file")[:200] or "file"
+            data[spec.name] = TicketFile(name, checked.content, checked.content_type, checked.sha256)
+        return data
+
     def values(self) -> dict[str, str]:
-        """Cleaned values as text, the way tickets keep them."""
+        """Cleaned values as text, the way tickets keep them (a file chosen: its TicketFile)."""
         out = {}
         for name, value in self.cleaned_data.items():
-            if value is None:
+            if isinstance(value, TicketFile):
+                out[name] = value
+            elif value is None:
                 out[name] = ""
             elif hasattr(value, "isoformat"):
                 out[name] = value.isoformat()

@@ -1,9 +1,11 @@
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator, URLValidator
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cohorts.models import Agent, Cohort
@@ -46,6 +48,7 @@ class TicketField(models.Model):
         EMAIL = "email", "Email address"
         YES_NO = "yes_no", "Yes or no"
         CHOICE = "choice", "Choice from a list"
+        FILE = "file", "File (screenshot or PDF)"
 
     ticket_type = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="fields")
     name = models.CharField(
@@ -141,6 +144,51 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_type} for {self.agent}"
+
+
+def attachment_path(instance: "TicketAttachment", filename: str) -> str:
+    """A name nobody can guess, outside any public path; the original name is kept in the row."""
+    return f"tickets/{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True)
+class TicketFile:
+    """A file chosen for a ticket's file field, already checked (its type read from its content,
+    its size within the limit); stored when the ticket is saved."""
+
+    name: str
+    content: bytes
+    content_type: str
+    sha256: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketAttachment(models.Model):
+    """A file given in a ticket's file field: the newest per field is the ticket's, earlier ones
+    stay as its history. Served only to users who may read the ticket, and sent with its email."""
+
+    # Saved with its ticket, whose save renews the cohort's cached pages: none shows the file.
+    shown_on_cached_pages = False
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    field_name = models.CharField(max_length=40)
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        # The ticket page and its email read a ticket's newest file per field.
+        indexes = [models.Index(fields=["ticket", "field_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.field_name} of ticket {self.ticket_id})"
 
 
 class PlaybookQuerySet(models.QuerySet):

@@ -2,7 +2,7 @@
 
 from certifications.models import Proof
 from tickets.forms import CarrierTicketForm
-from tickets.models import Playbook, Ticket
+from tickets.models import Playbook, Ticket, TicketAttachment
 
 
 def agent_tickets(agent, forms: dict | None = None) -> dict:
@@ -26,3 +26,14 @@ def source_proof(ticket) -> Proof | None:
     if kind != "proof" or not pk.isdigit():
         return None
     return Proof.objects.filter(pk=int(pk)).first()
+
+
+def ticket_files(ticket) -> list[TicketAttachment]:
+    """The ticket's files: the newest given in each of its file fields, in the form's order."""
+    newest: dict[str, TicketAttachment] = {}
+    for attachment in TicketAttachment.objects.filter(ticket=ticket).select_related(
+        "uploaded_by"
+    ):  # newest first
+        newest.setdefault(attachment.field_name, attachment)
+    order = {f.name: f.position for f in ticket.ticket_type.fields.all()}
+    return sorted(newest.values(), key=lambda a: order.get(a.field_name, 0))

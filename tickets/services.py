@@ -4,6 +4,7 @@ import datetime
 import logging
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, Value
 from django.utils import timezone
@@ -11,7 +12,16 @@ from django.utils import timezone
 from cohorts.models import Agent, Cohort
 from core.events import emit, unit
 from tickets.events import TicketDrafted, TicketSubmitted, TicketWithdrawn
-from tickets.models import CARRIER_TICKET, Playbook, StepOutcome, Ticket, TicketField, TicketType
+from tickets.models import (
+    CARRIER_TICKET,
+    Playbook,
+    StepOutcome,
+    Ticket,
+    TicketAttachment,
+    TicketField,
+    TicketFile,
+    TicketType,
+)
 from tickets.selectors import proof_source_key
 
 logger = logging.getLogger(__name__)
@@ -160,9 +170,33 @@ def draft_carrier_ticket(
     return ticket
 
 
-def _clean(ticket: Ticket, data: dict) -> dict:
+def _clean(ticket: Ticket, data: dict) -> tuple[dict, dict[str, TicketFile]]:
+    """The values of the ticket's fields as text (a file chosen: its name), and the files chosen."""
     names = set(ticket.ticket_type.fields.values_list("name", flat=True))
-    return {k: ("" if v is None else str(v)).strip() for k, v in data.items() if k in names}
+    values, files = {}, {}
+    for name, value in data.items():
+        if name not in names:
+            continue
+        if isinstance(value, TicketFile):
+            files[name] = value
+        values[name] = ("" if value is None else str(value)).strip()
+    return values, files
+
+
+def _store_files(ticket: Ticket, files: dict[str, TicketFile], by) -> None:
+    """Keep the files chosen for the ticket's file fields: each the field's newest."""
+    for name, chosen in files.items():
+        attachment = TicketAttachment(
+            ticket=ticket,
+            field_name=name,
+            original_name=chosen.name,
+            content_type=chosen.content_type,
+            size=len(chosen.content),
+            sha256=chosen.sha256,
+            uploaded_by=by,
+        )
+        attachment.file.save("attachment", ContentFile(chosen.content), save=False)
+        attachment.save()
 
 
 def withdraw_draft(*, source_key: str, reason: str, by=None) -> Ticket | None:
@@ -188,13 +222,15 @@ def save_ticket(*, ticket: Ticket, data: dict, by) -> Ticket:
     if ticket.status in (Ticket.Status.RESOLVED, Ticket.Status.WITHDRAWN):
         raise TicketError(f"A {ticket.get_status_display().lower()} ticket cannot be changed.")
     with unit():
-        ticket.data = {**ticket.data, **_clean(ticket, data)}
+        values, files = _clean(ticket, data)
+        ticket.data = {**ticket.data, **values}
         if ticket.status == Ticket.Status.SUBMITTED:
             missing = missing_fields(ticket)
             if missing:
                 raise TicketIncomplete(missing)
             ticket.submissions += 1
             ticket._change_reason = "Correction"
+        _store_files(ticket, files, by)
         ticket.save()
         if ticket.status == Ticket.Status.SUBMITTED:
             emit(TicketSubmitted(ticket=ticket))
@@ -221,10 +257,12 @@ def submit_ticket(*, ticket: Ticket, data: dict | None, by) -> Ticket:
             who = locked.submitted_by.get_full_name() or locked.submitted_by.username
             at = timezone.localtime(locked.submitted_at, ticket.cohort.tzinfo)
             raise TicketError(f"This ticket was already submitted by {who} on {at:%a %-d %b %H:%M %Z}.")
-        ticket.data = {**locked.data, **_clean(locked, data or {})}
+        values, files = _clean(locked, data or {})
+        ticket.data = {**locked.data, **values}
         missing = missing_fields(ticket)
         if missing:
             raise TicketIncomplete(missing)
+        _store_files(ticket, files, by)
         ticket.status = Ticket.Status.SUBMITTED
         ticket.submitted_by, ticket.submitted_at = by, timezone.now()
         ticket.submissions = 1

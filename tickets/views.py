@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,8 +13,8 @@ from cohorts.selectors import agent_for, cohort_for
 from core import tables
 from tickets.filters import TicketFilter
 from tickets.forms import CarrierTicketForm, NewTicketForm, ResolveForm, TicketForm
-from tickets.models import Ticket
-from tickets.selectors import agent_tickets
+from tickets.models import Ticket, TicketAttachment
+from tickets.selectors import agent_tickets, ticket_files
 from tickets.services import (
     TicketError,
     TicketIncomplete,
@@ -85,9 +86,10 @@ def review_and_submit(request, pk: int):
         .order_by("day", "agent__last_name", "agent__first_name", "pk")
     )
 
-    def form_of(ticket, data=None):
+    def form_of(ticket, data=None, files=None):
         return TicketForm(
             data,
+            files,
             ticket_type=ticket.ticket_type,
             fields=list(ticket.ticket_type.fields.all()),
             initial=ticket.data,
@@ -96,7 +98,7 @@ def review_and_submit(request, pk: int):
 
     status = 200
     if request.method == "POST":
-        forms = [(ticket, form_of(ticket, request.POST)) for ticket in drafts]
+        forms = [(ticket, form_of(ticket, request.POST, request.FILES)) for ticket in drafts]
         if all(form.is_valid() for _, form in forms):
             result = submit_tickets(entries=[(t, form.values()) for t, form in forms], by=request.user)
             done = len(result.submitted)
@@ -155,7 +157,11 @@ def ticket_detail(request, pk: int):
     can_edit = caps.edit
     fields = list(ticket.ticket_type.fields.all())
     form = TicketForm(
-        request.POST or None, ticket_type=ticket.ticket_type, fields=fields, initial=ticket.data
+        request.POST or None,
+        request.FILES or None,
+        ticket_type=ticket.ticket_type,
+        fields=fields,
+        initial=ticket.data,
     )
     status = 200
     if request.method == "POST":
@@ -195,6 +201,7 @@ def ticket_detail(request, pk: int):
             "can_edit": can_edit and ticket.status in (Ticket.Status.DRAFT, Ticket.Status.SUBMITTED),
             "resolve_form": ResolveForm() if ticket.ticket_type.resolvable else None,
             "history": ticket.history.select_related("history_user")[:20],
+            "files": ticket_files(ticket),
         },
         status=status,
     )
@@ -253,3 +260,20 @@ def carrier_ticket(request, agent_pk: int):
         {**context, "part": "tickets/agent_forms.html#carrier-form"},
         status=400,
     )
+
+
+@login_required
+@require_http_methods(["GET"])
+def attachment_file(request, pk: int):
+    """A file given in a ticket, only to users who may read the ticket."""
+    attachment = get_object_or_404(TicketAttachment, pk=pk)
+    _ticket_for(request, attachment.ticket_id)  # 404 unless the user reads this ticket's cohort
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The file is missing from storage.") from exc
+    response = FileResponse(
+        handle, content_type=attachment.content_type, as_attachment=True, filename=attachment.original_name
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
