@@ -12,7 +12,7 @@ from attendance.models import (
     Reclassification,
     Recommendation,
 )
-from core.admin import KeepsHistory
+from core.admin import KeepsHistory, ReadOnly
 
 
 @admin.register(AttendancePolicy)
@@ -83,15 +83,9 @@ class AttendanceRecordAdmin(KeepsHistory, SimpleHistoryAdmin):
 
 
 @admin.register(Reclassification)
-class ReclassificationAdmin(KeepsHistory, admin.ModelAdmin):
+class ReclassificationAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("at", "start", "end", "cohort", "records_checked", "records_changed", "by", "reason")
     readonly_fields = [f.name for f in Reclassification._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CorrectiveLevel)

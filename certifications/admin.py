@@ -12,7 +12,7 @@ from certifications.models import (
     TaskStatus,
     TaskTerms,
 )
-from core.admin import KeepsHistory
+from core.admin import KeepsHistory, ReadOnly
 
 
 @admin.register(Task)
@@ -37,27 +37,15 @@ class TaskAdmin(KeepsHistory, SimpleHistoryAdmin):
 
 
 @admin.register(TaskTerms)
-class TaskTermsAdmin(KeepsHistory, admin.ModelAdmin):
+class TaskTermsAdmin(ReadOnly, admin.ModelAdmin):
     """Read only: versions are published in Settings → Tasks and never changed afterwards."""
 
     list_display = ("number", "effective_from", "published_by", "published_at", "note")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CohortTaskTerms)
-class CohortTaskTermsAdmin(KeepsHistory, SimpleHistoryAdmin):
+class CohortTaskTermsAdmin(ReadOnly, SimpleHistoryAdmin):
     list_display = ("cohort", "terms", "moved_by", "moved_at", "reason")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TaskStatus)

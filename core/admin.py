@@ -7,3 +7,14 @@ class KeepsHistory:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnly(KeepsHistory):
+    """Admin mixin: a record made only by the app (a log, a published version) is read here, never
+    added or changed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
