@@ -292,7 +292,10 @@ def collect(
         )
     )
     flags = open_flag_counts(ids, user=user, sees_confidential=sees_confidential)
-    top_rank = CorrectiveAction.objects.filter(agent_id__in=ids).ladder_ranks(timezone.localdate())
+    top_rank = {}  # the ladder as it stands on each cohort's day, in its zone (one query per distinct day)
+    for day in day_set:
+        on_day = [a.pk for a in agents if days[a.cohort_id] == day]
+        top_rank |= CorrectiveAction.objects.filter(agent_id__in=on_day).ladder_ranks(day)
     sign_offs = {
         (s.cohort_id, s.day): s
         for s in DaySignOff.objects.filter(cohort__in=cohorts, day__in=day_set).select_related("signed_by")
