@@ -363,23 +363,26 @@ def cohort_detail(request, pk: int):
 
 @login_required
 def agent_detail(request, pk: int):
-    """The agent page: details, the tracker record, coaching and CAPs, tickets and history. The
-    record and its history are cached with the cohort's revision, its phase and the viewer."""
+    """The agent page: details, the tracker record, coaching and CAPs, tickets and troubleshooting,
+    history. Its parts are cached with the cohort's revision (tickets, playbooks and forms renew
+    it too), its phase and the viewer; the forms in them carry no token of this request (the CSRF
+    token and the Carrier Ticket's are added in the browser: static/js/esp.js)."""
     agent, caps = agent_for(request.user, pk)
     cohort = agent.cohort
     timezone.activate(cohort.tzinfo)
     key = digest(agent.pk, cohort.revision, cohort.phase(), caps.key, request.user.pk)
-    names = {"main": f"agent-main:{key}", "history_part": f"agent-history:{key}"}
-    parts = cache.get_many(list(names.values()))
-    if len(parts) < len(names):
-        context = _agent_record_context(request, agent, caps)
+    names = {"main": "agent-main", "tickets_part": "agent-tickets", "history_part": "agent-history"}
+    keys = {name: f"{partial}:{key}" for name, partial in names.items()}
+    parts = cache.get_many(list(keys.values()))
+    if len(parts) < len(keys):
+        context = _agent_record_context(request, agent, caps) | agent_tickets(agent)
         parts = {
-            names["main"]: render_to_string("desk/agent_detail.html#agent-main", context, request),
-            names["history_part"]: render_to_string("desk/agent_detail.html#agent-history", context, request),
+            keys[name]: render_to_string(f"desk/agent_detail.html#{partial}", context, request)
+            for name, partial in names.items()
         }
         cache.set_many(parts, settings.PAGE_CACHE_SECONDS)
-    context = {"agent": agent, "cohort": cohort, "caps": caps, **agent_tickets(agent)}
-    context |= {name: parts[cache_key] for name, cache_key in names.items()}
+    context = {"agent": agent, "cohort": cohort, "caps": caps}
+    context |= {name: parts[cache_key] for name, cache_key in keys.items()}
     return render(request, "desk/agent_detail.html", context)
 
 

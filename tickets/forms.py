@@ -1,5 +1,4 @@
 import os
-import uuid
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -118,10 +117,11 @@ class CarrierTicketForm(MarksInvalidFields, forms.Form):
 
     carrier = forms.ChoiceField(choices=())
     issue = forms.CharField(max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
-    token = forms.UUIDField(widget=forms.HiddenInput)
+    # One draft per form filled in: the page (cached, so the same for every visit) leaves it empty
+    # and static/js/esp.js fills it when the form appears; the same token posted twice makes one.
+    token = forms.UUIDField(required=False, widget=forms.HiddenInput(attrs={"data-fresh-token": ""}))
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4())
         kwargs.setdefault("auto_id", "carrier_%s")
         super().__init__(*args, **kwargs)
         exams = list(Task.objects.filter(is_exam=True, active=True).values_list("name", flat=True))

@@ -21,6 +21,24 @@ document.addEventListener("submit", (event) => {
   form.appendChild(input);
 });
 
+// A form that must make one record however often it is posted carries a token (data-fresh-token)
+// that the cached page cannot hold: each form gets its own when it appears.
+function freshToken() {
+  if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+function fillTokens(root) {
+  root.querySelectorAll("input[data-fresh-token]").forEach((input) => {
+    if (!input.value) input.value = freshToken();
+  });
+}
+document.addEventListener("DOMContentLoaded", () => fillTokens(document));
+document.addEventListener("htmx:load", (event) => fillTokens(event.target));
+
 // A message for the user where they are, for answers that swap nothing: the server's "esp:notice"
 // (HX-Trigger), and an answer htmx could not use (a 5xx, no network), which would otherwise be
 // silent and leave the user believing a change was saved.
