@@ -2,7 +2,6 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from certifications.models import (
-    CohortTaskTerms,
     DailyNote,
     ExamAttempt,
     Handoff,
@@ -41,11 +40,6 @@ class TaskTermsAdmin(ReadOnly, admin.ModelAdmin):
     """Read only: versions are published in Settings → Tasks and never changed afterwards."""
 
     list_display = ("number", "effective_from", "published_by", "published_at", "note")
-
-
-@admin.register(CohortTaskTerms)
-class CohortTaskTermsAdmin(ReadOnly, SimpleHistoryAdmin):
-    list_display = ("cohort", "terms", "moved_by", "moved_at", "reason")
 
 
 @admin.register(TaskStatus)

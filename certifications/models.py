@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, ProtectedError, Subquery
+from django.db.models import ProtectedError
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -14,17 +14,6 @@ from simple_history.models import HistoricalRecords
 from cohorts.models import Agent, Cohort
 from core.history import user_who_saved
 from core.validators import sane_date
-
-
-class TaskQuerySet(models.QuerySet):
-    def held_by(self, cohort: Cohort) -> list["Task"]:
-        """The tasks with the due days and attempt limits `cohort` is held to, in the same query;
-        what it is held to is kept on the cohort object for the next read (TaskTerms.objects.tasks_held)."""
-        rows = list(self.annotate(**held_terms(cohort.pk, cohort.start_date)).annotate(**held_terms_json()))
-        if rows:
-            for name in TERMS_FACTS:
-                setattr(cohort, name, getattr(rows[0], name))
-        return TaskTerms.objects.tasks_held([cohort], rows)[cohort.pk] if rows else []
 
 
 class Task(models.Model):
@@ -48,12 +37,18 @@ class Task(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Failed attempts allowed (Failed Cert Exams Guide); exams only.",
     )
+    terms_from = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day the newest version of the task terms (whose due day and limit are above) "
+        "holds from; a cohort held to an earlier day reads its version's.",
+    )
     required = models.BooleanField(default=True, help_text="Must be verified before the agent is ready.")
     active = models.BooleanField(default=True)
     description = models.TextField(blank=True)
 
     history = HistoricalRecords()
-    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -104,46 +99,9 @@ class Task(models.Model):
         return TaskState.OVERDUE
 
 
-def held_terms(cohort_pk, start_date) -> dict:
-    """Annotations naming the version of the task terms a cohort is held to (the one an admin
-    moved it to, else the newest in force on its start date, else the first) and the newest
-    version: for a queryset of cohorts (OuterRefs) or of tasks (a known cohort's values)."""
-    moved = CohortTaskTerms.objects.filter(cohort_id=cohort_pk).values("terms_id")[:1]
-    dated = TaskTerms.objects.filter(effective_from__lte=start_date).order_by("-effective_from").values("pk")
-    first = TaskTerms.objects.order_by("effective_from").values("pk")
-    newest = TaskTerms.objects.order_by("-effective_from").values("pk")
-    return {
-        "held_terms_id": Coalesce(
-            Subquery(moved), Subquery(dated[:1]), Subquery(first[:1]), output_field=models.BigIntegerField()
-        ),
-        "newest_terms_id": Subquery(newest[:1]),
-    }
-
-
-def with_task_terms(cohorts: models.QuerySet) -> models.QuerySet:
-    """Cohorts read with the version of the task terms each is held to (TERMS_FACTS), so that
-    TaskTerms.objects.tasks_held needs no query of its own for them."""
-    return cohorts.annotate(**held_terms(OuterRef("pk"), OuterRef("start_date"))).annotate(
-        **held_terms_json()
-    )
-
-
-def held_terms_json() -> dict:
-    """The annotation of the held version's terms, read in the query `held_terms` annotated."""
-    return {
-        "held_terms": Subquery(TaskTerms.objects.filter(pk=OuterRef("held_terms_id")).values("terms")[:1])
-    }
-
-
-TERMS_FACTS = ("held_terms_id", "newest_terms_id", "held_terms")
-
-
-def as_held(tasks: list[Task], facts: tuple) -> list[Task]:
-    """The tasks as a cohort with these facts (TERMS_FACTS) is held to them: the tasks carry the
-    newest version's terms, so only a cohort held to an earlier one gets copies with its own."""
-    held_id, newest_id, terms = facts
-    if held_id is None or held_id == newest_id or not terms:
-        return tasks
+def as_held(tasks: list[Task], terms: dict) -> list[Task]:
+    """The tasks under a version's terms ({task id: [due day, attempt limit]}): copies where they
+    differ from the task's own (a task added after the version keeps its own)."""
     held = []
     for task in tasks:
         due_day, limit = terms.get(str(task.pk), (task.due_day, task.attempt_limit))
@@ -159,38 +117,30 @@ class TaskTermsQuerySet(models.QuerySet):
         raise ProtectedError("Cohorts are held to the task terms; a version is never deleted.", set(self))
 
     def tasks_held(self, cohorts, tasks: list[Task]) -> dict[int, list[Task]]:
-        """Each cohort's tasks with the due days and attempt limits it is held to. What a cohort
-        is held to is read once per cohort object (none when its query annotated it: see
-        `held_terms`, certifications.selectors.with_task_terms, Task.objects.held_by), one query
-        for all the others."""
-        unknown = [c for c in cohorts if not hasattr(c, "held_terms_id")]
+        """Each cohort's tasks with the due days and attempt limits it is held to: the newest
+        version in force on its terms day (Cohort.terms_day: its start, unless an admin moved it).
+        The tasks carry the newest version's terms and its day, so a cohort held to the newest
+        costs no query; the versions are read once for the others (and kept on their objects)."""
+        newest_from = max((t.terms_from for t in tasks if t.terms_from), default=None)
+        earlier = [c for c in cohorts if newest_from is not None and c.terms_day < newest_from]
+        unknown = [c for c in earlier if getattr(c, "task_terms_held", None) is None]
         if unknown:
-            rows = with_task_terms(Cohort.objects.filter(pk__in=[c.pk for c in unknown])).values_list(
-                "pk", *TERMS_FACTS
-            )
-            facts = {pk: rest for pk, *rest in rows}
+            versions = list(self.order_by("effective_from").values_list("effective_from", "terms"))
             for cohort in unknown:
-                for name, value in zip(TERMS_FACTS, facts.get(cohort.pk, (None, None, None)), strict=True):
-                    setattr(cohort, name, value)
-        return {c.pk: as_held(tasks, tuple(getattr(c, f) for f in TERMS_FACTS)) for c in cohorts}
+                cohort.task_terms_held = held_on(versions, cohort.terms_day, since=lambda v: v[0])[1]
+        earlier_ids = {c.pk for c in earlier}
+        return {c.pk: as_held(tasks, c.task_terms_held) if c.pk in earlier_ids else tasks for c in cohorts}
 
     def held_to(self, cohorts, *, versions=None) -> dict[int, "TaskTerms"]:
-        """The version each cohort is held to, as objects (for the settings pages): the one an
-        admin moved it to, else the one in force on its start date."""
+        """The version each cohort is held to, as objects (for the settings pages)."""
         versions = sorted(self if versions is None else versions, key=lambda v: v.effective_from)
-        if not versions:
-            return {}
-        ids = [c.pk for c in cohorts]
-        moved = dict(CohortTaskTerms.objects.filter(cohort_id__in=ids).values_list("cohort_id", "terms_id"))
-        by_pk = {v.pk: v for v in versions}
-        held = {}
-        for cohort in cohorts:
-            if cohort.pk in moved:
-                held[cohort.pk] = by_pk[moved[cohort.pk]]
-            else:
-                started = [v for v in versions if v.effective_from <= cohort.start_date]
-                held[cohort.pk] = started[-1] if started else versions[0]
-        return held
+        return {c.pk: held_on(versions, c.terms_day, since=lambda v: v.effective_from) for c in cohorts}
+
+
+def held_on(versions: list, day: datetime.date, *, since):
+    """Of versions in date order, the newest in force on `day` (before the first: the first)."""
+    started = [v for v in versions if since(v) <= day]
+    return started[-1] if started else (versions[0] if versions else None)
 
 
 class TaskTerms(models.Model):
@@ -236,22 +186,7 @@ class TaskTerms(models.Model):
 
     def apply(self, tasks: list[Task]) -> list[Task]:
         """The tasks as this version holds them: copies where its terms differ from the task's."""
-        return as_held(tasks, (self.pk, None, self.terms))
-
-
-class CohortTaskTerms(models.Model):
-    """An admin moved a cohort to another version of the task terms than the one it started under."""
-
-    cohort = models.OneToOneField(Cohort, on_delete=models.PROTECT, related_name="task_terms_move")
-    terms = models.ForeignKey(TaskTerms, on_delete=models.PROTECT, related_name="moved_cohorts")
-    reason = models.CharField(max_length=300)
-    moved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    moved_at = models.DateTimeField(default=timezone.now)
-
-    history = HistoricalRecords()
-
-    def __str__(self) -> str:
-        return f"{self.cohort} held to {self.terms}"
+        return as_held(tasks, self.terms)
 
 
 class TaskState(models.TextChoices):

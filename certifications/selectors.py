@@ -10,7 +10,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 
 from certifications.models import (
     OPEN_STATES,
@@ -35,8 +35,8 @@ STATUS_LABELS = dict(Status.choices)
 def active_tasks(cohort: Cohort | None = None) -> list[Task]:
     """The task list in column order: the sheet's columns; for a cohort, with the due days and
     attempt limits its version of the task terms holds it to."""
-    tasks = Task.objects.filter(active=True)
-    return list(tasks) if cohort is None else tasks.held_by(cohort)
+    tasks = list(Task.objects.filter(active=True))
+    return tasks if cohort is None else TaskTerms.objects.tasks_held([cohort], tasks)[cohort.pk]
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,10 +409,9 @@ def move_preview(cohort: Cohort, terms: TaskTerms, *, now: datetime.datetime) ->
 
 
 def cohorts_taking(effective_from: datetime.date) -> list[Cohort]:
-    """The cohorts a version in force from `effective_from` would hold: those starting then or
-    later that no admin moved to a version of their own."""
-    return list(
-        Cohort.objects.filter(start_date__gte=effective_from, task_terms_move__isnull=True).order_by(
-            "start_date"
-        )
+    """The cohorts a version in force from `effective_from` would hold: those whose terms day (their
+    start, unless an admin moved them) is then or later."""
+    later = Q(task_terms_day__isnull=True, start_date__gte=effective_from) | Q(
+        task_terms_day__gte=effective_from
     )
+    return list(Cohort.objects.filter(later).order_by("start_date"))

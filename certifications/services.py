@@ -22,7 +22,6 @@ from certifications.events import (
     TaskStatusChanged,
 )
 from certifications.models import (
-    CohortTaskTerms,
     DailyNote,
     ExamAttempt,
     Handoff,
@@ -33,7 +32,7 @@ from certifications.models import (
     TaskTerms,
 )
 from certifications.selectors import has_uncleared_duplicate
-from cohorts.models import Agent
+from cohorts.models import Agent, Cohort
 from cohorts.services import DayClosed, check_closed_day
 from core.events import emit, unit
 from core.uploads import BadUpload, check_proof_file
@@ -381,25 +380,24 @@ def publish_task_terms(
             note=note,
             published_by=by,
         )
-        for task in Task.objects.filter(pk__in=terms):
-            due_day, limit = terms[task.pk]
-            if (task.due_day, task.attempt_limit) != (due_day, limit):
-                task.due_day, task.attempt_limit = due_day, limit
-                task._change_reason = (
-                    f"Task terms version {version.number}, for cohorts from {effective_from}"
-                )
-                task.save(update_fields=["due_day", "attempt_limit"])
+        for task in Task.objects.all():  # each carries the newest terms and the day they hold from
+            due_day, limit = terms.get(task.pk, (task.due_day, task.attempt_limit))
+            task._change_reason = f"Task terms version {version.number}, for cohorts from {effective_from}"
+            task.due_day, task.attempt_limit, task.terms_from = due_day, limit, effective_from
+            task.save(update_fields=["due_day", "attempt_limit", "terms_from"])
     return version
 
 
-def move_cohort_terms(*, cohort, terms: TaskTerms, reason: str, by) -> CohortTaskTerms:
-    """Hold a cohort to another version of the task terms than the one it started under."""
+def move_cohort_terms(*, cohort, terms: TaskTerms, reason: str, by) -> Cohort:
+    """Hold a cohort to another version of the task terms than the one it started under (moved
+    back to that one, it is held by its start date again), with the reason in its history."""
     if not reason.strip():
         raise TermsError("Say why the cohort moves: it is kept with the change.", "reason")
     with unit():
-        move = CohortTaskTerms.objects.select_for_update().filter(cohort=cohort).first()
-        move = move or CohortTaskTerms(cohort=cohort)
-        move.terms, move.reason, move.moved_by, move.moved_at = terms, reason.strip(), by, timezone.now()
-        move._change_reason = reason.strip()
-        move.save()
-    return move
+        cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
+        started = TaskTerms.objects.held_to([Cohort(pk=cohort.pk, start_date=cohort.start_date)])[cohort.pk]
+        cohort.task_terms_day = None if terms == started else terms.effective_from
+        cohort._change_reason = f"Held to task terms version {terms.number}: {reason.strip()}"
+        cohort._history_user = by
+        cohort.save(update_fields=["task_terms_day"])
+    return cohort

@@ -247,11 +247,7 @@ def cell_save(request, agent_pk: int, task_pk: int):
     agent, caps = agent_for(request.user, agent_pk, Action.EDIT, people=False)
     cohort = agent.cohort
     timezone.activate(cohort.tzinfo)
-    task = next(
-        iter(Task.objects.filter(pk=task_pk, active=True).held_by(cohort)), None
-    )  # the cohort's terms
-    if task is None:
-        raise Http404("No such task.")
+    task = get_object_or_404(Task, pk=task_pk, active=True)
     form = TaskStatusForm(request.POST, prefix=f"c{agent.pk}-{task.pk}")
     message, status, reason_error, closed_error, saved = "", 200, False, False, None
     if form.is_valid():

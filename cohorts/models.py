@@ -59,6 +59,14 @@ class Cohort(models.Model):
         blank=True,
         help_text="Local time of the end-of-day checks: the day's open tasks turn overdue. Blank: shift end.",
     )
+    task_terms_day = models.DateField(
+        "task terms as of",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The day whose task terms (due days, attempt limits) hold the cohort; blank: its start "
+        "date. An admin moves it in Settings, Tasks.",
+    )
     tl = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -154,6 +162,11 @@ class Cohort(models.Model):
         if day > self.end_date:
             return self.Status.COMPLETED
         return self.Status.ACTIVE
+
+    @property
+    def terms_day(self) -> datetime.date:
+        """The day whose version of the task terms holds the cohort: its start, unless moved."""
+        return self.task_terms_day or self.start_date
 
     @property
     def end_of_day_time(self) -> datetime.time:

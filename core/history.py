@@ -43,7 +43,8 @@ def history_entries(history_queryset) -> list[HistoryEntry]:
     if not records:
         return []
     model = records[0].instance_type
-    fields = [f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS]
+    kept = {f.attname for f in records[0]._meta.concrete_fields}  # a field history excludes: not shown
+    fields = [f for f in model._meta.concrete_fields if f.name not in SKIPPED_FIELDS and f.attname in kept]
     related_names = _related_names(model, fields, records)
     previous_by_object: dict = {}
     entries = []

@@ -16,7 +16,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
-from certifications.models import DailyNote, Task, TaskTerms, with_task_terms
+from certifications.models import DailyNote, Task, TaskTerms
 from certifications.selectors import Cell, open_flag_counts, task_cells
 from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING
@@ -345,10 +345,9 @@ def collect(
 
 def active_cohorts(queryset) -> list[Cohort]:
     """Cohorts in their ESP week, by start date."""
-    cohorts = (
+    return list(
         queryset.filter(status=Cohort.Status.ACTIVE).select_related("tl", "pm").order_by("start_date", "name")
     )
-    return list(with_task_terms(cohorts))  # each with the task terms it is held to
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from attendance.models import (
 from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability, open_issues
 from attendance.services import publish_policy, save_ladder
 from certifications.forms import ExamAttemptForm, MoveTermsForm, ProofUploadForm, RedFlagForm, TaskTermsForm
-from certifications.models import CohortTaskTerms, Handoff, Proof, Task, TaskTerms
+from certifications.models import Handoff, Proof, Task, TaskTerms
 from certifications.selectors import (
     active_tasks,
     agent_record,
@@ -799,16 +799,14 @@ def settings_tasks(request):
         if not form.is_valid():
             status = 400
     versions = list(TaskTerms.objects.select_related("published_by").order_by("-number"))
-    cohorts = list(
-        Cohort.objects.exclude(status=Cohort.Status.COMPLETED).select_related("task_terms_move__terms")
-    )
+    cohorts = list(Cohort.objects.exclude(status=Cohort.Status.COMPLETED).order_by("start_date", "name"))
     held = TaskTerms.objects.held_to(cohorts, versions=versions)
     context = {
         "form": form,
         "preview": preview,
         "versions": [(v, [v.of(t) for t in tasks]) for v in versions],
         "tasks": tasks,
-        "cohorts": [(c, held.get(c.pk), getattr(c, "task_terms_move", None)) for c in cohorts],
+        "cohorts": [(c, held.get(c.pk)) for c in cohorts],
         "history": history_entries(Task.history.all()),
     }
     return render(request, "desk/settings/tasks.html", context, status=status)
@@ -842,12 +840,10 @@ def settings_cohort_terms(request, pk: int):
                 preview = {"target": target, "changes": move_preview(cohort, target, now=timezone.now())}
         if not form.is_valid():
             status = 400
-    move = CohortTaskTerms.objects.filter(cohort=cohort).first()
-    context = {
-        "cohort": cohort,
-        "current": current,
-        "form": form,
-        "preview": preview,
-        "history": history_entries(move.history.all()) if move else [],
-    }
+    moves = [e for e in history_entries(cohort.history.all()) if e.reason.startswith("Held to task terms")]
+    for entry in moves:  # the cohort's other fields are its own page's history
+        entry.changes = [
+            c for c in entry.changes if c.field == Cohort._meta.get_field("task_terms_day").verbose_name
+        ]
+    context = {"cohort": cohort, "current": current, "form": form, "preview": preview, "history": moves}
     return render(request, "desk/settings/cohort_terms.html", context, status=status)

@@ -11,9 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from certifications.models import CohortTaskTerms, Task, TaskTerms
+from certifications.models import Task, TaskTerms
 from certifications.selectors import active_tasks, task_cells
 from certifications.services import TrackerError, publish_task_terms, record_attempt
+from cohorts.models import Cohort
 from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory, CohortFactory
 
@@ -96,7 +97,7 @@ def test_the_next_version_is_previewed_then_published_with_its_history(client_fo
     assert version.effective_from == tomorrow and version.published_by == esp_admin
     assert Task.objects.get(pk=tasks["tbt"].pk).due_day == 2
     text = client.get(reverse("desk:settings_tasks")).content.decode()
-    assert "espadmin: Changed; due ESP day 3 → 2 <span" in text
+    assert "espadmin: Changed; due ESP day 3 → 2; terms from 2000-01-01 → " in text
     assert f"(Task terms version 2, for cohorts from {tomorrow.isoformat()})" in text
 
 
@@ -149,27 +150,34 @@ def test_moving_a_cohort_shows_each_agents_change_first_then_holds_it(
     assert page.status_code == 200
     assert '<span id="preview-count">1</span> task of its agents would change' in text
     assert "due Wed 25 Nov, due today" in text and "due Tue 24 Nov, overdue" in text
-    assert not CohortTaskTerms.objects.exists()
+    assert Cohort.objects.get(pk=cohort1.pk).task_terms_day is None
     tl_client = Client()
     tl_client.force_login(tl1)
     tracker = tl_client.get(reverse("certifications:tracker", args=[cohort1.pk])).content.decode()
     assert "due day 3" in tracker.split("TBT")[1][:80]
     move = {"terms": version.pk, "reason": "The new guide applies now", "action": "move"}
     page = client.post(url, move | {"reason": ""})
-    assert page.status_code == 400 and not CohortTaskTerms.objects.exists()
+    assert page.status_code == 400 and Cohort.objects.get(pk=cohort1.pk).task_terms_day is None
     page = client.post(url, move)  # not previewed for this version: shown first, not moved
     assert page.status_code == 200 and "task of its agents would change" in page.content.decode()
-    assert not CohortTaskTerms.objects.exists()
+    assert Cohort.objects.get(pk=cohort1.pk).task_terms_day is None
     page = client.post(url, move | {"previewed": version.pk})
     assert page.status_code == 302
-    move = CohortTaskTerms.objects.get(cohort=cohort1)
-    assert move.terms == version and move.moved_by == esp_admin
+    assert Cohort.objects.get(pk=cohort1.pk).task_terms_day == THURSDAY  # held by version 2's day
     tracker = tl_client.get(reverse("certifications:tracker", args=[cohort1.pk])).content.decode()
     assert "due day 2" in tracker.split("TBT")[1][:80]
     history = client.get(url).content.decode()
-    assert "The new guide applies now" in history and "Created" in history
+    assert "espadmin: Changed; task terms as of " in history and " 2026-11-26 <span" in history
+    assert "(Held to task terms version 2: The new guide applies now)" in history
     listing = client.get(reverse("desk:settings_tasks")).content.decode()
-    assert "moved by" in listing
+    assert "moved by an admin" in listing
+    # Moved back to the version it started under, it is held by its start date again.
+    page = client.post(url, move | {"terms": TaskTerms.objects.get(number=1).pk, "previewed": ""})
+    page = client.post(
+        url,
+        move | {"terms": TaskTerms.objects.get(number=1).pk, "previewed": TaskTerms.objects.get(number=1).pk},
+    )
+    assert page.status_code == 302 and Cohort.objects.get(pk=cohort1.pk).task_terms_day is None
 
 
 def test_the_board_and_tracker_agree_under_an_earlier_version(
