@@ -99,12 +99,18 @@ class Task(models.Model):
         return TaskState.OVERDUE
 
 
+def terms_of(terms: dict, task: Task) -> tuple[int, int | None]:
+    """A task's due day and attempt limit under a version's terms ({task id: [due day, attempt
+    limit]}); a task added after the version keeps its own."""
+    due_day, limit = terms.get(str(task.pk), (task.due_day, task.attempt_limit))
+    return due_day, limit
+
+
 def as_held(tasks: list[Task], terms: dict) -> list[Task]:
-    """The tasks under a version's terms ({task id: [due day, attempt limit]}): copies where they
-    differ from the task's own (a task added after the version keeps its own)."""
+    """The tasks under a version's terms: copies where they differ from the task's own."""
     held = []
     for task in tasks:
-        due_day, limit = terms.get(str(task.pk), (task.due_day, task.attempt_limit))
+        due_day, limit = terms_of(terms, task)
         if (due_day, limit) != (task.due_day, task.attempt_limit):
             task = copy.copy(task)
             task.due_day, task.attempt_limit = due_day, limit
@@ -180,9 +186,8 @@ class TaskTerms(models.Model):
         return "from the start" if self.number == 1 else f"from {self.effective_from:%a %-d %b %Y}"
 
     def of(self, task: Task) -> tuple[int, int | None]:
-        """The task's due day and attempt limit under this version (a task added after it: its own)."""
-        due_day, limit = self.terms.get(str(task.pk), (task.due_day, task.attempt_limit))
-        return due_day, limit
+        """The task's due day and attempt limit under this version."""
+        return terms_of(self.terms, task)
 
     def apply(self, tasks: list[Task]) -> list[Task]:
         """The tasks as this version holds them: copies where its terms differ from the task's."""

@@ -394,8 +394,10 @@ def move_preview(cohort: Cohort, terms: TaskTerms, *, now: datetime.datetime) ->
     agents = list(Agent.objects.filter(cohort=cohort, status__in=ATTENDING))
     for agent in agents:
         agent.cohort = cohort
-    before = task_cells(agents, {cohort.pk: current}, now=now)
-    after = task_cells(agents, {cohort.pk: terms.apply(tasks)}, now=now)
+    ids = [a.pk for a in agents]
+    read = {"statuses": list(TaskStatus.objects.of(ids)), "failures": ExamAttempt.objects.failures(ids)}
+    before = task_cells(agents, {cohort.pk: current}, now=now, **read)
+    after = task_cells(agents, {cohort.pk: terms.apply(tasks)}, now=now, **read)  # the same rows, read once
     changes = []
     for agent in agents:
         for old, new in zip(before[agent.pk], after[agent.pk], strict=True):

@@ -30,6 +30,7 @@ from certifications.models import (
     Task,
     TaskStatus,
     TaskTerms,
+    held_on,
 )
 from certifications.selectors import has_uncleared_duplicate
 from cohorts.models import Agent, Cohort
@@ -395,7 +396,8 @@ def move_cohort_terms(*, cohort, terms: TaskTerms, reason: str, by) -> Cohort:
         raise TermsError("Say why the cohort moves: it is kept with the change.", "reason")
     with unit():
         cohort = Cohort.objects.select_for_update().get(pk=cohort.pk)
-        started = TaskTerms.objects.held_to([Cohort(pk=cohort.pk, start_date=cohort.start_date)])[cohort.pk]
+        versions = list(TaskTerms.objects.order_by("effective_from"))
+        started = held_on(versions, cohort.start_date, since=lambda v: v.effective_from)
         cohort.task_terms_day = None if terms == started else terms.effective_from
         cohort._change_reason = f"Held to task terms version {terms.number}: {reason.strip()}"
         cohort._history_user = by
