@@ -220,6 +220,8 @@ def measure(active_cohorts: int, env: dict) -> dict:
     manage("seed_bench", "--active", str(active_cohorts), env=env)
     manage("collectstatic", "--noinput", "-v0", env=env)
 
+    from django.urls import get_resolver
+
     from attendance.services import occurrences_for_wfm
     from cohorts.models import Cohort
     from desk.endofday import run_end_of_day_checks
@@ -276,9 +278,11 @@ def measure(active_cohorts: int, env: dict) -> dict:
         server.terminate()
         server.wait(timeout=30)
 
-    # The end-of-day job as the beat runs it once every active cohort's day has ended.
-    today = max(c.local_today() for c in active)
-    late = max(c.local_datetime(c.local_today(), c.end_of_day_time) for c in active)
+    # The end-of-day job as the beat runs it once every active cohort's latest ESP day has ended
+    # (on a weekend, Friday's: a Saturday or Sunday is no ESP day, and would sweep no cohort).
+    today = max(d for c in active for d in c.esp_days if d <= c.local_today())
+    late = max(c.local_datetime(today, c.end_of_day_time) for c in active)
+    get_resolver().check()  # the URLconf, loaded once per worker process (its first job loads it)
     started = time.perf_counter()
     swept = run_end_of_day_checks(now=late + datetime.timedelta(minutes=1), dry_run=True)
     eod = time.perf_counter() - started

@@ -6,6 +6,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote, TaskStatus
@@ -15,7 +16,7 @@ from desk.endofday import end_of_day_items, escalate_open_items, run_end_of_day_
 from desk.models import EndOfDayCheck
 from notifications.models import Notice
 from tests.conftest import MONDAY, TUESDAY, utc
-from tests.factories import AgentFactory
+from tests.factories import AgentFactory, CohortFactory
 from tickets.models import Ticket
 from tickets.services import draft
 
@@ -80,6 +81,28 @@ class TestItems:
             )
         with django_assert_max_num_queries(12):
             end_of_day_items(east, TUESDAY)
+
+    def test_a_sweep_reads_every_cohort_that_ends_in_the_same_queries_as_one(self, east_west, tl1, tasks):
+        """The beat's sweep reads all the cohorts whose day ended together: 50 cohorts ending at
+        once cost what one does, so the sweep stays within its time however many there are."""
+        east = east_west[0]
+        late = utc(datetime.date(2026, 11, 25), 13, 0)  # Tuesday is over in both zones
+
+        def sweep() -> tuple[int, list]:
+            with CaptureQueriesContext(connection) as ctx:
+                reports = run_end_of_day_checks(now=late, dry_run=True)
+            return len(ctx.captured_queries), reports
+
+        AgentFactory.create_batch(3, cohort=east)
+        few, reports = sweep()
+        assert len(reports) == 2
+        for n in range(4):
+            more = CohortFactory(name=f"More {n}", tl=tl1, start_date=MONDAY, time_zone="America/Chicago")
+            AgentFactory.create_batch(3, cohort=more)
+        many, reports = sweep()
+        assert len(reports) == 6
+        assert {r.day for r in reports} == {TUESDAY}
+        assert many == few
 
 
 class TestTimeZones:
