@@ -209,14 +209,21 @@ def roll_call(request, pk: int):
         url = UrlPattern("attendance:roll_call_save", ID, DAY, ID2)
         return [_row(a, records.get(a.pk), url, day) for a in agents]
 
-    missing = Agent.objects.filter(cohort=cohort, status__in=ATTENDING).exclude(attendance_records__day=day)
+    def missing() -> int:
+        """Agents not taken yet (what Mark all present records), read only when the day's part
+        misses, from the rows it shows."""
+        return sum(1 for row in rows() if row.missing)
+
+    def sign_off() -> DaySignOff | None:
+        return DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first()
+
     context.update(
         day=day,
         day_number=cohort.day_number(day),
         rows=rows,
-        missing=missing.count(),  # RollCallRow.missing, counted without building the cached rows
+        missing=functools.cache(missing),
         policy=policy,
-        sign_off=DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),
+        sign_off=functools.cache(sign_off),
         timeout=settings.PAGE_CACHE_SECONDS,
     )
     return render(request, "attendance/roll_call.html", context)

@@ -74,6 +74,23 @@ class TestRollCallPage:
         assert AttendanceRecord.objects.filter(day=WEDNESDAY).count() == 50
         assert few == many <= 20
 
+    def test_a_read_with_nothing_changed_reads_no_row_and_a_save_shows_at_once(
+        self, client_for, tl1, cohort1, week, count_queries
+    ):
+        """The day's part is cached under the cohort's revision: a second read asks only who the
+        user is, the cohort and the policy; a save renews the revision and the count is new."""
+        client = client_for(tl1)
+        agents = AgentFactory.create_batch(3, cohort=cohort1)
+        first = client.get(page(cohort1)).content.decode()
+        assert "Mark all present (3 not taken)" in first
+        again = count_queries(lambda: client.get(page(cohort1)))
+        save = reverse("attendance:roll_call_save", args=[cohort1.pk, WEDNESDAY, agents[0].pk])
+        data = {f"a{agents[0].pk}-arrival": "09:00", f"a{agents[0].pk}-version": "0"}
+        assert client.post(save, data, HTTP_HX_REQUEST="true").status_code == 200
+        after = count_queries(lambda: client.get(page(cohort1)))
+        assert "Mark all present (2 not taken)" in client.get(page(cohort1)).content.decode()
+        assert again <= 4 < after
+
 
 class TestMarkAllPresent:
     def url(self, cohort, day=WEDNESDAY):
