@@ -8,7 +8,7 @@ from attendance.meet import day_from_name
 from attendance.models import AttendancePolicy, CorrectiveAction, CorrectiveLevel, EscalationRule, Occurrence
 from attendance.services import DayNotAllowed, check_day
 from cohorts.models import Cohort
-from core.forms import MarksInvalidFields
+from core.forms import MarksInvalidFields, ModelChoiceField
 from core.uploads import check_table_upload
 from core.validators import sane_date
 
@@ -137,7 +137,7 @@ class ReclassifyForm(DateRangeMixin, forms.Form):
     end = forms.DateField(
         label="Last day", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
     )
-    cohort = forms.ModelChoiceField(queryset=Cohort.objects.all(), required=False, empty_label="All cohorts")
+    cohort = ModelChoiceField(queryset=Cohort.objects.all(), required=False, empty_label="All cohorts")
     reason = forms.CharField(max_length=200, help_text="Kept in the log and in each record's history.")
 
     def __init__(self, *args, **kwargs):
@@ -147,7 +147,7 @@ class ReclassifyForm(DateRangeMixin, forms.Form):
 
 
 class CorrectiveActionForm(forms.Form):
-    level = forms.ModelChoiceField(queryset=None, empty_label=None)
+    level = ModelChoiceField(queryset=None, empty_label=None)
     date = forms.DateField(validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"}))
     reasons = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
     expectations = forms.CharField(
@@ -279,7 +279,7 @@ class WfmFilterForm(MarksInvalidFields, forms.Form):
     end = forms.DateField(
         label="To", required=False, validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
     )
-    cohort = forms.ModelChoiceField(
+    cohort = ModelChoiceField(
         queryset=Cohort.objects.none(), required=False, empty_label="All cohorts", label="Cohort"
     )
 

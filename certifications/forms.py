@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from certifications.models import RedFlag, Task, TaskStatus, TaskTerms
+from core.forms import ModelChoiceField
 from core.validators import sane_date
 
 
@@ -31,7 +32,7 @@ class TaskStatusForm(forms.Form):
 
 class ExamAttemptForm(CrispyForm):
     id_prefix = "attempt"
-    task = forms.ModelChoiceField(queryset=Task.objects.filter(is_exam=True, active=True), label="Exam")
+    task = ModelChoiceField(queryset=Task.objects.filter(is_exam=True, active=True), label="Exam")
     taken_on = forms.DateField(
         label="Date taken", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -61,7 +62,7 @@ class ExamAttemptForm(CrispyForm):
 
 class ProofUploadForm(CrispyForm):
     id_prefix = "proof"
-    task = forms.ModelChoiceField(
+    task = ModelChoiceField(
         queryset=Task.objects.filter(requires_proof=True, active=True), label="Certification"
     )
     file = forms.FileField(
@@ -180,7 +181,7 @@ class TaskTermsForm(forms.Form):
 class MoveTermsForm(forms.Form):
     """Hold a running cohort to another version of the task terms, with the reason."""
 
-    terms = forms.ModelChoiceField(
+    terms = ModelChoiceField(
         queryset=TaskTerms.objects.order_by("-number"), label="Hold the cohort to", empty_label=None
     )
     reason = forms.CharField(max_length=300, help_text="Kept with the change and in the cohort's history.")

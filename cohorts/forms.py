@@ -10,13 +10,13 @@ from django.db import models
 from cohorts.access import Role, is_admin, roles_of
 from cohorts.models import Agent, Cohort, Schedule
 from cohorts.selectors import users_in_role
-from core.forms import MarksInvalidFields
+from core.forms import MarksInvalidFields, ModelChoiceField, ModelMultipleChoiceField
 from core.uploads import check_table_upload
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(ModelChoiceField):
     """People by full name, never by user name."""
 
     def label_from_instance(self, obj) -> str:
@@ -213,14 +213,14 @@ class PersonForm(MarksInvalidFields, forms.ModelForm):
     admin = forms.BooleanField(
         label="ESP admin", required=False, help_text="Runs the Settings and sees every cohort."
     )
-    leads = forms.ModelMultipleChoiceField(
+    leads = ModelMultipleChoiceField(
         label="Cohorts led (TL)",
         queryset=Cohort.objects.order_by("-start_date", "name"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
         help_text="Choosing a cohort here hands it to this TL.",
     )
-    manages = forms.ModelMultipleChoiceField(
+    manages = ModelMultipleChoiceField(
         label="Cohorts managed (PM)",
         queryset=Cohort.objects.order_by("-start_date", "name"),
         required=False,

@@ -1,5 +1,29 @@
 """Form plumbing every app shares."""
 
+from django import forms
+from django.forms.models import ModelChoiceIterator
+
+
+class ListedChoices(ModelChoiceIterator):
+    """A model choice field's options read with one plain SELECT. Django's iterator reads them
+    through queryset.iterator(), which on PostgreSQL opens a server-side cursor: three round
+    trips (DECLARE, FETCH, CLOSE) per select rendered, for lists of a few rows (tasks, levels,
+    forms, cohorts, people). The rows are read once per form and kept for a second rendering."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoices
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListedChoices
+
 
 class MarksInvalidFields:
     """A form mixin: after validation each field in error is marked for the eye (Bootstrap's

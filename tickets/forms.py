@@ -4,7 +4,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
 from certifications.models import Task
-from core.forms import MarksInvalidFields
+from core.forms import MarksInvalidFields, ModelChoiceField
 from core.uploads import BadUpload, check_proof_file
 from core.validators import sane_date
 from tickets.models import (
@@ -98,8 +98,8 @@ class TicketForm(forms.Form):
 
 
 class NewTicketForm(forms.Form):
-    ticket_type = forms.ModelChoiceField(queryset=TicketType.objects.filter(active=True), label="Form")
-    agent = forms.ModelChoiceField(queryset=None)
+    ticket_type = ModelChoiceField(queryset=TicketType.objects.filter(active=True), label="Form")
+    agent = ModelChoiceField(queryset=None)
 
     def __init__(self, *args, agents, **kwargs):
         kwargs.setdefault("auto_id", "new_%s")  # the filter form on the same page has these names
