@@ -382,15 +382,9 @@ LevelFormSet = forms.modelformset_factory(
     widgets={
         "name": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
         "needs_approval": forms.CheckboxInput(attrs={"class": "form-check-input"}),
-        "response_hours": forms.NumberInput(
-            attrs={"class": "form-control form-control-sm", "style": "width: 6em"}
-        ),
-        "appeal_working_days": forms.NumberInput(
-            attrs={"class": "form-control form-control-sm", "style": "width: 6em"}
-        ),
-        "in_force_months": forms.NumberInput(
-            attrs={"class": "form-control form-control-sm", "style": "width: 6em"}
-        ),
+        "response_hours": forms.NumberInput(attrs={"class": "form-control form-control-sm input-6em"}),
+        "appeal_working_days": forms.NumberInput(attrs={"class": "form-control form-control-sm input-6em"}),
+        "in_force_months": forms.NumberInput(attrs={"class": "form-control form-control-sm input-6em"}),
     },
     extra=0,
     can_delete=False,

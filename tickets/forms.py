@@ -188,9 +188,7 @@ FieldFormSet = forms.inlineformset_factory(
     TicketField,
     fields=["position", "label", "name", "kind", "options", "required", "help_text"],
     widgets={
-        "position": forms.NumberInput(
-            attrs={"class": "form-control form-control-sm", "style": "width: 4.5em"}
-        ),
+        "position": forms.NumberInput(attrs={"class": "form-control form-control-sm input-position"}),
         "label": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
         "name": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
         "kind": forms.Select(attrs={"class": "form-select form-select-sm"}),
@@ -225,9 +223,7 @@ ContactFormSet = forms.inlineformset_factory(
     PlaybookContact,
     fields=["position", "label", "kind", "value"],
     widgets={
-        "position": forms.NumberInput(
-            attrs={"class": "form-control form-control-sm", "style": "width: 4.5em"}
-        ),
+        "position": forms.NumberInput(attrs={"class": "form-control form-control-sm input-position"}),
         "label": forms.TextInput(attrs={"class": "form-control form-control-sm"}),
         "kind": forms.Select(attrs={"class": "form-select form-select-sm"}),
         "value": forms.TextInput(attrs={"class": "form-control form-control-sm"}),

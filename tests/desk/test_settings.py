@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from cohorts.models import Schedule
 from notifications.models import Notice
+from tickets.models import Playbook, TicketType
 
 pytestmark = pytest.mark.django_db
 
@@ -110,3 +111,22 @@ def digest_ready(agent1, tl1, week):
     return record_attendance(
         agent=agent1, day=TUESDAY, entry=Entry(arrival=datetime.time(9, 30)), expected_version=None, by=tl1
     )
+
+
+def test_the_formset_pages_size_their_inputs_by_class_not_by_a_style_the_policy_refuses(
+    client_for, esp_admin
+):
+    """The CSP's `style-src 'self'` makes the browser ignore a style attribute: narrow number
+    inputs of the ladder, ticket-form and playbook formsets are sized by classes of esp.css."""
+    client = client_for(esp_admin)
+    pages = {
+        reverse("desk:settings_ladder"): "input-6em",
+        reverse("desk:settings_ticket_form", args=[TicketType.objects.first().pk]): "input-position",
+        reverse("desk:settings_playbook", args=[Playbook.objects.first().pk]): "input-position",
+    }
+    for url, narrow in pages.items():
+        response = client.get(url)
+        html = response.content.decode()
+        assert response.status_code == 200, url
+        assert ' style="' not in html, url
+        assert narrow in html, url
