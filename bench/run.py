@@ -101,9 +101,9 @@ def sequential(path: str, cookie: str) -> list[float]:
 
 
 def after_writes(path: str, cookie: str, write, tl_cookie: str) -> list[float]:
-    """Each request right after a real write: a tracker cell saved in the TL's cohort through the
-    app (not timed), which renews that cohort's revision, so the page renders afresh what the write
-    changed."""
+    """Each request right after a real write: a tracker cell saved through the app (not timed),
+    which renews the revisions of the cohort and of the agent, so the page renders afresh what
+    the write changed."""
     samples = []
     for i in range(UNCACHED):
         path_w, data, htmx = write(i)
@@ -133,16 +133,17 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[-1]
 
 
-def write_rows(cohort) -> list[tuple[str, object]]:
+def write_rows(cohort, agents=None) -> list[tuple[str, object]]:
     """The writes a TL makes all day, each as (name, step): step(i) gives the i-th request's
     path, form data and whether htmx sends it, read from the database before it is timed, so
-    that every request is a real change with the right record version."""
+    that every request is a real change with the right record version. Each write is about one
+    of `agents` (default: the cohort's), in turn."""
     from django.urls import reverse
 
     from attendance.models import AttendanceRecord
     from certifications.models import DailyNote, ExamAttempt, Task, TaskStatus
 
-    agents = list(cohort.agents.order_by("pk"))
+    agents = agents or list(cohort.agents.order_by("pk"))
     # The last ESP day so far: on a weekend the cohort's today is not a day of the week.
     today = max(d for d in cohort.esp_days if d <= cohort.local_today())
     rts = Task.objects.get(code="rts")
@@ -230,16 +231,20 @@ def measure(active_cohorts: int, env: dict) -> dict:
     active = list(Cohort.objects.filter(status=Cohort.Status.ACTIVE).order_by("pk"))
     tl_cohort = next(c for c in active if c.tl.username == "benchtl1")
     taken = [d for d in tl_cohort.esp_days if d <= tl_cohort.local_today()]
-    agent = tl_cohort.agents.order_by("pk").first()
+    agent, *colleagues = tl_cohort.agents.order_by("pk")
     tl, pm = session_cookie("benchtl1"), session_cookie("benchpm1")
+    # Each page, and whose tracker cell the write before each of its "right after a write"
+    # requests saves: an agent of the cohort in turn; for the agent page, that agent (what it
+    # shows), and, as a row of its own, the cohort's other agents (what it does not show).
     pages = [
-        ("baseline (about)", "/about/", tl),
-        ("TL day board", "/cohorts/board/", tl),
-        ("tracker grid", f"/tracker/cohorts/{tl_cohort.pk}/", tl),
-        ("roll call", f"/attendance/cohorts/{tl_cohort.pk}/roll-call/?day={taken[-1].isoformat()}", tl),
-        ("cohort page", f"/cohorts/{tl_cohort.pk}/", tl),
-        ("agent page", f"/cohorts/agents/{agent.pk}/", tl),
-        ("PM dashboard", "/cohorts/dashboard/", pm),
+        ("baseline (about)", "/about/", tl, None),
+        ("TL day board", "/cohorts/board/", tl, None),
+        ("tracker grid", f"/tracker/cohorts/{tl_cohort.pk}/", tl, None),
+        ("roll call", f"/attendance/cohorts/{tl_cohort.pk}/roll-call/?day={taken[-1].isoformat()}", tl, None),
+        ("cohort page", f"/cohorts/{tl_cohort.pk}/", tl, None),
+        ("agent page", f"/cohorts/agents/{agent.pk}/", tl, [agent]),
+        ("agent page, after writes about other agents", f"/cohorts/agents/{agent.pk}/", tl, colleagues),
+        ("PM dashboard", "/cohorts/dashboard/", pm, None),
     ]
 
     print(f"== gunicorn with {WORKERS} workers on port {PORT}")
@@ -259,7 +264,7 @@ def measure(active_cohorts: int, env: dict) -> dict:
                     raise
                 time.sleep(0.3)
         reads = []
-        for name, path, cookie in pages:
+        for name, path, cookie, _ in pages:
             one = sequential(path, cookie)
             many = concurrent(path, cookie)
             reads.append([name, statistics.median(one), p95(one), statistics.median(many), p95(many)])
@@ -271,8 +276,9 @@ def measure(active_cohorts: int, env: dict) -> dict:
             samples = timed_writes(step, tl)
             writes.append([name, statistics.median(samples), p95(samples)])
             print(f"   {name}: median {writes[-1][1]:.1f} ms")
-        for read, (name, path, cookie) in zip(reads, pages, strict=True):
-            read.append(statistics.median(after_writes(path, cookie, dict(steps)["tracker cell save"], tl)))
+        for read, (name, path, cookie, about) in zip(reads, pages, strict=True):
+            cell = dict(write_rows(tl_cohort, about) if about else steps)["tracker cell save"]
+            read.append(statistics.median(after_writes(path, cookie, cell, tl)))
             print(f"   {name}: median {read[-1]:.1f} ms right after a write")
     finally:
         server.terminate()
@@ -378,12 +384,13 @@ def main() -> int:
         f"{SEQUENTIAL} requests at 1 client, {CLIENTS} clients x {CONCURRENT_EACH} requests at 16.",
         "",
         "Pages cache what they render (Django's cache framework) keyed by the revisions of the "
-        "cohorts they show, their phase and the viewer's capabilities; rows of the tracker and the "
+        "cohorts they show (the agent page: of its agent, and of what its cohort's agent pages "
+        "share), their phase and the viewer's capabilities; rows of the tracker and the "
         "roll call, and each cohort's part of the dashboard, are cached under a digest of what they "
         'show, so after a write only what changed renders again. "Right after a write" is the '
         f"median of {UNCACHED} requests at 1 client, each made right after a tracker cell save in the "
-        "TL's cohort through the app (which renews its revision), against the baseline measured the "
-        "same way. Writes are real changes through the app's forms (login, CSRF, record version), "
+        "TL's cohort through the app (which renews its revision; for the agent page, a save of that "
+        "agent's cell, which renews the agent's), against the baseline measured the same way. Writes are real changes through the app's forms (login, CSRF, record version), "
         "each against a bare Django POST that saves one row; the rules they start run after the "
         "commit, in the worker (their tasks are queued to Redis).",
         "",

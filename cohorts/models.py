@@ -89,8 +89,12 @@ class Cohort(models.Model):
     # A new value whenever anything the cohort's pages show may have changed: what they cached
     # is served only while it matches (cohorts.revision and the page caches). Not edited, no history.
     revision = models.UUIDField(default=uuid.uuid4, editable=False)
+    # A new value whenever something every agent page of the cohort shows may have changed (the
+    # cohort itself, its days, the configuration), but not for a write about one agent, which
+    # renews that agent's revision: an agent page is keyed by both.
+    shared_revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["revision"])
+    history = HistoricalRecords(excluded_fields=["revision", "shared_revision"])
     objects = CohortQuerySet.as_manager()
 
     class Meta:
@@ -104,9 +108,10 @@ class Cohort(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.revision = uuid.uuid4()  # its name, zone or links show on every cached page
+        # Its name, zone or links show on every cached page, its agents' pages included.
+        self.revision = self.shared_revision = uuid.uuid4()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "revision"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "revision", "shared_revision"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -231,8 +236,11 @@ class Agent(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A new value whenever anything the agent's page shows of this agent may have changed
+    # (cohorts.revision); the page is keyed by it and by its cohort's shared revision. No history.
+    revision = models.UUIDField(default=uuid.uuid4, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["revision"])
     objects = AgentQuerySet.as_manager()
 
     class Meta:

@@ -4,22 +4,29 @@ The busiest pages (the TL's day board, the tracker grid, the roll call, the PM d
 what they render under keys that include the revisions of the cohorts they show, so a page read
 after a write is never served from before it, and nothing ever has to find and delete old
 entries (they expire). Saves and deletes of every model of the domain apps touch the cohorts
-they belong to: through the row's cohort, else its agent's cohort; a model that belongs to no
+they belong to: through the row's agent when it has one, else its cohort; a model that belongs to no
 cohort (tasks, policies, ticket types, users) is configuration that every page may show, so it
 touches every cohort. Bulk writes send no signals: the services that make them call
 `touch_cohorts` / `touch_agents` themselves.
 
 Inside a service's unit of work (core.events.unit) the touches are collected and renewed in one
-UPDATE just before the commit: one renewal per write however many rows it saved, and readers
+statement just before the commit: one renewal per write however many rows it saved, and readers
 see the new revision together with the new data, never one without the other.
+
+An agent page shows one agent's rows and what all of its cohort's agent pages share (the cohort,
+its days, the configuration). So a write about one agent (a row with an agent) renews that
+agent's revision and its cohort's; a write about the cohort as a whole (a row with a cohort and
+no agent, a bulk write, a save of the cohort) or about the configuration renews the cohorts'
+shared revisions too. An agent page keyed by its agent's revision and its cohort's shared
+revision stays served while the TL works on the cohort's other agents.
 """
 
 import uuid
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Case, F, Q, UUIDField, Value, When
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 from simple_history.models import HistoricalChanges
 
@@ -33,22 +40,48 @@ EVERY_COHORT = ("all", None)
 
 def _renew(keys: set) -> None:
     if EVERY_COHORT in keys:
-        Cohort.objects.update(revision=uuid.uuid4())
+        Cohort.objects.update(revision=uuid.uuid4(), shared_revision=uuid.uuid4())
         return
-    cohort_ids = {pk for kind, pk in keys if kind == "cohort"}
-    agent_ids = {pk for kind, pk in keys if kind == "agent"}
-    where = Q(pk__in=cohort_ids) if cohort_ids else Q(pk__in=[])
-    if agent_ids:
-        where |= Q(pk__in=Agent.objects.filter(pk__in=agent_ids).values("cohort_id"))
-    Cohort.objects.filter(where).update(revision=uuid.uuid4())
+    cohort_ids = sorted(pk for kind, pk in keys if kind == "cohort")
+    agent_ids = sorted(pk for kind, pk in keys if kind == "agent")
+    if not agent_ids:
+        Cohort.objects.filter(pk__in=cohort_ids).update(revision=uuid.uuid4(), shared_revision=uuid.uuid4())
+    elif connection.vendor == "postgresql":
+        _renew_in_one_statement(agent_ids, cohort_ids)
+    else:
+        Agent.objects.filter(pk__in=agent_ids).update(revision=uuid.uuid4())
+        new = Value(uuid.uuid4(), output_field=UUIDField())
+        shared = Case(When(pk__in=cohort_ids, then=new), default=F("shared_revision"))
+        agents_cohorts = Agent.objects.filter(pk__in=agent_ids).values("cohort_id")
+        Cohort.objects.filter(Q(pk__in=agents_cohorts) | Q(pk__in=cohort_ids)).update(
+            revision=uuid.uuid4(), shared_revision=shared
+        )
+
+
+def _renew_in_one_statement(agent_ids: list[int], cohort_ids: list[int]) -> None:
+    """The agents' revisions, their cohorts' revisions, and the shared revisions of the cohorts
+    touched as a whole, in one statement (a write is one renewal, as it was before agents had
+    revisions: every write pays for it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """WITH touched AS (
+                    UPDATE "cohorts_agent" SET "revision" = %s::uuid WHERE "id" = ANY(%s)
+                    RETURNING "cohort_id"
+                )
+                UPDATE "cohorts_cohort" SET "revision" = %s::uuid,
+                    "shared_revision" = CASE WHEN "id" = ANY(%s) THEN %s::uuid ELSE "shared_revision" END
+                WHERE "id" IN (SELECT "cohort_id" FROM touched) OR "id" = ANY(%s)""",
+            [str(uuid.uuid4()), agent_ids, str(uuid.uuid4()), cohort_ids, str(uuid.uuid4()), cohort_ids],
+        )
 
 
 def touch_cohorts(cohort_ids) -> None:
+    """Touch these cohorts as a whole: their pages and every agent page of theirs."""
     collect("revision", {("cohort", pk) for pk in cohort_ids if pk is not None}, _renew, order=RENEW_LAST)
 
 
 def touch_agents(agent_ids) -> None:
-    """Touch the cohorts of these agents."""
+    """Touch these agents: their pages and their cohorts' pages (not the cohorts' other agents')."""
     collect("revision", {("agent", pk) for pk in agent_ids if pk is not None}, _renew, order=RENEW_LAST)
 
 
@@ -61,18 +94,19 @@ def touch_after_migrate(sender, using: str = "default", **kwargs) -> None:
     templates, or before a data migration (whose writes reach no receiver here), is served."""
     try:
         with transaction.atomic(using=using):
-            Cohort.objects.using(using).update(revision=uuid.uuid4())
+            Cohort.objects.using(using).update(revision=uuid.uuid4(), shared_revision=uuid.uuid4())
     except DatabaseError:  # migrated back to before the column (or the table) existed
         pass
 
 
 def _scope(model) -> str:
-    """How a row of `model` finds its cohort: "cohort", "agent" or "all"."""
+    """How a row of `model` finds what it touches: "agent" (its agent, when it has one, else its
+    cohort), "cohort" or "all"."""
     related = {f.name: f.related_model for f in model._meta.concrete_fields if f.is_relation}
-    if related.get("cohort") is Cohort:
-        return "cohort"
     if related.get("agent") is Agent:
         return "agent"
+    if related.get("cohort") is Cohort:
+        return "cohort"
     return "all"
 
 
@@ -80,24 +114,21 @@ def _toucher(scope: str):
     def changed(sender, instance, raw=False, **kwargs):
         if raw:  # loaddata: nothing is cached for rows that did not exist
             return
-        if scope == "cohort":
-            if instance.cohort_id is None:
-                touch_all()  # e.g. a reclassification of every cohort's records
-            else:
-                touch_cohorts([instance.cohort_id])
-        elif scope == "agent":
-            agent = instance._state.fields_cache.get("agent")  # loaded already: no query
-            if agent is not None and agent.cohort_id is not None:
-                touch_cohorts([agent.cohort_id])
-            else:
-                touch_agents([instance.agent_id])
+        if scope == "agent" and instance.agent_id is not None:
+            touch_agents([instance.agent_id])
+        elif scope in ("agent", "cohort") and getattr(instance, "cohort_id", None) is not None:
+            touch_cohorts([instance.cohort_id])
         else:
-            touch_all()
+            touch_all()  # configuration, or e.g. a reclassification of every cohort's records
 
     return changed
 
 
 def _agent_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    touch_agents([instance.pk])
+
+
+def _agent_deleted(sender, instance, **kwargs):
     touch_cohorts([instance.cohort_id])
 
 
@@ -136,7 +167,7 @@ def connect() -> None:
         post_save.connect(handler, sender=model, weak=False, dispatch_uid=uid)
         post_delete.connect(handler, sender=model, weak=False, dispatch_uid=uid)
     post_save.connect(_agent_saved, sender=Agent, dispatch_uid="cohorts.revision.agent")
-    post_delete.connect(_agent_saved, sender=Agent, dispatch_uid="cohorts.revision.agent")
+    post_delete.connect(_agent_deleted, sender=Agent, dispatch_uid="cohorts.revision.agent")
     pre_save.connect(_agent_leaving, sender=Agent, dispatch_uid="cohorts.revision.agent-leaving")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="cohorts.revision.user")
     post_migrate.connect(

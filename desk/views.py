@@ -364,13 +364,14 @@ def cohort_detail(request, pk: int):
 @login_required
 def agent_detail(request, pk: int):
     """The agent page: details, the tracker record, coaching and CAPs, tickets and troubleshooting,
-    history. Its parts are cached with the cohort's revision (tickets, playbooks and forms renew
-    it too), its phase and the viewer; the forms in them carry no token of this request (the CSRF
-    token and the Carrier Ticket's are added in the browser: static/js/esp.js)."""
+    history. Its parts are cached with the agent's revision and its cohort's shared revision
+    (cohorts.revision: a write about another agent renews neither; tickets, playbooks and forms
+    renew the shared one), the cohort's phase and the viewer; the forms in them carry no token of
+    this request (the CSRF token and the Carrier Ticket's are added in the browser: static/js/esp.js)."""
     agent, caps = agent_for(request.user, pk)
     cohort = agent.cohort
     timezone.activate(cohort.tzinfo)
-    key = digest(agent.pk, cohort.revision, cohort.phase(), caps.key, request.user.pk)
+    key = digest(agent.pk, agent.revision, cohort.shared_revision, cohort.phase(), caps.key, request.user.pk)
     names = {"main": "agent-main", "tickets_part": "agent-tickets", "history_part": "agent-history"}
     keys = {name: f"{partial}:{key}" for name, partial in names.items()}
     parts = cache.get_many(list(keys.values()))

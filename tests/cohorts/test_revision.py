@@ -1,17 +1,27 @@
 """Every write that could change what a cohort's pages show renews the cohort's revision (the
-key of their cached parts), and leaves other cohorts' alone."""
+key of their cached parts), and leaves other cohorts' alone. A write about one agent renews that
+agent's revision and leaves the cohort's shared revision (the key of every agent page of the
+cohort, with the agent's own) alone; a write about the cohort as a whole renews it."""
 
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from attendance.accountability import refresh_recommendations
 from attendance.models import AttendancePolicy, CorrectiveLevel, EscalationRule, Recommendation
 from attendance.services import Entry, Punch, import_timekeeping, mark_all_present, record_attendance
 from certifications.models import DailyNote
-from certifications.services import raise_red_flag, record_attempt, set_task_status
-from cohorts.models import Cohort, DaySignOff
+from certifications.services import (
+    raise_red_flag,
+    record_attempt,
+    review_proof,
+    set_task_status,
+    upload_proof,
+)
+from cohorts.models import Agent, Cohort, DaySignOff
 from cohorts.services import RosterRow, import_roster
+from tests.certifications.conftest import PNG
 from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory
 from tickets.models import Ticket, TicketType
@@ -112,7 +122,7 @@ def test_one_write_renews_the_revision_once(write, tl1, cohort1, tasks, week):
     agent = AgentFactory(cohort=cohort1)
     with CaptureQueriesContext(connection) as ctx:
         write(agent, tl1, tasks)
-    renewals = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('UPDATE "cohorts_cohort"')]
+    renewals = [q["sql"] for q in ctx.captured_queries if 'UPDATE "cohorts_cohort"' in q["sql"]]
     assert len(renewals) == 1
 
 
@@ -159,6 +169,67 @@ def test_a_cohort_edit_renews_it_without_a_history_entry(cohort1, cohort2):
 def test_migrate_renews_every_cohort(cohort1, cohort2):
     from django.core.management import call_command
 
-    before = revisions()
+    before, shared = revisions(), shared_revisions()
     call_command("migrate", verbosity=0)  # nothing to apply: what a deploy with new templates runs
     assert renewed(before) == {cohort1.pk, cohort2.pk}
+    assert changed(shared, shared_revisions()) == {cohort1.pk, cohort2.pk}  # agent pages too
+
+
+def agent_revisions() -> dict[int, object]:
+    return dict(Agent.objects.values_list("pk", "revision"))
+
+
+def shared_revisions() -> dict[int, object]:
+    return dict(Cohort.objects.values_list("pk", "shared_revision"))
+
+
+def changed(before: dict, after: dict) -> set[int]:
+    return {pk for pk, value in after.items() if before.get(pk) != value}
+
+
+@pytest.mark.parametrize(
+    "write",
+    [write_status, write_attendance, write_note, write_flag, write_attempt, write_ticket, write_agent],
+)
+def test_a_write_about_one_agent_renews_that_agent_and_its_cohort_only(write, tl1, cohort1, tasks, week):
+    agent = AgentFactory(cohort=cohort1)
+    AgentFactory(cohort=cohort1)  # a colleague, whose page stays as it was
+    cohorts, agents, shared = revisions(), agent_revisions(), shared_revisions()
+    write(agent, tl1, tasks)
+    assert changed(agents, agent_revisions()) == {agent.pk}
+    assert renewed(cohorts) == {cohort1.pk}  # the cohort's pages show every agent
+    assert changed(shared, shared_revisions()) == set()
+
+
+@pytest.mark.parametrize("write", [write_sign_off, write_mark_all_present, write_timekeeping, write_roster])
+def test_a_write_about_the_cohort_renews_every_agent_page_of_it(write, tl1, cohort1, cohort2, tasks, week):
+    agent = AgentFactory(cohort=cohort1)
+    AgentFactory(cohort=cohort2)
+    shared = shared_revisions()
+    write(agent, tl1, tasks)
+    assert changed(shared, shared_revisions()) == {cohort1.pk}
+
+
+def test_a_cohort_edit_and_the_configuration_renew_the_agent_pages(tl1, cohort1, cohort2, tasks):
+    shared = shared_revisions()
+    cohort1.name = "East, renamed"
+    cohort1.save()
+    assert changed(shared, shared_revisions()) == {cohort1.pk}
+    shared = shared_revisions()
+    tasks["ahip"].attempt_limit = 4
+    tasks["ahip"].save()
+    assert changed(shared, shared_revisions()) == {cohort1.pk, cohort2.pk}
+
+
+def test_a_proof_renews_the_pages_of_the_agents_with_the_same_file(tl1, cohort1, cohort2, tasks, week):
+    """Each agent page names the other agents' proofs of the same file, with their review."""
+    first, second = AgentFactory(cohort=cohort1), AgentFactory(cohort=cohort2)
+    AgentFactory(cohort=cohort1)  # no proof of that file: their page stays as it was
+    upload = lambda: SimpleUploadedFile("ahip.png", PNG)  # noqa: E731
+    upload_proof(agent=first, task=tasks["ahip"], upload=upload(), by=tl1)
+    before = agent_revisions()
+    copy = upload_proof(agent=second, task=tasks["ahip"], upload=upload(), by=tl1)
+    assert changed(before, agent_revisions()) == {first.pk, second.pk}
+    before = agent_revisions()
+    review_proof(proof=copy, verified=False, reason="the same screenshot as another agent's", by=tl1)
+    assert changed(before, agent_revisions()) == {first.pk, second.pk}

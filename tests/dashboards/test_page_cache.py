@@ -149,3 +149,30 @@ def test_a_shared_redis_cache_serves_the_parts_and_a_write_shows(
         assert verified_equipment(agent, tasks) in client.get(grid(cohort1)).content.decode()
     finally:
         cache.clear()
+
+
+def test_an_agent_page_stays_cached_while_other_agents_change_and_shows_its_own_change(
+    client_for, count_queries, tl1, cohort1, tasks, week
+):
+    """Keyed by the agent's revision and the cohort's shared one: the TL working through the
+    grid does not make every agent page render again, and a change to this agent shows at once,
+    as does a change to the cohort as a whole (the day closed)."""
+    from cohorts.models import DaySignOff
+
+    agent, colleague = AgentFactory(cohort=cohort1), AgentFactory(cohort=cohort1)
+    client = client_for(tl1)
+    url = reverse("desk:agent", args=[agent.pk])
+    rendered = count_queries(lambda: client.get(url))
+    cached = count_queries(lambda: client.get(url))
+    assert cached < rendered
+
+    write_status(colleague, tl1, tasks)
+    write_flag(colleague, tl1, tasks)
+    assert count_queries(lambda: client.get(url)) == cached  # nothing of this agent changed
+
+    write_status(agent, tl1, tasks)
+    with_change = client.get(url).content.decode()
+    assert f'id="cell-{agent.pk}-{tasks["equipment"].pk}" class="cell st-verified"' in with_change
+
+    DaySignOff.objects.create(cohort=cohort1, day=WEDNESDAY, signed_by=tl1)
+    assert count_queries(lambda: client.get(url)) > cached
