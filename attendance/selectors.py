@@ -71,11 +71,12 @@ def agent_accountability(agent, forms: dict | None = None) -> dict:
 
 def open_issues(cohorts, user) -> list[tuple[AgentIssue, bool]]:
     """Agent issues of these cohorts not yet marked handled, oldest first, each with whether
-    `user` may mark it handled (the cohort's PM, an admin). One query."""
+    `user` may mark it handled (the cohort's PM, an admin). One query when there is none (what
+    a dashboard read finds most days: no joins to build); four when there are, however many."""
     issues = (
         AgentIssue.objects.open()
         .filter(agent__cohort__in=cohorts)
-        .select_related("agent__cohort", "reported_by")
+        .prefetch_related("agent__cohort", "reported_by")
         .order_by("reported_at")
     )
     return [(issue, capabilities(user, issue.agent.cohort).manage) for issue in issues]

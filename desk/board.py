@@ -343,11 +343,15 @@ def collect(
     return [result[c.pk] for c in cohorts]
 
 
-def active_cohorts(queryset) -> list[Cohort]:
-    """Cohorts in their ESP week, by start date."""
-    return list(
-        queryset.filter(status=Cohort.Status.ACTIVE).select_related("tl", "pm").order_by("start_date", "name")
-    )
+# What a cached page's key needs of a cohort: its revision and its phase (Cohort.phase).
+KEY_FIELDS = ("revision", "time_zone", "end_of_day", "shift_end")
+
+
+def active_cohorts(queryset, *, for_key: bool = False) -> list[Cohort]:
+    """Cohorts in their ESP week, by start date: with their TL and PM, or (`for_key`) only what
+    a cached page's key needs, for a page that reads them in full only when its cache misses."""
+    active = queryset.filter(status=Cohort.Status.ACTIVE).order_by("start_date", "name")
+    return list(active.only(*KEY_FIELDS) if for_key else active.select_related("tl", "pm"))
 
 
 @dataclass(frozen=True)

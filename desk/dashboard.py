@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import DateField, ExpressionWrapper, Subquery
 
 from attendance.selectors import occurrences_by_day
 from certifications.models import Task
@@ -139,7 +140,7 @@ def cohort_summaries(cohorts: list[Cohort], *, user, sees_confidential: bool) ->
     if missing:
         days = collect(missing, user=user, sees_confidential=sees_confidential)
         zones = {line.agent.pk: day.cohort.tzinfo for day in days for line in day.lines}
-        done = done_on(zones)
+        done = done_on(zones, {line.agent.pk: line.cells for day in days for line in day.lines})
         occurrences = occurrences_by_day([c.pk for c in missing])
         made = {}
         for day in days:
@@ -171,10 +172,8 @@ class WeekOutcome:
 def recent_completed(cohorts_queryset, weeks: int = 12) -> list[Cohort]:
     """The completed cohorts of the last `weeks` start weeks (counted back from the latest)."""
     completed = cohorts_queryset.filter(status=Cohort.Status.COMPLETED)
-    latest = completed.order_by("-start_date").values_list("start_date", flat=True).first()
-    if latest is None:
-        return []
-    since = latest - datetime.timedelta(weeks=weeks)
+    latest = completed.order_by("-start_date").values("start_date")[:1]
+    since = ExpressionWrapper(Subquery(latest) - datetime.timedelta(weeks=weeks), output_field=DateField())
     return list(completed.filter(start_date__gt=since).only("start_date", "day_count", "revision"))
 
 

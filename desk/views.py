@@ -234,12 +234,11 @@ def dashboard(request):
     if not sees_dashboard(request.user):
         raise PermissionDenied("The dashboard is for program managers and ESP managers.")
     visible = Cohort.objects.visible_to(request.user, Action.RECORDS)
-    cohorts = active_cohorts(visible)
     completed = recent_completed(visible)
     confidential = sees_confidential(request.user)
     version = digest(
         (
-            [(c.pk, c.revision, c.phase()) for c in cohorts],
+            [(c.pk, c.revision, c.phase()) for c in active_cohorts(visible, for_key=True)],
             [(c.pk, c.revision) for c in completed],
             confidential,
         )
@@ -249,6 +248,7 @@ def dashboard(request):
     def content() -> dict:
         """What the cached dashboard shows: built only when the cache misses, and then only the
         summaries of cohorts whose revision changed."""
+        cohorts = active_cohorts(visible)
         summaries = cohort_summaries(cohorts, user=request.user, sees_confidential=confidential)
         return {
             "cohort_days": summaries,

@@ -28,6 +28,7 @@ from attendance.services import new_record
 from certifications.services import record_attempt, set_task_status
 from cohorts.models import Agent
 from tests.conftest import MONDAY, WEDNESDAY
+from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -478,3 +479,23 @@ def test_an_agent_issue_waits_on_the_pm_dashboard_until_marked_handled(
     assert "already marked this issue handled" in again
     agent_page = client_for(tl1).get(agent1.get_absolute_url()).content.decode()
     assert "handled</span>" in agent_page and "exam retaken under watch" in agent_page
+
+
+def test_the_dashboards_issues_cost_a_fixed_number_of_queries(client_for, count_queries, tl1, pm1, cohort1):
+    """One query when none waits; a few more, however many wait, when some do (each count is of
+    a second read, after the one that renders what the report changed)."""
+    agents = [AgentFactory(cohort=cohort1) for _ in range(3)]
+    client, dashboard = client_for(pm1), reverse("desk:dashboard")
+
+    def read() -> int:
+        client.get(dashboard)
+        return count_queries(lambda: client.get(dashboard))
+
+    none = read()
+    report_issue(agent=agents[0], details="Late back from lunch twice", by=tl1)
+    one = read()
+    for agent in agents[1:]:
+        report_issue(agent=agent, details="Camera off all morning", by=tl1)
+    assert read() == one <= none + 3
+    page = client.get(dashboard).content.decode()
+    assert "Agent issues waiting (3)" in page and page.count("Mark handled") == 3

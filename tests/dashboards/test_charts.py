@@ -7,10 +7,11 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from attendance.services import Entry, record_attendance
 from certifications.models import TaskStatus
-from certifications.selectors import done_on
+from certifications.selectors import active_tasks, done_on, task_cells
 from certifications.services import record_attempt, set_task_status
 from desk.dashboard import WeekOutcome, outcome_charts
 from tests.conftest import MONDAY, TUESDAY, WEDNESDAY
@@ -62,6 +63,9 @@ class TestDoneOn:
             (agent.pk, tasks["ahip"].pk): MONDAY,
             (agent.pk, tasks["aetna"].pk): WEDNESDAY,
         }  # Call Certification is in progress: not done, not dated
+        # The same from the cells a page has read already (the dashboard's), one query less.
+        cells = task_cells([agent], active_tasks(cohort1), now=timezone.now())
+        assert done_on({agent.pk: cohort1.tzinfo}, cells) == days
 
     def test_the_day_is_the_cohorts(self, tl1, cohort2, tasks, week):
         """22:00 on Monday in Los Angeles is Tuesday in UTC: the chart's day is Monday."""

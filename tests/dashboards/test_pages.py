@@ -170,6 +170,15 @@ class TestDashboard:
         assert "Finished on time · latest week: 25%" in html
         assert "<title>Week of 5 Oct: 6 days</title>" in html
 
+    def test_past_outcomes_are_the_twelve_weeks_up_to_the_latest_finished_cohort(self, client_for, pm1, tl1):
+        for start in (datetime.date(2026, 7, 13), datetime.date(2026, 7, 20), datetime.date(2026, 10, 5)):
+            cohort = CohortFactory(pm=pm1, tl=tl1, start_date=start, status="completed")
+            AgentFactory(cohort=cohort, status="in_production")
+        CohortFactory(pm=pm1, tl=tl1, start_date=datetime.date(2026, 11, 30), status="active")
+        weeks = client_for(pm1).get(reverse("desk:dashboard")).context["outcomes"]()["weeks"]
+        # 12 weeks before 5 Oct is 13 Jul: the cohort that started then is out, the next one in.
+        assert [w.week for w in weeks] == [datetime.date(2026, 7, 20), datetime.date(2026, 10, 5)]
+
     def test_queries_are_few_and_do_not_grow_with_agents(
         self, client_for, pm1, tl1, cohort1, tasks, week, count_queries
     ):
@@ -179,6 +188,21 @@ class TestDashboard:
         fill(cohort1, 45, tl1, tasks)
         many = count_queries(lambda: client.get(reverse("desk:dashboard")))
         assert few == many <= 20
+
+    def test_a_cached_read_costs_the_same_for_one_cohort_or_many(
+        self, client_for, pm1, tl1, cohort1, tasks, week, count_queries
+    ):
+        """The cache key reads each cohort's revision and phase in one query: no field of theirs
+        is read one cohort at a time."""
+        client, url = client_for(pm1), reverse("desk:dashboard")
+        fill(cohort1, 3, tl1, tasks)
+        client.get(url)
+        one = count_queries(lambda: client.get(url))
+        for name, zone in (("North", "America/Chicago"), ("South", "America/Denver"), ("Central", "UTC")):
+            fill(CohortFactory(name=name, tl=tl1, pm=pm1, time_zone=zone, status="active"), 3, tl1, tasks)
+        html = client.get(url).content.decode()
+        assert count_queries(lambda: client.get(url)) == one <= 6
+        assert all(name in html for name in ("East", "North", "South", "Central"))
 
 
 class TestWfm:
