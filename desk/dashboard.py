@@ -10,13 +10,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import DateField, ExpressionWrapper, Subquery
 
-from attendance.selectors import occurrences_by_day
+from attendance.selectors import OCCURRENCE_GROUPS, occurrences_by_day
 from certifications.models import Task
 from certifications.selectors import done_on
 from cohorts.models import Agent, Cohort
 from core.fragments import digest
 from desk.board import collect, pace_on
-from desk.charts import Chart, week_chart
+from desk.charts import Chart, cohort_charts, week_chart
 
 
 @dataclass
@@ -122,6 +122,11 @@ class CohortSummary:
     @property
     def at_risk_count(self) -> int:
         return len(self.at_risk)
+
+    @property
+    def charts(self) -> list[Chart]:
+        """Its charts, drawn only when the page's cached charts of the cohort miss."""
+        return cohort_charts(self, OCCURRENCE_GROUPS)
 
     @property
     def ready_count(self) -> int:

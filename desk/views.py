@@ -31,7 +31,7 @@ from attendance.models import (
     CorrectiveLevel,
     EscalationRule,
 )
-from attendance.selectors import OCCURRENCE_GROUPS, agent_accountability, open_issues
+from attendance.selectors import agent_accountability, open_issues
 from attendance.services import publish_policy, save_ladder
 from certifications.forms import ExamAttemptForm, MoveTermsForm, ProofUploadForm, RedFlagForm, TaskTermsForm
 from certifications.models import Handoff, Proof, Task, TaskTerms
@@ -61,7 +61,6 @@ from core.history import history_entries
 from core.urls import DAY, ID, ID2, UrlPattern
 from desk.accounts import invite
 from desk.board import active_cohorts, bar_counts, closed_day_edits, collect
-from desk.charts import cohort_charts
 from desk.dashboard import (
     cohort_summaries,
     outcome_charts,
@@ -256,7 +255,6 @@ def dashboard(request):
             "at_risk": [(s, s.at_risk) for s in summaries if s.at_risk],
             "at_risk_count": sum(s.at_risk_count for s in summaries),
             "ready": [(s, mention) for s in summaries for mention in s.ready],
-            "charts": [(s, cohort_charts(s, OCCURRENCE_GROUPS)) for s in summaries],
         }
 
     @functools.cache

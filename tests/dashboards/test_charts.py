@@ -103,7 +103,8 @@ class TestCohortCharts:
     def test_done_by_day_and_pace_come_from_the_dated_facts(self, client_for, pm1, tl1, cohort1, tasks, week):
         self.make_week(cohort1, tl1, tasks, week)
         response = dashboard(client_for(pm1))
-        (summary, charts) = response.context["content"]()["charts"][0]
+        summary = response.context["content"]()["cohort_days"][0]
+        charts = summary.charts
         # 12 cells (2 agents, 6 tasks): 2 done on Monday, 3 by Tuesday, 4 by now.
         assert [(p.done, p.pace) for p in summary.days] == [
             (17, 17),
@@ -127,7 +128,8 @@ class TestCohortCharts:
     def test_occurrences_per_day_add_up_to_the_tables(self, client_for, pm1, tl1, cohort1, tasks, week):
         self.make_week(cohort1, tl1, tasks, week)
         response = dashboard(client_for(pm1))
-        (summary, charts) = response.context["content"]()["charts"][0]
+        summary = response.context["content"]()["cohort_days"][0]
+        charts = summary.charts
         assert [p.occurrences for p in summary.days[:3]] == [
             {"Late": 1},
             {"Absent": 1},
