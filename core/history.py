@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import models
+from django.utils import timezone
 
 SKIPPED_FIELDS = {"id", "created_at", "updated_at"}
 KIND_LABELS = {"+": "Created", "~": "Changed", "-": "Deleted"}
@@ -26,12 +27,20 @@ class HistoryEntry:
 
 
 def _display(model_field, value, related_names: dict) -> str:
+    """A value as the history shows it; a moment in the active time zone (the page's: the
+    cohort's on an agent's page, whose header names it), to the minute, as the When column."""
     if value is None or value == "":
         return "—"
     if model_field.is_relation:
         return related_names.get((model_field.name, value), f"#{value}")
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, datetime.datetime):  # before date: a datetime is a date too
+        return (
+            f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+            if timezone.is_aware(value)
+            else f"{value:%Y-%m-%d %H:%M}"
+        )
     if isinstance(value, datetime.time):
         return f"{value:%H:%M}"
     return str(value)

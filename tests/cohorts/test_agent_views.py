@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -85,6 +87,15 @@ class TestAgentDetailAndEdit:
         recorded = agent1.history.first().history_date.astimezone(agent1.cohort.tzinfo)
         assert recorded.strftime("%Y-%m-%d %H:%M") in html  # in the cohort's zone, which the header names
         assert "When (America/New_York)" in html
+
+    def test_a_moment_in_the_history_is_shown_in_the_cohorts_zone(self, client_for, tl1, agent1):
+        """Ready at 18:30 UTC is 13:30 in New York, as the history's header says."""
+        agent1.ready_at = datetime.datetime(2026, 11, 25, 18, 30, 15, tzinfo=datetime.UTC)
+        agent1.save()
+        page = client_for(tl1).get(self.detail(agent1))
+        (change,) = [c for c in page.context["history"][0].changes if c.field == "ready at"]
+        assert (change.old, change.new) == ("—", "2026-11-25 13:30")
+        assert "18:30" not in page.content.decode()
 
     def test_history_queries_do_not_grow_with_edits(self, client_for, tl1, agent1, count_queries):
         client = client_for(tl1)
