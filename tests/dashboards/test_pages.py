@@ -50,6 +50,22 @@ class TestBoard:
         # AHIP, Aetna and TBT for both agents, linked to the rows that keep the day from closing
         assert f'not done: <a href="/tracker/cohorts/{cohort1.pk}/?show=close">6</a>' in html
 
+    def test_a_weekend_asks_for_no_roll_call_notes_or_close(self, client_for, tl1, cohort1, tasks, week):
+        """Saturday is no ESP day: the board, like the cohort page and the cohort bar, asks for
+        nothing to be recorded or closed; the tasks still open stay beside each agent."""
+        agent = AgentFactory(cohort=cohort1, first_name="Wendy")
+        week.move_to(datetime.datetime(2026, 11, 28, 17, 0, tzinfo=datetime.UTC))  # Saturday noon, New York
+        client = client_for(tl1)
+        html = client.get(reverse("desk:board")).content.decode()
+        assert "no ESP day today · Saturday 28 November" in html
+        assert "Nothing to record or close: today is no ESP day." in html
+        assert "not recorded" not in html and "missing" not in html and "Close the day" not in html
+        row = html[html.index(f'href="/cohorts/agents/{agent.pk}/"') :].split("</tr>")[0]
+        assert all(name in row for name in ("AHIP", "Aetna", "TBT", "Equipment"))  # overdue since Friday
+        assert "Before you log off today" not in client.get(cohort1.get_absolute_url()).content.decode()
+        bar = client.get(reverse("desk:cohort_bar", args=[cohort1.pk, "today"])).content.decode()
+        assert "not recorded" not in bar
+
     def test_queries_are_few_and_do_not_grow_with_agents(
         self, client_for, tl1, cohort1, tasks, week, count_queries
     ):
