@@ -153,6 +153,7 @@ def notes(request, pk: int):
     timezone.activate(cohort.tzinfo)
     today = cohort.local_today()
     note_day = _note_day(cohort, today, request.GET.get("day", ""))
+    following = cohort.next_esp_day(today)  # date.max once the week has ended
     agents = list(Agent.objects.filter(cohort=cohort))
     written = {n.agent_id: n for n in DailyNote.objects.filter(agent__cohort=cohort, day=note_day)}
     url = UrlPattern("certifications:note_save", ID, DAY)
@@ -176,6 +177,7 @@ def notes(request, pk: int):
             "today": today,
             "note_day": note_day,
             "note_days": [d for d in cohort.esp_days if d <= today],
+            "next_day": None if following == datetime.date.max else following,
             "day_number": cohort.day_number(note_day) if note_day else None,
             "sign_off": _sign_off(cohort, note_day) if note_day else None,
         },

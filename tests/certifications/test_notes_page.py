@@ -59,6 +59,28 @@ def test_a_past_day_and_only_days_that_have_come(client_for, tl1, cohort1, week)
     assert "day 3, Wednesday 25 November" in future  # a day still to come shows today's
 
 
+def test_a_day_between_esp_days_and_before_or_after_the_week(client_for, tl1, cohort1, week):
+    """A week from Thursday to Wednesday: on the Saturday between, the page says today is no ESP
+    day, names the next and offers the days so far; before day 1 and after the last day it says
+    those instead."""
+    cohort1.start_date = datetime.date(2026, 11, 26)
+    cohort1.save()
+    AgentFactory(cohort=cohort1)
+
+    def page_at(moment: datetime.datetime) -> str:
+        week.move_to(moment)
+        return client_for(tl1).get(notes_url(cohort1)).content.decode()
+
+    html = page_at(datetime.datetime(2026, 11, 28, 17, 0, tzinfo=datetime.UTC))  # Saturday noon, New York
+    assert "No ESP day has started yet" not in html
+    assert "Today is no ESP day: the next, day 3, is Monday 30 November." in html
+    assert 'href="?day=2026-11-27"' in html  # Friday's notes, one click away
+    html = page_at(datetime.datetime(2026, 12, 5, 17, 0, tzinfo=datetime.UTC))  # the Saturday after
+    assert "The ESP week has ended." in html
+    html = page_at(datetime.datetime(2026, 11, 21, 17, 0, tzinfo=datetime.UTC))  # before day 1
+    assert "No ESP day has started yet: notes are written from day 1, Thursday 26 November." in html
+
+
 def test_the_bar_and_the_board_link_here(client_for, tl1, cohort1, week):
     AgentFactory(cohort=cohort1)
     client = client_for(tl1)
