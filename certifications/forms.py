@@ -7,7 +7,9 @@ from core.validators import sane_date
 
 
 class CrispyForm(forms.Form):
-    """A form drawn beside others on the agent page: its own id prefix keeps every id unique."""
+    """A form drawn beside others on the agent page: its own id prefix keeps every id unique.
+    Drawn without a CSRF token (crispy adds one to a POST form even without its form tag): the
+    page caches its forms, and the token is added in the browser (static/js/esp.js)."""
 
     id_prefix = "form"
 
@@ -16,6 +18,7 @@ class CrispyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True
 
 
 class TaskStatusForm(forms.Form):

@@ -15,6 +15,7 @@ class MoveToProductionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        self.helper.disable_csrf = True  # on the cached agent page: the browser adds the token
 
 
 class CarryOverForm(forms.Form):

@@ -176,3 +176,19 @@ def test_an_agent_page_stays_cached_while_other_agents_change_and_shows_its_own_
 
     DaySignOff.objects.create(cohort=cohort1, day=WEDNESDAY, signed_by=tl1)
     assert count_queries(lambda: client.get(url)) > cached
+
+
+def test_the_agent_page_caches_no_csrf_token(client_for, tl1, pm1, cohort1, tasks, week):
+    """Its forms (the red flag's, the PM's move to production) get the token in the browser: a
+    cached token is another login's, refused when posted (403), even beside htmx's header."""
+    from django.core.cache import cache
+
+    agent = AgentFactory(cohort=cohort1)
+    cache.clear()
+    for user in (tl1, pm1):
+        html = client_for(user).get(reverse("desk:agent", args=[agent.pk])).content.decode()
+        forms = [chunk[chunk.rindex("<form ") :] for chunk in html.split("</form>") if "<form " in chunk]
+        with_token = [f.split('action="')[1].split('"')[0] for f in forms if "csrfmiddlewaretoken" in f]
+        assert len(forms) > 3 and with_token == [reverse("logout")]  # the menu's, drawn for each request
+    stored = [str(value) for value in cache._cache.values()]  # noqa: SLF001 - locmem's own store
+    assert stored and not any("csrfmiddlewaretoken" in value for value in stored)
