@@ -1,9 +1,11 @@
 import django_tables2 as tables
 
+from core.tables import DateColumn
 from tickets.models import Ticket
 
 
 class TicketTable(tables.Table):
+    day = DateColumn(format="D j M")  # as every page names an ESP day, not 12/06/2026
     ticket_type = tables.Column(verbose_name="Form", linkify=("tickets:detail", {"pk": tables.A("pk")}))
     agent = tables.Column(order_by=("agent__last_name", "agent__first_name"))
     submitted_by = tables.Column(verbose_name="Submitted by")

@@ -409,6 +409,13 @@ class TestListAndAccess:
     def test_the_list(self, request, client_for, who, status, cohort1):
         assert client_for(request.getfixturevalue(who)).get(self.url(cohort1)).status_code == status
 
+    def test_a_tickets_day_reads_as_the_other_pages_name_it(self, client_for, tl1, agent1, tasks, week):
+        set_task_status(
+            agent=agent1, task=tasks["call-cert"], status=Status.COMPLETE, expected_version=0, by=tl1
+        )
+        html = client_for(tl1).get(self.url(agent1.cohort), {"day": ""}).content.decode()
+        assert ">Wed 25 Nov<" in html and "11/25/2026" not in html  # the ticket's day, in the table
+
     @pytest.mark.parametrize("who", ["tl2", "wfm1", "pm2"])
     def test_a_ticket_of_another_cohort_is_404(self, request, client_for, who, agent1, tl1, tasks):
         set_task_status(
