@@ -42,26 +42,28 @@ def _renew(keys: set) -> None:
     if EVERY_COHORT in keys:
         Cohort.objects.update(revision=uuid.uuid4(), shared_revision=uuid.uuid4())
         return
-    cohort_ids = sorted(pk for kind, pk in keys if kind == "cohort")
+    whole = sorted(pk for kind, pk in keys if kind == "cohort")
+    pages = sorted(pk for kind, pk in keys if kind == "pages")
     agent_ids = sorted(pk for kind, pk in keys if kind == "agent")
+    shared = Case(
+        When(pk__in=whole, then=Value(uuid.uuid4(), output_field=UUIDField())), default=F("shared_revision")
+    )
     if not agent_ids:
-        Cohort.objects.filter(pk__in=cohort_ids).update(revision=uuid.uuid4(), shared_revision=uuid.uuid4())
+        Cohort.objects.filter(pk__in=whole + pages).update(revision=uuid.uuid4(), shared_revision=shared)
     elif connection.vendor == "postgresql":
-        _renew_in_one_statement(agent_ids, cohort_ids)
+        _renew_in_one_statement(agent_ids, whole, pages)
     else:
         Agent.objects.filter(pk__in=agent_ids).update(revision=uuid.uuid4())
-        new = Value(uuid.uuid4(), output_field=UUIDField())
-        shared = Case(When(pk__in=cohort_ids, then=new), default=F("shared_revision"))
         agents_cohorts = Agent.objects.filter(pk__in=agent_ids).values("cohort_id")
-        Cohort.objects.filter(Q(pk__in=agents_cohorts) | Q(pk__in=cohort_ids)).update(
+        Cohort.objects.filter(Q(pk__in=agents_cohorts) | Q(pk__in=whole + pages)).update(
             revision=uuid.uuid4(), shared_revision=shared
         )
 
 
-def _renew_in_one_statement(agent_ids: list[int], cohort_ids: list[int]) -> None:
-    """The agents' revisions, their cohorts' revisions, and the shared revisions of the cohorts
-    touched as a whole, in one statement (a write is one renewal, as it was before agents had
-    revisions: every write pays for it)."""
+def _renew_in_one_statement(agent_ids: list[int], whole: list[int], pages: list[int]) -> None:
+    """The agents' revisions, their cohorts' revisions and those of the cohorts touched, and the
+    shared revisions of the cohorts touched as a whole, in one statement (a write is one renewal,
+    as it was before agents had revisions: every write pays for it)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """WITH touched AS (
@@ -71,13 +73,19 @@ def _renew_in_one_statement(agent_ids: list[int], cohort_ids: list[int]) -> None
                 UPDATE "cohorts_cohort" SET "revision" = %s::uuid,
                     "shared_revision" = CASE WHEN "id" = ANY(%s) THEN %s::uuid ELSE "shared_revision" END
                 WHERE "id" IN (SELECT "cohort_id" FROM touched) OR "id" = ANY(%s)""",
-            [str(uuid.uuid4()), agent_ids, str(uuid.uuid4()), cohort_ids, str(uuid.uuid4()), cohort_ids],
+            [str(uuid.uuid4()), agent_ids, str(uuid.uuid4()), whole, str(uuid.uuid4()), whole + pages],
         )
 
 
 def touch_cohorts(cohort_ids) -> None:
     """Touch these cohorts as a whole: their pages and every agent page of theirs."""
     collect("revision", {("cohort", pk) for pk in cohort_ids if pk is not None}, _renew, order=RENEW_LAST)
+
+
+def touch_cohort_pages(cohort_ids) -> None:
+    """Touch these cohorts' own pages (a row of theirs about one agent, who may have moved on to
+    another cohort since), not every agent page of theirs."""
+    collect("revision", {("pages", pk) for pk in cohort_ids if pk is not None}, _renew, order=RENEW_LAST)
 
 
 def touch_agents(agent_ids) -> None:
@@ -116,6 +124,7 @@ def _toucher(scope: str):
             return
         if scope == "agent" and instance.agent_id is not None:
             touch_agents([instance.agent_id])
+            touch_cohort_pages([getattr(instance, "cohort_id", None)])  # the row's, if it has one
         elif scope in ("agent", "cohort") and getattr(instance, "cohort_id", None) is not None:
             touch_cohorts([instance.cohort_id])
         else:

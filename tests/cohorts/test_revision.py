@@ -233,3 +233,19 @@ def test_a_proof_renews_the_pages_of_the_agents_with_the_same_file(tl1, cohort1,
     before = agent_revisions()
     review_proof(proof=copy, verified=False, reason="the same screenshot as another agent's", by=tl1)
     assert changed(before, agent_revisions()) == {first.pk, second.pk}
+
+
+def test_a_row_of_a_cohort_about_an_agent_who_moved_on_renews_that_cohorts_pages(tl1, cohort1, cohort2, week):
+    """A correction to a day the agent spent in the first cohort shows on that cohort's roll call
+    and matrix: its pages are renewed with the agent's new cohort's, its agent pages are not."""
+    agent = AgentFactory(cohort=cohort1)
+    record = record_attendance(
+        agent=agent, day=MONDAY, entry=Entry(arrival=datetime.time(9, 30)), expected_version=None, by=tl1
+    )
+    agent.cohort = cohort2
+    agent.save()
+    cohorts, shared = revisions(), shared_revisions()
+    record.excused, record.excused_reason = True, "Doctor's note"
+    record.save()
+    assert renewed(cohorts) == {cohort1.pk, cohort2.pk}
+    assert changed(shared, shared_revisions()) == set()
