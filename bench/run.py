@@ -390,7 +390,8 @@ def main() -> int:
         'show, so after a write only what changed renders again. "Right after a write" is the '
         f"median of {UNCACHED} requests at 1 client, each made right after a tracker cell save in the "
         "TL's cohort through the app (which renews its revision; for the agent page, a save of that "
-        "agent's cell, which renews the agent's), against the baseline measured the same way. Writes are real changes through the app's forms (login, CSRF, record version), "
+        "agent's cell, which renews the agent's), against the baseline measured the same way. "
+        "Writes are real changes through the app's forms (login, CSRF, record version), "
         "each against a bare Django POST that saves one row; the rules they start run after the "
         "commit, in the worker (their tasks are queued to Redis).",
         "",

@@ -45,19 +45,16 @@ def _renew(keys: set) -> None:
     whole = sorted(pk for kind, pk in keys if kind == "cohort")
     pages = sorted(pk for kind, pk in keys if kind == "pages")
     agent_ids = sorted(pk for kind, pk in keys if kind == "agent")
-    shared = Case(
-        When(pk__in=whole, then=Value(uuid.uuid4(), output_field=UUIDField())), default=F("shared_revision")
-    )
-    if not agent_ids:
-        Cohort.objects.filter(pk__in=whole + pages).update(revision=uuid.uuid4(), shared_revision=shared)
-    elif connection.vendor == "postgresql":
+    if agent_ids and connection.vendor == "postgresql":
         _renew_in_one_statement(agent_ids, whole, pages)
-    else:
+        return
+    cohorts = Q(pk__in=whole + pages)
+    if agent_ids:
         Agent.objects.filter(pk__in=agent_ids).update(revision=uuid.uuid4())
-        agents_cohorts = Agent.objects.filter(pk__in=agent_ids).values("cohort_id")
-        Cohort.objects.filter(Q(pk__in=agents_cohorts) | Q(pk__in=whole + pages)).update(
-            revision=uuid.uuid4(), shared_revision=shared
-        )
+        cohorts |= Q(pk__in=Agent.objects.filter(pk__in=agent_ids).values("cohort_id"))
+    renewed = Value(uuid.uuid4(), output_field=UUIDField())
+    shared = Case(When(pk__in=whole, then=renewed), default=F("shared_revision"))
+    Cohort.objects.filter(cohorts).update(revision=uuid.uuid4(), shared_revision=shared)
 
 
 def _renew_in_one_statement(agent_ids: list[int], whole: list[int], pages: list[int]) -> None:

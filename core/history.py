@@ -35,12 +35,8 @@ def _display(model_field, value, related_names: dict) -> str:
         return related_names.get((model_field.name, value), f"#{value}")
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
-    if isinstance(value, datetime.datetime):  # before date: a datetime is a date too
-        return (
-            f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
-            if timezone.is_aware(value)
-            else f"{value:%Y-%m-%d %H:%M}"
-        )
+    if isinstance(value, datetime.datetime):  # aware, as every moment the app stores
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
     if isinstance(value, datetime.time):
         return f"{value:%H:%M}"
     return str(value)

@@ -7,12 +7,14 @@ import os
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote
 from certifications.services import raise_red_flag, set_task_status
+from cohorts.models import DaySignOff
 from tests.conftest import WEDNESDAY
 from tests.factories import AgentFactory
 
@@ -83,8 +85,6 @@ def test_a_repeat_read_is_cached_and_a_write_shows_at_once(
 
 
 def test_no_csrf_token_is_cached(client_for, tl1, cohort1, tasks, week):
-    from django.core.cache import cache
-
     AgentFactory(cohort=cohort1)
     client = client_for(tl1)
     cache.clear()
@@ -132,8 +132,6 @@ def test_the_next_day_is_not_served_from_the_day_before(client_for, tl1, cohort1
 def test_a_shared_redis_cache_serves_the_parts_and_a_write_shows(
     settings, client_for, count_queries, tl1, cohort1, tasks, week
 ):
-    from django.core.cache import cache
-
     location = REDIS_URL.rsplit("/", 1)[0] + "/13"  # a database of its own, emptied here
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
@@ -157,8 +155,6 @@ def test_an_agent_page_stays_cached_while_other_agents_change_and_shows_its_own_
     """Keyed by the agent's revision and the cohort's shared one: the TL working through the
     grid does not make every agent page render again, and a change to this agent shows at once,
     as does a change to the cohort as a whole (the day closed)."""
-    from cohorts.models import DaySignOff
-
     agent, colleague = AgentFactory(cohort=cohort1), AgentFactory(cohort=cohort1)
     client = client_for(tl1)
     url = reverse("desk:agent", args=[agent.pk])
@@ -181,8 +177,6 @@ def test_an_agent_page_stays_cached_while_other_agents_change_and_shows_its_own_
 def test_the_agent_page_caches_no_csrf_token(client_for, tl1, pm1, cohort1, tasks, week):
     """Its forms (the red flag's, the PM's move to production) get the token in the browser: a
     cached token is another login's, refused when posted (403), even beside htmx's header."""
-    from django.core.cache import cache
-
     agent = AgentFactory(cohort=cohort1)
     cache.clear()
     for user in (tl1, pm1):
