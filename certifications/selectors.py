@@ -10,6 +10,8 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Min, Q
 
 from certifications.models import (
@@ -34,9 +36,16 @@ STATUS_LABELS = dict(Status.choices)
 
 def active_tasks(cohort: Cohort | None = None) -> list[Task]:
     """The task list in column order: the sheet's columns; for a cohort, with the due days and
-    attempt limits its version of the task terms holds it to."""
-    tasks = list(Task.objects.filter(active=True))
-    return tasks if cohort is None else TaskTerms.objects.tasks_held([cohort], tasks)[cohort.pk]
+    attempt limits its version of the task terms holds it to, cached under the cohort's shared
+    revision (which a change of the tasks, of the terms or of the cohort renews)."""
+    if cohort is None:
+        return list(Task.objects.filter(active=True))
+    key = "tasks:" + digest(cohort.pk, cohort.shared_revision)
+    tasks = cache.get(key)
+    if tasks is None:
+        tasks = TaskTerms.objects.tasks_held([cohort], list(Task.objects.filter(active=True)))[cohort.pk]
+        cache.set(key, tasks, settings.PAGE_CACHE_SECONDS)
+    return tasks
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from certifications.forms import (
     ResolveRedFlagForm,
     TaskStatusForm,
 )
-from certifications.models import DailyNote, Proof, RedFlag, Task, TaskStatus
+from certifications.models import DailyNote, Proof, RedFlag, TaskStatus
 from certifications.selectors import active_tasks, cell_for, tracker_rows
 from certifications.services import (
     ClosedDayReason,
@@ -249,7 +249,9 @@ def cell_save(request, agent_pk: int, task_pk: int):
     agent, caps = agent_for(request.user, agent_pk, Action.EDIT, people=False)
     cohort = agent.cohort
     timezone.activate(cohort.tzinfo)
-    task = get_object_or_404(Task, pk=task_pk, active=True)
+    task = next((t for t in active_tasks(cohort) if t.pk == task_pk), None)
+    if task is None:
+        raise Http404("No such task on the tracker.")
     form = TaskStatusForm(request.POST, prefix=f"c{agent.pk}-{task.pk}")
     message, status, reason_error, closed_error, saved = "", 200, False, False, None
     if form.is_valid():

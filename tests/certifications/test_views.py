@@ -171,6 +171,21 @@ class TestCellSave:
     def test_get_is_refused(self, client_for, tl1, agent1, tasks):
         assert client_for(tl1).get(self.url(agent1, tasks["tbt"])).status_code == 405
 
+    def test_a_task_taken_off_the_tracker_saves_no_more_at_once(self, client_for, tl1, agent1, tasks, week):
+        """The tasks a save looks up are cached under the cohort's shared revision: a change to
+        the tasks renews it, so the first save after it already knows."""
+        client, tbt = client_for(tl1), tasks["tbt"]
+        assert client.get(tracker_url(agent1.cohort)).status_code == 200
+        assert (
+            client.post(self.url(agent1, tbt), self.data(agent1, tbt, "in_progress"), **HTMX).status_code
+            == 200
+        )
+        tbt.active = False
+        tbt.save()
+        response = client.post(self.url(agent1, tbt), self.data(agent1, tbt, "complete", 1), **HTMX)
+        assert response.status_code == 404
+        assert TaskStatus.objects.get(agent=agent1, task=tbt).status == Status.IN_PROGRESS
+
 
 class TestNotes:
     def url(self, agent, day=datetime.date(2026, 11, 25)):
@@ -502,6 +517,7 @@ def test_the_agent_page_queries_do_not_grow_with_records(client_for, tl1, agent1
         day = datetime.date(2026, 11, 23) + datetime.timedelta(days=n)
         DailyNote.objects.create(agent=agent1, day=day, text="n", updated_by=tl1)
 
+    client.get(agent1.get_absolute_url())  # what stays cached across the agent's writes (the tasks)
     add(0)
     few = count_queries(lambda: client.get(agent1.get_absolute_url()))
     add(1)

@@ -43,6 +43,36 @@ def test_a_change_after_the_close_asks_for_its_reason_beside_it(client_for, tl1,
     assert edit.reason == "Agent finished TBT at 18:10" and edit.by == tl1
 
 
+def test_a_cell_and_a_note_already_written_ask_for_the_reason_too(client_for, tl1, agent1, tasks, week):
+    """A later change of a row (the tests above write a row's first): the reason is asked for
+    and logged all the same."""
+    client, tbt = client_for(tl1), tasks["tbt"]
+    cell_url = reverse("certifications:cell_save", args=[agent1.pk, tbt.pk])
+    note_url = reverse("certifications:note_save", args=[agent1.pk, WEDNESDAY])
+    key = f"c{agent1.pk}-{tbt.pk}"
+    assert save_cell(client, agent1, tbt, "in_progress").status_code == 200
+    note = {f"n{agent1.pk}-text": "Shadowed two calls", f"n{agent1.pk}-version": "0"}
+    assert client.post(note_url, note, HTTP_HX_REQUEST="true").status_code == 200
+    DaySignOff.objects.create(cohort=agent1.cohort, day=WEDNESDAY, signed_by=tl1)
+
+    change = {f"{key}-status": "complete", f"{key}-version": "1"}
+    response = client.post(cell_url, change, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400 and "give a reason for changing it" in response.content.decode()
+    assert TaskStatus.objects.get().status == "in_progress"
+    response = client.post(cell_url, {**change, "closed_reason": "Finished at 18:10"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and TaskStatus.objects.get().status == "complete"
+
+    note = {f"n{agent1.pk}-text": "Shadowed three calls", f"n{agent1.pk}-version": "1"}
+    assert client.post(note_url, note, HTTP_HX_REQUEST="true").status_code == 400
+    assert DailyNote.objects.get().text == "Shadowed two calls"
+    response = client.post(note_url, {**note, "closed_reason": "Miscounted"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and DailyNote.objects.get().text == "Shadowed three calls"
+    assert sorted(ClosedDayEdit.objects.values_list("reason", flat=True)) == [
+        "Finished at 18:10",
+        "Miscounted",
+    ]
+
+
 def test_the_next_days_board_shows_the_changes_and_their_reasons(client_for, tl1, agent1, tasks, week):
     DaySignOff.objects.create(cohort=agent1.cohort, day=WEDNESDAY, signed_by=tl1)
     save_cell(client_for(tl1), agent1, tasks["tbt"], "complete", closed_reason="Finished after hours")
