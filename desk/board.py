@@ -236,7 +236,7 @@ class EndOfDayReport:
             "open_tasks": [
                 f"{a.full_name}: {c.task.name} ({c.state_label.lower()})" for a, c in self.open_tasks
             ],
-            "drafts": [f"{t.ticket_type.name}: {t.agent.full_name}" for t in self.drafts],
+            "drafts": [f"{t.title}: {t.agent.full_name}" for t in self.drafts],
             "carried_over": [f"{a.full_name}: {c.task.name} ({c.carried.reason})" for a, c in self.carried],
         }
 
@@ -279,7 +279,7 @@ def collect(
         Ticket.objects.filter(cohort__in=cohorts)
         .unsubmitted()
         .select_related("ticket_type")
-        .only("cohort_id", "agent_id", "day", "ticket_type__name")
+        .only("cohort_id", "agent_id", "day", "data", "ticket_type__name")
     ):
         if ticket.day <= days[ticket.cohort_id] and ticket.agent_id in by_id:
             ticket.agent = by_id[ticket.agent_id]  # already loaded

@@ -145,6 +145,21 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"{self.ticket_type} for {self.agent}"
 
+    @property
+    def subject(self) -> str:
+        """What the ticket is about within its form, from its data: the carrier or certification
+        and, for a failed exam, which attempt ("AHIP, attempt 2"); empty when the form names none.
+        An agent has a form of a kind per exam, and the lists tell them apart by it."""
+        about = str(self.data.get("carrier") or "").strip()
+        attempt = str(self.data.get("attempt") or "").strip()
+        return f"{about}, attempt {attempt}" if about and attempt else about
+
+    @property
+    def title(self) -> str:
+        """The form's name with the subject: "Failed Carrier Cert Exams (AHIP, attempt 2)"."""
+        subject = self.subject
+        return f"{self.ticket_type.name} ({subject})" if subject else self.ticket_type.name
+
 
 def attachment_path(instance: "TicketAttachment", filename: str) -> str:
     """A name nobody can guess, outside any public path; the original name is kept in the row."""

@@ -10,8 +10,10 @@ from certifications.events import ExamAttemptRecorded, ProofUploaded
 from certifications.models import TaskStatus
 from certifications.services import record_attempt, review_proof, set_task_status, upload_proof
 from core.events import emit
+from desk.board import collect
 from desk.readiness import readiness_blockers
 from tests.certifications.conftest import PNG
+from tests.conftest import TUESDAY
 from tests.factories import AgentFactory
 from tickets.models import Playbook, PlaybookContact, StepOutcome, Ticket, TicketType
 from tickets.services import (
@@ -415,6 +417,32 @@ class TestListAndAccess:
         )
         html = client_for(tl1).get(self.url(agent1.cohort), {"day": ""}).content.decode()
         assert ">Wed 25 Nov<" in html and "11/25/2026" not in html  # the ticket's day, in the table
+
+    def test_two_forms_of_one_kind_are_told_apart_by_their_exam(self, client_for, tl1, agent1, tasks, week):
+        """Two failed AHIP attempts and a failed Aetna one: three Failed Carrier Cert Exams drafts
+        for one agent. Each list names the exam and the attempt beside the form (Ticket.title)."""
+        for exam in ("ahip", "ahip", "aetna"):
+            record_attempt(agent=agent1, task=tasks[exam], taken_on=TUESDAY, score=55, passed=False, by=tl1)
+        titles = [
+            "Failed Carrier Cert Exams (AHIP, attempt 1)",
+            "Failed Carrier Cert Exams (AHIP, attempt 2)",
+            "Failed Carrier Cert Exams (Aetna, attempt 1)",
+        ]
+        assert sorted(t.title for t in Ticket.objects.all()) == sorted(titles)
+        client = client_for(tl1)
+        listed = client.get(self.url(agent1.cohort), {"day": ""}).content.decode()
+        assert all(f"<td >{t.subject}</td>" in listed for t in Ticket.objects.all()), listed
+        agent_page = client.get(agent1.get_absolute_url()).content.decode()
+        review = client.get(reverse("tickets:review", args=[agent1.cohort.pk])).content.decode()
+        assert all(title in agent_page and title in review for title in titles)
+        (cohort_day,) = collect([agent1.cohort], user=tl1, sees_confidential=False)
+        assert sorted(cohort_day.report.as_dict()["drafts"]) == sorted(f"{t}: Alice Archer" for t in titles)
+
+    def test_a_typed_subject_is_shown_as_text(self, client_for, tl1, agent1, tasks, week):
+        record_attempt(agent=agent1, task=tasks["ahip"], taken_on=TUESDAY, score=55, passed=False, by=tl1)
+        Ticket.objects.update(data={"carrier": "<b>AHIP</b>", "attempt": "1"})
+        listed = client_for(tl1).get(self.url(agent1.cohort), {"day": ""}).content.decode()
+        assert "&lt;b&gt;AHIP&lt;/b&gt;, attempt 1" in listed and "<b>AHIP</b>" not in listed
 
     @pytest.mark.parametrize("who", ["tl2", "wfm1", "pm2"])
     def test_a_ticket_of_another_cohort_is_404(self, request, client_for, who, agent1, tl1, tasks):
