@@ -156,9 +156,9 @@ class Ticket(models.Model):
 
     @property
     def title(self) -> str:
-        """The form's name with the subject: "Failed Carrier Cert Exams (AHIP, attempt 2)"."""
+        """The form's name with the subject: "Failed Carrier Cert Exams · AHIP, attempt 2"."""
         subject = self.subject
-        return f"{self.ticket_type.name} ({subject})" if subject else self.ticket_type.name
+        return f"{self.ticket_type.name} · {subject}" if subject else self.ticket_type.name
 
 
 def attachment_path(instance: "TicketAttachment", filename: str) -> str:

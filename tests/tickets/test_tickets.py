@@ -161,8 +161,8 @@ class TestSubmit:
                     submit_ticket(ticket=ticket, data=dict.fromkeys(missing.errors, "x"), by=tl1)
         subjects = sorted(m.subject for m in mail.outbox)
         assert subjects == [
-            f"Carrier Cert Completion Form (AHIP): Alice Archer ({agent1.employee_id})",
-            f"Carrier Cert Completion Form (Aetna): Alice Archer ({agent1.employee_id})",
+            f"Carrier Cert Completion Form · AHIP: Alice Archer ({agent1.employee_id})",
+            f"Carrier Cert Completion Form · Aetna: Alice Archer ({agent1.employee_id})",
         ]
 
     def submit_all(self, tickets, tl1):
@@ -424,9 +424,9 @@ class TestListAndAccess:
         for exam in ("ahip", "ahip", "aetna"):
             record_attempt(agent=agent1, task=tasks[exam], taken_on=TUESDAY, score=55, passed=False, by=tl1)
         titles = [
-            "Failed Carrier Cert Exams (AHIP, attempt 1)",
-            "Failed Carrier Cert Exams (AHIP, attempt 2)",
-            "Failed Carrier Cert Exams (Aetna, attempt 1)",
+            "Failed Carrier Cert Exams · AHIP, attempt 1",
+            "Failed Carrier Cert Exams · AHIP, attempt 2",
+            "Failed Carrier Cert Exams · Aetna, attempt 1",
         ]
         assert sorted(t.title for t in Ticket.objects.all()) == sorted(titles)
         client = client_for(tl1)
