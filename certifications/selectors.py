@@ -328,29 +328,21 @@ def agent_record(agent: Agent, *, user, caps, now: datetime.datetime) -> dict:
     }
 
 
-def done_on(zones: dict, cells: dict[int, list[Cell]] | None = None) -> dict[tuple[int, int], datetime.date]:
+def done_on(zones: dict, cells: dict[int, list[Cell]]) -> dict[tuple[int, int], datetime.date]:
     """The day (in the agent's cohort's zone: `zones` maps agent ids to zones) on which each cell
     that is done now became done, from the dated facts: its first passed exam attempt, else the
     start of its status history's last run of done records, else (a status imported or written
-    without history) when the status was last saved. Cells not done now are absent: what is done
-    is the current fact, only its date comes from the past. Three queries, however many agents;
-    two when the caller has the agents' cells of now already (`cells`, from task_cells: then only
-    their tasks are dated)."""
+    without history) when the status was last saved. `cells` are the agents' cells of now (from
+    task_cells, which the caller has read already): cells not done now are absent, since what is
+    done is the current fact and only its date comes from the past. Two queries, however many
+    agents."""
     agent_ids = list(zones)
-    if cells is None:
-        done = {
-            (agent_id, task_id): updated_at
-            for agent_id, task_id, updated_at in TaskStatus.objects.of(agent_ids)
-            .filter(status__in=TaskStatus.DONE)
-            .values_list("agent_id", "task_id", "updated_at")
-        }
-    else:
-        done = {
-            (agent_id, c.task.pk): c.updated_at
-            for agent_id, row in cells.items()
-            for c in row
-            if c.status in TaskStatus.DONE
-        }
+    done = {
+        (agent_id, c.task.pk): c.updated_at
+        for agent_id, row in cells.items()
+        for c in row
+        if c.status in TaskStatus.DONE
+    }
     run_start: dict[tuple[int, int], datetime.datetime | None] = {}
     changes = (
         TaskStatus.history.filter(agent_id__in=agent_ids)
