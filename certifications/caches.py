@@ -12,7 +12,7 @@ def _proof_changed(sender, instance: Proof, raw: bool = False, **kwargs) -> None
     if raw:
         return
     same_file = Proof.objects.filter(sha256=instance.sha256).exclude(agent_id=instance.agent_id)
-    touch_agents(set(same_file.values_list("agent_id", flat=True)))
+    touch_agents(set(same_file.values_list("agent_id", flat=True)), Proof._meta.label_lower)
 
 
 def connect() -> None:

@@ -290,12 +290,19 @@ def has_uncleared_duplicate(proof: Proof) -> bool:
     return Proof.objects.filter(sha256=proof.sha256).exclude(agent_id=proof.agent_id).exists()
 
 
-def agent_record(agent: Agent, *, user, caps, now: datetime.datetime) -> dict:
-    """What the agent page shows of the tracker: cells, attempts, proofs (with duplicates the
-    viewer may know of), notes and the red flags the viewer may see."""
-    tasks = active_tasks(agent.cohort)
-    cells = task_cells([agent], {agent.cohort_id: tasks}, now=now)[agent.pk]
-    attempts = list(ExamAttempt.objects.filter(agent=agent).select_related("task", "recorded_by"))
+def agent_cells(agent: Agent, *, now: datetime.datetime) -> list[Cell]:
+    """The agent's tracker row: a cell per active task (two queries at most)."""
+    return task_cells([agent], {agent.cohort_id: active_tasks(agent.cohort)}, now=now)[agent.pk]
+
+
+def agent_attempts(agent: Agent) -> list[ExamAttempt]:
+    return list(ExamAttempt.objects.filter(agent=agent).select_related("task", "recorded_by"))
+
+
+def agent_proofs(agent: Agent, *, user) -> list[Proof]:
+    """The agent's proofs, each with the proofs of the same file that other agents have: those the
+    viewer may know of (`duplicates`), how many others there are (`hidden_duplicates`), and
+    whether someone must still say why the same file is fine (`needs_clearing`)."""
     proofs = list(Proof.objects.filter(agent=agent).select_related("task", "uploaded_by", "reviewed_by"))
     duplicates = duplicates_of(proofs)
     visible = (
@@ -312,18 +319,36 @@ def agent_record(agent: Agent, *, user, caps, now: datetime.datetime) -> dict:
         proof.duplicates = [o for o in others if o.agent_id in visible]
         proof.hidden_duplicates = len(others) - len(proof.duplicates)
         proof.needs_clearing = bool(others) and not proof.duplicate_cleared_at
+    return proofs
+
+
+def agent_notes(agent: Agent) -> list[DailyNote]:
+    return list(DailyNote.objects.filter(agent=agent).select_related("updated_by"))
+
+
+def agent_red_flags(agent: Agent, *, user, caps) -> list[RedFlag]:
+    """The agent's red flags that the viewer may see."""
+    return list(
+        RedFlag.objects.filter(agent=agent).visible_to(user, caps.confidential).select_related("raised_by")
+    )
+
+
+def note_day_of(agent: Agent, now: datetime.datetime) -> datetime.date | None:
+    """The day whose note the agent page offers to write: the cohort's today, on an ESP day."""
     today = now.astimezone(agent.cohort.tzinfo).date()
+    return today if agent.cohort.day_number(today) else None
+
+
+def agent_record(agent: Agent, *, user, caps, now: datetime.datetime) -> dict:
+    """What the agent's handoff shows of the tracker: cells, attempts, proofs (with duplicates the
+    viewer may know of), notes and the red flags the viewer may see."""
     return {
-        "cells": cells,
-        "attempts": attempts,
-        "proofs": proofs,
-        "notes": list(DailyNote.objects.filter(agent=agent).select_related("updated_by")),
-        "red_flags": list(
-            RedFlag.objects.filter(agent=agent)
-            .visible_to(user, caps.confidential)
-            .select_related("raised_by")
-        ),
-        "note_day": today if agent.cohort.day_number(today) else None,
+        "cells": agent_cells(agent, now=now),
+        "attempts": agent_attempts(agent),
+        "proofs": agent_proofs(agent, user=user),
+        "notes": agent_notes(agent),
+        "red_flags": agent_red_flags(agent, user=user, caps=caps),
+        "note_day": note_day_of(agent, now),
         "statuses": Status.choices,
     }
 

@@ -239,8 +239,13 @@ class Agent(models.Model):
     # A new value whenever anything the agent's page shows of this agent may have changed
     # (cohorts.revision); the page is keyed by it and by its cohort's shared revision. No history.
     revision = models.UUIDField(default=uuid.uuid4, editable=False)
+    # The same, for each kind of row about the agent ("certifications.taskstatus": a new value
+    # whenever one of the agent's task statuses changed; "*": whenever anything may have): each
+    # part of the agent page is keyed by the kinds it shows, so a tracker cell saved renders again
+    # only the parts that show statuses (cohorts.revision). No history.
+    revisions = models.JSONField(default=dict, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["revision"])
+    history = HistoricalRecords(excluded_fields=["revision", "revisions"])
     objects = AgentQuerySet.as_manager()
 
     class Meta:

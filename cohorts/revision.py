@@ -19,14 +19,21 @@ agent's revision and its cohort's; a write about the cohort as a whole (a row wi
 no agent, a bulk write, a save of the cohort) or about the configuration renews the cohorts'
 shared revisions too. An agent page keyed by its agent's revision and its cohort's shared
 revision stays served while the TL works on the cohort's other agents.
+
+An agent's revision is also kept per kind of row (Agent.revisions: the model's label, e.g.
+"certifications.taskstatus", or "*" for a write that may change anything of the agent, such as
+a save of the agent itself), so that the agent page renders again only the parts that show what
+changed: a tracker cell saved leaves the parts with the notes, the red flags or the CAPs served.
 """
 
+import json
 import uuid
+from collections import defaultdict
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Case, F, Q, UUIDField, Value, When
+from django.db.models import Case, F, Func, JSONField, Q, UUIDField, Value, When
 from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 from simple_history.models import HistoricalChanges
 
@@ -36,41 +43,57 @@ from core.events import collect
 APPS = ("cohorts", "certifications", "attendance", "tickets")
 RENEW_LAST = 1000  # after every other reaction of the unit, which may write too
 EVERY_COHORT = ("all", None)
+ANY_KIND = "*"  # of an agent's rows: every part of the agent page renders again
 
 
 def _renew(keys: set) -> None:
     if EVERY_COHORT in keys:
         Cohort.objects.update(revision=uuid.uuid4(), shared_revision=uuid.uuid4())
         return
-    whole = sorted(pk for kind, pk in keys if kind == "cohort")
-    pages = sorted(pk for kind, pk in keys if kind == "pages")
-    agent_ids = sorted(pk for kind, pk in keys if kind == "agent")
+    whole = sorted(key[1] for key in keys if key[0] == "cohort")
+    pages = sorted(key[1] for key in keys if key[0] == "pages")
+    value = uuid.uuid4().hex
+    kinds: dict[int, dict[str, str]] = defaultdict(dict)
+    for _, pk, kind in (key for key in keys if key[0] == "agent"):
+        kinds[pk][kind] = value
+    agent_ids = sorted(kinds)
     if agent_ids and connection.vendor == "postgresql":
-        _renew_in_one_statement(agent_ids, whole, pages)
+        _renew_in_one_statement(agent_ids, [json.dumps(kinds[pk]) for pk in agent_ids], whole, pages)
         return
     cohorts = Q(pk__in=whole + pages)
     if agent_ids:
-        Agent.objects.filter(pk__in=agent_ids).update(revision=uuid.uuid4())
+        # SQLite: one statement per set of kinds renewed (one set, mostly), merged by its json_patch.
+        alike = defaultdict(list)
+        for pk in agent_ids:
+            alike[json.dumps(kinds[pk], sort_keys=True)].append(pk)
+        for patch, ids in alike.items():
+            merged = Func(F("revisions"), Value(patch), function="json_patch", output_field=JSONField())
+            Agent.objects.filter(pk__in=ids).update(revision=uuid.uuid4(), revisions=merged)
         cohorts |= Q(pk__in=Agent.objects.filter(pk__in=agent_ids).values("cohort_id"))
     renewed = Value(uuid.uuid4(), output_field=UUIDField())
     shared = Case(When(pk__in=whole, then=renewed), default=F("shared_revision"))
     Cohort.objects.filter(cohorts).update(revision=uuid.uuid4(), shared_revision=shared)
 
 
-def _renew_in_one_statement(agent_ids: list[int], whole: list[int], pages: list[int]) -> None:
-    """The agents' revisions, their cohorts' revisions and those of the cohorts touched, and the
-    shared revisions of the cohorts touched as a whole, in one statement (a write is one renewal,
-    as it was before agents had revisions: every write pays for it)."""
+def _renew_in_one_statement(
+    agent_ids: list[int], kinds: list[str], whole: list[int], pages: list[int]
+) -> None:
+    """The agents' revisions (of each kind in `kinds`, JSON objects in the order of `agent_ids`),
+    their cohorts' revisions and those of the cohorts touched, and the shared revisions of the
+    cohorts touched as a whole, in one statement (a write is one renewal, as it was before agents
+    had revisions: every write pays for it)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """WITH touched AS (
-                    UPDATE "cohorts_agent" SET "revision" = %s::uuid WHERE "id" = ANY(%s)
+                    UPDATE "cohorts_agent" SET "revision" = %s::uuid, "revisions" = "revisions" || k.kinds
+                    FROM unnest(%s::bigint[], %s::jsonb[]) AS k(id, kinds)
+                    WHERE "cohorts_agent"."id" = k.id
                     RETURNING "cohort_id"
                 )
                 UPDATE "cohorts_cohort" SET "revision" = %s::uuid,
                     "shared_revision" = CASE WHEN "id" = ANY(%s) THEN %s::uuid ELSE "shared_revision" END
                 WHERE "id" IN (SELECT "cohort_id" FROM touched) OR "id" = ANY(%s)""",
-            [str(uuid.uuid4()), agent_ids, str(uuid.uuid4()), whole, str(uuid.uuid4()), whole + pages],
+            [str(uuid.uuid4()), agent_ids, kinds, str(uuid.uuid4()), whole, str(uuid.uuid4()), whole + pages],
         )
 
 
@@ -85,9 +108,12 @@ def touch_cohort_pages(cohort_ids) -> None:
     collect("revision", {("pages", pk) for pk in cohort_ids if pk is not None}, _renew, order=RENEW_LAST)
 
 
-def touch_agents(agent_ids) -> None:
-    """Touch these agents: their pages and their cohorts' pages (not the cohorts' other agents')."""
-    collect("revision", {("agent", pk) for pk in agent_ids if pk is not None}, _renew, order=RENEW_LAST)
+def touch_agents(agent_ids, kind: str = ANY_KIND) -> None:
+    """Touch these agents: their pages and their cohorts' pages (not the cohorts' other agents').
+    `kind`: the label of the model whose rows about them changed (the parts of their pages that
+    show such rows render again), else every part."""
+    keys = {("agent", pk, kind) for pk in agent_ids if pk is not None}
+    collect("revision", keys, _renew, order=RENEW_LAST)
 
 
 def touch_all() -> None:
@@ -120,7 +146,7 @@ def _toucher(scope: str):
         if raw:  # loaddata: nothing is cached for rows that did not exist
             return
         if scope == "agent" and instance.agent_id is not None:
-            touch_agents([instance.agent_id])
+            touch_agents([instance.agent_id], sender._meta.label_lower)
             touch_cohort_pages([getattr(instance, "cohort_id", None)])  # the row's, if it has one
         elif scope in ("agent", "cohort") and getattr(instance, "cohort_id", None) is not None:
             touch_cohorts([instance.cohort_id])

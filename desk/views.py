@@ -11,12 +11,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -31,9 +29,9 @@ from attendance.models import (
     CorrectiveLevel,
     EscalationRule,
 )
-from attendance.selectors import agent_accountability, open_issues
+from attendance.selectors import open_issues
 from attendance.services import publish_policy, save_ladder
-from certifications.forms import ExamAttemptForm, MoveTermsForm, ProofUploadForm, RedFlagForm, TaskTermsForm
+from certifications.forms import MoveTermsForm, TaskTermsForm
 from certifications.models import Handoff, Proof, Task, TaskTerms
 from certifications.selectors import (
     active_tasks,
@@ -58,8 +56,8 @@ from cohorts.tables import ReadOnlyRosterTable, RosterTable
 from core import tables
 from core.fragments import digest
 from core.history import history_entries
-from core.urls import DAY, ID, ID2, UrlPattern
 from desk.accounts import invite
+from desk.agent_page import agent_page_parts
 from desk.board import active_cohorts, bar_counts, closed_day_edits, collect
 from desk.dashboard import (
     cohort_summaries,
@@ -81,7 +79,6 @@ from tickets.forms import (
     TicketTypeSettingsForm,
 )
 from tickets.models import Playbook, TicketType
-from tickets.selectors import agent_tickets
 from tickets.services import save_playbook, save_ticket_form, unsubmitted_count
 
 
@@ -362,55 +359,11 @@ def cohort_detail(request, pk: int):
 @login_required
 def agent_detail(request, pk: int):
     """The agent page: details, the tracker record, coaching and CAPs, tickets and troubleshooting,
-    history. Its parts are cached with the agent's revision and its cohort's shared revision
-    (cohorts.revision: a write about another agent renews neither; tickets, playbooks and forms
-    renew the shared one), the cohort's phase and the viewer; the forms in them carry no token of
-    this request (the CSRF token and the Carrier Ticket's are added in the browser: static/js/esp.js)."""
+    history; each part cached on its own under what it shows (desk.agent_page)."""
     agent, caps = agent_for(request.user, pk)
-    cohort = agent.cohort
-    timezone.activate(cohort.tzinfo)
-    key = digest(agent.pk, agent.revision, cohort.shared_revision, cohort.phase(), caps.key, request.user.pk)
-    names = {"main": "agent-main", "tickets_part": "agent-tickets", "history_part": "agent-history"}
-    keys = {name: f"{partial}:{key}" for name, partial in names.items()}
-    parts = cache.get_many(list(keys.values()))
-    if len(parts) < len(keys):
-        context = _agent_record_context(request, agent, caps) | agent_tickets(agent)
-        parts = {
-            keys[name]: render_to_string(f"desk/agent_detail.html#{partial}", context, request)
-            for name, partial in names.items()
-        }
-        cache.set_many(parts, settings.PAGE_CACHE_SECONDS)
-    context = {"agent": agent, "cohort": cohort, "caps": caps}
-    context |= {name: parts[cache_key] for name, cache_key in keys.items()}
-    return render(request, "desk/agent_detail.html", context)
-
-
-def _agent_record_context(request, agent, caps) -> dict:
-    cohort = agent.cohort
-    record = agent_record(agent, user=request.user, caps=caps, now=timezone.now())
-    note_day = record["note_day"]
-    return {
-        "agent": agent,
-        "cohort": cohort,
-        "caps": caps,
-        "history": history_entries(agent.history.all()),
-        "blockers": readiness_blockers(agent, user=request.user, sees_confidential=caps.confidential),
-        "handoff": Handoff.objects.filter(agent=agent).select_related("to_tl", "moved_by").first(),
-        "move_form": MoveToProductionForm(),
-        "attempt_form": ExamAttemptForm(initial={"taken_on": cohort.local_today()}),
-        "proof_form": ProofUploadForm(),
-        "red_flag_form": RedFlagForm(),
-        "cells_url": UrlPattern("certifications:cell_save", ID, ID2).prefix(agent.pk),
-        "note_row": {
-            "agent": agent,
-            "note": next((n for n in record["notes"] if n.day == note_day), None),
-            "note_url": UrlPattern("certifications:note_save", ID, DAY)(agent.pk, note_day)
-            if note_day
-            else "",
-        },
-        **record,
-        **agent_accountability(agent),
-    }
+    timezone.activate(agent.cohort.tzinfo)
+    parts = agent_page_parts(request, agent, caps, timezone.now())
+    return render(request, "desk/agent_detail.html", {"agent": agent, "cohort": agent.cohort, "parts": parts})
 
 
 @login_required

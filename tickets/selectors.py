@@ -5,13 +5,17 @@ from tickets.forms import CarrierTicketForm
 from tickets.models import Playbook, Ticket, TicketAttachment
 
 
-def agent_tickets(agent, forms: dict | None = None) -> dict:
-    """What the agent page shows of tickets: the agent's tickets and the playbooks."""
-    forms = forms or {}
+def agent_tickets(agent) -> list[Ticket]:
+    """The agent's tickets, as the agent page lists them."""
+    return list(Ticket.objects.filter(agent=agent).select_related("ticket_type"))
+
+
+def troubleshooting(carrier_form: CarrierTicketForm | None = None) -> dict:
+    """What the agent page shows to troubleshoot: the playbooks with their contacts, and the
+    Carrier Ticket form (`carrier_form` when it was posted with errors)."""
     return {
-        "tickets": list(Ticket.objects.filter(agent=agent).select_related("ticket_type")),
         "playbooks": list(Playbook.objects.prefetch_related("contacts")),
-        "carrier_form": forms.get("carrier") or CarrierTicketForm(),
+        "carrier_form": carrier_form or CarrierTicketForm(),
     }
 
 

@@ -16,7 +16,7 @@ from core import tables
 from tickets.filters import TicketFilter
 from tickets.forms import CarrierTicketForm, NewTicketForm, ResolveForm, TicketForm
 from tickets.models import Ticket, TicketAttachment
-from tickets.selectors import agent_tickets, ticket_files
+from tickets.selectors import ticket_files, troubleshooting
 from tickets.services import (
     TicketError,
     TicketIncomplete,
@@ -252,7 +252,7 @@ def carrier_ticket(request, agent_pk: int):
         "agent": agent,
         "cohort": agent.cohort,
         "caps": caps,
-        **agent_tickets(agent, {"carrier": form}),
+        **troubleshooting(form),
     }
     if request.htmx:
         return render(request, "tickets/agent_forms.html#carrier-form", context, status=400)

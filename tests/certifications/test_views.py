@@ -266,12 +266,11 @@ class TestProofViews:
     def test_the_same_file_for_two_agents_is_flagged(self, client_for, tl1, pm1, agent1, tasks):
         other = AgentFactory(cohort=agent1.cohort, first_name="Copy", last_name="Cat")
         upload_proof(agent=agent1, task=tasks["ahip"], upload=SimpleUploadedFile("a.png", PNG), by=tl1)
-        upload_proof(agent=other, task=tasks["ahip"], upload=SimpleUploadedFile("b.png", PNG), by=tl1)
-        upload_proof(agent=other, task=tasks["aetna"], upload=SimpleUploadedFile("c.png", JPEG), by=tl1)
-        page = client_for(pm1).get(other.get_absolute_url())
-        flagged = {p.original_name: [d.agent.full_name for d in p.duplicates] for p in page.context["proofs"]}
-        assert flagged == {"b.png": ["Alice Archer"], "c.png": []}
-        assert "The same file was uploaded for Alice Archer" in page.content.decode()
+        copy = upload_proof(agent=other, task=tasks["ahip"], upload=SimpleUploadedFile("b.png", PNG), by=tl1)
+        own = upload_proof(agent=other, task=tasks["aetna"], upload=SimpleUploadedFile("c.png", JPEG), by=tl1)
+        html = client_for(pm1).get(other.get_absolute_url()).content.decode()
+        assert f'id="dup-{copy.pk}">The same file was uploaded for Alice Archer (' in html
+        assert f'id="dup-{own.pk}"' not in html
 
     def test_review_verifies_or_rejects_with_reason(self, client_for, tl1, agent1, tasks):
         proof = upload_proof(
@@ -313,9 +312,7 @@ class TestAttemptView:
         )
         assert response.status_code == 400
         assert "no further attempt can be recorded" in response.context["attempt_form"].errors["task"][0]
-        page = client.get(agent1.get_absolute_url())
-        cell = {c.task.code: c for c in page.context["cells"]}["aetna"]
-        assert cell.limit_reached and "3/3 failed: limit" in page.content.decode()
+        assert "3/3 failed: limit" in client.get(agent1.get_absolute_url()).content.decode()
 
     def test_bad_input_in_place_answers_with_the_form_only(self, client_for, tl1, agent1, tasks, week):
         url = reverse("certifications:attempt_add", args=[agent1.pk])

@@ -249,3 +249,49 @@ def test_a_row_of_a_cohort_about_an_agent_who_moved_on_renews_that_cohorts_pages
     record.save()
     assert renewed(cohorts) == {cohort1.pk, cohort2.pk}
     assert changed(shared, shared_revisions()) == set()
+
+
+def kinds_renewed(agent, before: dict) -> set[str]:
+    agent.refresh_from_db()
+    return {kind for kind, value in agent.revisions.items() if before.get(kind) != value}
+
+
+@pytest.mark.parametrize(
+    ("write", "kinds"),
+    [
+        (write_status, {"certifications.taskstatus"}),
+        (write_note, {"certifications.dailynote"}),
+        (write_flag, {"certifications.redflag"}),
+        (write_ticket, {"tickets.ticket"}),
+        (write_attendance, {"attendance.attendancerecord"}),
+        (write_agent, {"*"}),
+    ],
+)
+def test_a_write_about_an_agent_renews_the_kind_of_row_it_wrote(write, kinds, tl1, cohort1, tasks, week):
+    """Agent.revisions: a revision per kind of row about the agent, so that the agent page renders
+    again only the parts that show what changed; the colleague's stay as they were."""
+    agent, colleague = AgentFactory(cohort=cohort1), AgentFactory(cohort=cohort1)
+    before, theirs = (dict(Agent.objects.get(pk=a.pk).revisions) for a in (agent, colleague))
+    write(agent, tl1, tasks)
+    assert kinds_renewed(agent, before) == kinds
+    assert kinds_renewed(colleague, theirs) == set()
+
+
+def test_a_proof_renews_the_proofs_of_the_agents_with_the_same_file(tl1, cohort1, cohort2, tasks, week):
+    first, second = AgentFactory(cohort=cohort1), AgentFactory(cohort=cohort2)
+    upload = lambda: SimpleUploadedFile("ahip.png", PNG)  # noqa: E731
+    upload_proof(agent=first, task=tasks["ahip"], upload=upload(), by=tl1)
+    first.refresh_from_db()
+    before = dict(first.revisions)
+    upload_proof(agent=second, task=tasks["ahip"], upload=upload(), by=tl1)
+    assert kinds_renewed(first, before) == {"certifications.proof"}
+
+
+def test_one_write_of_several_kinds_renews_each_once(tl1, cohort1, tasks, week):
+    """An exam attempt writes the attempt and the task's status: both kinds, in one renewal."""
+    agent = AgentFactory(cohort=cohort1)
+    before = dict(Agent.objects.get(pk=agent.pk).revisions)
+    write_attempt(agent, tl1, tasks)
+    renewed_kinds = kinds_renewed(agent, before)
+    assert {"certifications.examattempt", "certifications.taskstatus"} <= renewed_kinds
+    assert len({agent.revisions[kind] for kind in renewed_kinds}) == 1  # one value: one renewal

@@ -8,15 +8,27 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from attendance.accountability import issue_action, report_issue
+from attendance.models import CorrectiveLevel
 from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote
-from certifications.services import raise_red_flag, set_task_status
+from certifications.services import (
+    raise_red_flag,
+    record_attempt,
+    review_proof,
+    save_note,
+    set_task_status,
+    upload_proof,
+)
 from cohorts.models import DaySignOff
-from tests.conftest import WEDNESDAY
+from tests.certifications.conftest import PNG
+from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory
+from tickets.models import Ticket, TicketType
 
 pytestmark = pytest.mark.django_db
 REDIS_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -186,3 +198,88 @@ def test_the_agent_page_caches_no_csrf_token(client_for, tl1, pm1, cohort1, task
         assert len(forms) > 3 and with_token == [reverse("logout")]  # the menu's, drawn for each request
     stored = [str(value) for value in cache._cache.values()]  # noqa: SLF001 - locmem's own store
     assert stored and not any("csrfmiddlewaretoken" in value for value in stored)
+
+
+def _same_file(agent, colleague, tl, tasks):
+    """A colleague's proof of the same file: this agent's proof is named a possible duplicate."""
+    upload_proof(agent=colleague, task=tasks["ahip"], upload=SimpleUploadedFile("b.png", PNG), by=tl)
+
+
+AGENT_WRITES = {
+    "a task status": lambda agent, colleague, tl, tasks: write_status(agent, tl, tasks),
+    "a note": lambda agent, colleague, tl, tasks: save_note(
+        agent=agent, day=WEDNESDAY, text="Took calls", by=tl
+    ),
+    "a red flag": lambda agent, colleague, tl, tasks: write_flag(agent, tl, tasks),
+    "an exam attempt": lambda agent, colleague, tl, tasks: record_attempt(
+        agent=agent, task=tasks["ahip"], taken_on=MONDAY, score=50, passed=False, by=tl
+    ),
+    "a proof reviewed": lambda agent, colleague, tl, tasks: review_proof(
+        proof=agent.proofs.get(), verified=False, reason="Cut off", by=tl
+    ),
+    "a colleague's proof of the same file": _same_file,
+    "a ticket": lambda agent, colleague, tl, tasks: Ticket.objects.create(
+        ticket_type=TicketType.objects.first(), cohort=agent.cohort, agent=agent, day=WEDNESDAY, created_by=tl
+    ),
+    "coaching": lambda agent, colleague, tl, tasks: issue_action(
+        agent=agent,
+        level=CorrectiveLevel.objects.get(rank=1),
+        date=WEDNESDAY,
+        reasons="Late twice",
+        expectations="On time",
+        consequences="A written CAP",
+        by=tl,
+    ),  # fmt: skip
+    "an issue for the PM": lambda agent, colleague, tl, tasks: report_issue(
+        agent=agent, details="Headset", by=tl
+    ),
+    "the agent": lambda agent, colleague, tl, tasks: write_agent_phone(agent),
+}
+
+
+def write_agent_phone(agent):
+    agent.phone = "555-0199"
+    agent.save()
+
+
+def without_tokens(html: str) -> str:
+    """The page without its request's CSRF token (in the meta tag, htmx's header, the menu's form)."""
+    return html.replace(re.search(r'name="csrf-token" content="([^"]+)"', html)[1], "")
+
+
+@pytest.mark.parametrize("write", list(AGENT_WRITES))
+def test_the_agent_page_after_a_write_is_the_page_rendered_afresh(
+    write, client_for, tl1, cohort1, tasks, week
+):
+    """Each part of the agent page is cached under the kinds of rows it shows: after any write
+    about the agent (or a colleague's proof of the same file), the page served is exactly the
+    page rendered with nothing cached."""
+    agent, colleague = AgentFactory(cohort=cohort1), AgentFactory(cohort=cohort1)
+    upload_proof(agent=agent, task=tasks["ahip"], upload=SimpleUploadedFile("a.png", PNG), by=tl1)
+    client = client_for(tl1)
+    url = reverse("desk:agent", args=[agent.pk])
+    before = client.get(url).content.decode()
+    AGENT_WRITES[write](agent, colleague, tl1, tasks)
+    served = without_tokens(client.get(url).content.decode())
+    cache.clear()
+    afresh = without_tokens(client.get(url).content.decode())
+    assert served == afresh
+    assert served != without_tokens(before)  # the write shows
+
+
+def test_a_status_saved_renders_again_only_the_parts_that_show_statuses(
+    client_for, count_queries, tl1, cohort1, tasks, week
+):
+    """A TL working through an agent's tracker row: the parts with the notes, red flags, attempts,
+    proofs, CAPs, tickets, troubleshooting and history are served from the cache."""
+    agent = AgentFactory(cohort=cohort1)
+    client = client_for(tl1)
+    url = reverse("desk:agent", args=[agent.pk])
+    cache.clear()
+    rendered = count_queries(lambda: client.get(url))
+    cached = count_queries(lambda: client.get(url))
+    write_status(agent, tl1, tasks)
+    after_status = count_queries(lambda: client.get(url))
+    # The statuses' parts: the road to production (tasks, statuses, verified proofs, open red
+    # flags, drafts, the handoff) and the tasks (statuses, failed attempts).
+    assert after_status - cached <= 8 < rendered - cached
