@@ -115,6 +115,24 @@ STATUS_FIELDS = ("status", "version", "blocked_reason", "updated_at", "carried_f
 NO_STATUS = (Status.NOT_STARTED, 0, "", None, None, "")
 
 
+def status_rows(agent_ids) -> dict[int, dict[int, tuple]]:
+    """The stored statuses of these agents, as task_cells reads them: {agent id: {task id: row}}."""
+    rows: dict[int, dict[int, tuple]] = {}
+    for agent_id, task_id, *row in TaskStatus.objects.of(agent_ids).values_list(
+        "agent_id", "task_id", *STATUS_FIELDS
+    ):
+        rows.setdefault(agent_id, {})[task_id] = tuple(row)
+    return rows
+
+
+def failures_by_agent(agent_ids) -> dict[int, dict[int, int]]:
+    """Failed attempts of these agents: {agent id: {exam id: count}} (ExamAttempt.objects.failures)."""
+    by_agent: dict[int, dict[int, int]] = {}
+    for (agent_id, task_id), n in ExamAttempt.objects.failures(agent_ids).items():
+        by_agent.setdefault(agent_id, {})[task_id] = n
+    return by_agent
+
+
 def task_cells(
     agents: list[Agent],
     tasks: list[Task] | dict[int, list[Task]],
@@ -123,10 +141,12 @@ def task_cells(
     moments: dict | None = None,
     statuses: list[TaskStatus] | None = None,
     failures: dict[tuple[int, int], int] | None = None,
+    stored: tuple[dict, dict] | None = None,
 ) -> dict[int, list[Cell]]:
     """A cell per task for each agent (whose cohort is loaded), at `now` (or at `moments[cohort
     id]` for the cohorts named there): two queries at most (one without exams), none when the
-    caller has the `statuses` already and no exam is among the tasks.
+    caller has the `statuses` already and no exam is among the tasks, or has them `stored`: every
+    agent's status_rows and failures_by_agent (which cohorts.facts caches).
 
     Each cohort's tasks are held to its version of the task terms (due days, attempt limits):
     `tasks` is the task list, or each cohort's (TaskTerms.objects.tasks_held) when the caller
@@ -134,7 +154,11 @@ def task_cells(
     ids = [a.pk for a in agents]
     if not isinstance(tasks, dict):
         tasks = TaskTerms.objects.tasks_held(list({a.cohort.pk: a.cohort for a in agents}.values()), tasks)
-    if statuses is None:
+    if stored is not None:
+        by_agent, failed = stored
+        statuses = {(a, t): row for a, own in by_agent.items() for t, row in own.items()}
+        failures = {(a, t): n for a, own in failed.items() for t, n in own.items()}
+    elif statuses is None:
         rows = TaskStatus.objects.of(ids).values_list("agent_id", "task_id", *STATUS_FIELDS)
         statuses = {(agent_id, task_id): row for agent_id, task_id, *row in rows}
     else:

@@ -16,8 +16,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
-from certifications.models import DailyNote, Task, TaskTerms
-from certifications.selectors import Cell, open_flag_counts, task_cells
+from certifications.models import DailyNote, ExamAttempt, RedFlag, Task, TaskStatus, TaskTerms
+from certifications.selectors import Cell, failures_by_agent, open_flag_counts, status_rows, task_cells
+from cohorts.facts import Facts, agent_facts
 from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING
 from core.fragments import digest
@@ -241,6 +242,68 @@ class EndOfDayReport:
         }
 
 
+def _facts(days: dict[int, datetime.date], user, sees_confidential: bool) -> dict[str, Facts]:
+    """What collect reads of each agent, each kind cached per agent (cohorts.facts): read for the
+    agents whose rows of that kind changed (`missing`, with their cohorts loaded)."""
+
+    def ids(missing) -> list[int]:
+        return [a.pk for a in missing]
+
+    def on_days(missing) -> set[datetime.date]:
+        return {days[a.cohort_id] for a in missing}
+
+    def records(missing):
+        wanted = {(a.pk, a.cohort_id, days[a.cohort_id]) for a in missing}
+        rows = AttendanceRecord.objects.filter(agent_id__in=ids(missing), day__in=on_days(missing))
+        return {r.agent_id: r for r in rows if (r.agent_id, r.cohort_id, r.day) in wanted}
+
+    def noted(missing):
+        wanted = {(a.pk, days[a.cohort_id]) for a in missing}
+        rows = DailyNote.objects.filter(agent_id__in=ids(missing), day__in=on_days(missing))
+        return {
+            agent_id: True
+            for agent_id, day in rows.values_list("agent_id", "day")
+            if (agent_id, day) in wanted
+        }
+
+    def unsubmitted(missing):
+        tickets = defaultdict(list)
+        rows = (
+            Ticket.objects.filter(agent_id__in=ids(missing))
+            .unsubmitted()
+            .select_related("ticket_type")
+            .only("cohort_id", "agent_id", "day", "data", "ticket_type__name")
+        )
+        for ticket in rows:
+            tickets[ticket.agent_id].append(ticket)
+        return tickets
+
+    def pending(missing):
+        rows = Recommendation.objects.filter(agent_id__in=ids(missing), status=Recommendation.Status.PENDING)
+        return dict(rows.values_list("agent_id").annotate(n=Count("id")))
+
+    def flags(missing):
+        return open_flag_counts(ids(missing), user=user, sees_confidential=sees_confidential)
+
+    def ranks(missing):
+        top = {}  # the ladder as it stands on each cohort's day (one query per distinct day)
+        for day in on_days(missing):
+            on_day = [a.pk for a in missing if days[a.cohort_id] == day]
+            top |= CorrectiveAction.objects.filter(agent_id__in=on_day).ladder_ranks(day)
+        return top
+
+    return {
+        "statuses": Facts(TaskStatus, lambda missing: status_rows(ids(missing)), {}),
+        "failures": Facts(ExamAttempt, lambda missing: failures_by_agent(ids(missing)), {}),
+        "record": Facts(AttendanceRecord, records, None, per_day=True),
+        "noted": Facts(DailyNote, noted, False, per_day=True),
+        "drafts": Facts(Ticket, unsubmitted, []),
+        "pending": Facts(Recommendation, pending, 0),
+        "flags": Facts(RedFlag, flags, 0, extra=f"{getattr(user, 'pk', None)}:{sees_confidential}"),
+        "rank": Facts(CorrectiveAction, ranks, 0, per_day=True),
+    }
+
+
 def collect(
     cohorts: list[Cohort],
     *,
@@ -260,42 +323,21 @@ def collect(
     agents = list(Agent.objects.filter(cohort__in=cohorts).exclude(status=Agent.Status.WITHDRAWN))
     for agent in agents:
         agent.cohort = by_pk[agent.cohort_id]
-    ids = [a.pk for a in agents]
-    by_id = {a.pk: a for a in agents}
     # A past day is seen as it stood at its end of day (what its end-of-day check reports).
     moments = {
         c.pk: min(now, c.local_datetime(days[c.pk], c.end_of_day_time))
         for c in cohorts
         if days[c.pk] < now.astimezone(c.tzinfo).date()
     }
-    cells = task_cells(agents, tasks, now=now, moments=moments)
     day_set = set(days.values())
-    records = {
-        (r.agent_id, r.day): r for r in AttendanceRecord.objects.filter(cohort__in=cohorts, day__in=day_set)
-    }
-    noted = set(DailyNote.objects.filter(agent_id__in=ids, day__in=day_set).values_list("agent_id", "day"))
+    facts = agent_facts(agents, _facts(days, user, sees_confidential), days=days)
+    cells = task_cells(agents, tasks, now=now, moments=moments, stored=(facts["statuses"], facts["failures"]))
     drafts = defaultdict(list)
-    for ticket in (
-        Ticket.objects.filter(cohort__in=cohorts)
-        .unsubmitted()
-        .select_related("ticket_type")
-        .only("cohort_id", "agent_id", "day", "data", "ticket_type__name")
-    ):
-        if ticket.day <= days[ticket.cohort_id] and ticket.agent_id in by_id:
-            ticket.agent = by_id[ticket.agent_id]  # already loaded
-            drafts[ticket.cohort_id].append(ticket)
-    pending = Counter(
-        dict(
-            Recommendation.objects.filter(agent_id__in=ids, status=Recommendation.Status.PENDING)
-            .values_list("agent_id")
-            .annotate(n=Count("id"))
-        )
-    )
-    flags = open_flag_counts(ids, user=user, sees_confidential=sees_confidential)
-    top_rank = {}  # the ladder as it stands on each cohort's day, in its zone (one query per distinct day)
-    for day in day_set:
-        on_day = [a.pk for a in agents if days[a.cohort_id] == day]
-        top_rank |= CorrectiveAction.objects.filter(agent_id__in=on_day).ladder_ranks(day)
+    for agent in agents:
+        for ticket in facts["drafts"][agent.pk]:
+            if ticket.cohort_id in by_pk and ticket.day <= days[ticket.cohort_id]:
+                ticket.agent = agent  # already loaded
+                drafts[ticket.cohort_id].append(ticket)
     sign_offs = {
         (s.cohort_id, s.day): s
         for s in DaySignOff.objects.filter(cohort__in=cohorts, day__in=day_set).select_related("signed_by")
@@ -321,10 +363,9 @@ def collect(
     agent_url = UrlPattern("desk:agent")
     for agent in agents:
         cohort_day = result[agent.cohort_id]
-        day = cohort_day.day
         start, end = day_bounds[agent.cohort_id]
         own = cells[agent.pk]
-        record = records.get((agent.pk, day))
+        record = facts["record"][agent.pk]
         if record is not None:
             record.agent = agent  # already loaded: no query per record when a page names the agent
         line = AgentLine(
@@ -332,11 +373,11 @@ def collect(
             cells=own,
             url=agent_url(agent.pk),
             record=record,
-            noted=(agent.pk, day) in noted,
+            noted=facts["noted"][agent.pk],
             updated_today=any(c.updated_at and start <= c.updated_at < end for c in own),
-            open_flags=flags.get(agent.pk, 0),
-            pending_caps=pending.get(agent.pk, 0),
-            cap_rank=top_rank.get(agent.pk, 0),
+            open_flags=facts["flags"][agent.pk],
+            pending_caps=facts["pending"][agent.pk],
+            cap_rank=facts["rank"][agent.pk],
         )
         line.risks = risks_of(line, cohort_day)
         cohort_day.lines.append(line)
