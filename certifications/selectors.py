@@ -26,6 +26,7 @@ from certifications.models import (
     TaskStatus,
     TaskTerms,
 )
+from cohorts.facts import Facts, agent_facts
 from cohorts.models import Agent, Cohort
 from cohorts.selectors import ATTENDING
 from core.fragments import digest
@@ -272,6 +273,38 @@ class TrackerRow:
         return digest(*facts)
 
 
+def _ids(agents) -> list[int]:
+    return [a.pk for a in agents]
+
+
+# The tracker's facts of each agent as pages read them through cohorts.facts (cached per agent
+# under its revision of the kind; `missing`: the agents whose kind changed).
+STATUS_FACTS = Facts(TaskStatus, lambda missing: status_rows(_ids(missing)), {})
+FAILURE_FACTS = Facts(ExamAttempt, lambda missing: failures_by_agent(_ids(missing)), {})
+
+
+def flag_facts(user, sees_confidential: bool) -> Facts:
+    """Open red flags per agent that `user` may see."""
+    return Facts(
+        RedFlag,
+        lambda missing: open_flag_counts(_ids(missing), user=user, sees_confidential=sees_confidential),
+        0,
+        extra=f"{getattr(user, 'pk', None)}:{sees_confidential}",
+    )
+
+
+def note_facts(day: datetime.date) -> Facts:
+    """Each agent's note of `day`, or None."""
+    return Facts(
+        DailyNote,
+        lambda missing: {
+            n.agent_id: n for n in DailyNote.objects.filter(agent_id__in=_ids(missing), day=day)
+        },
+        None,
+        extra=day.isoformat(),
+    )
+
+
 def tracker_rows(
     cohort: Cohort,
     tasks: list[Task],
@@ -282,16 +315,22 @@ def tracker_rows(
     sees_confidential: bool,
 ) -> list[TrackerRow]:
     """Every agent of the cohort with a cell per task (`tasks`: active_tasks(cohort)), the day's note
-    and open flags."""
+    and open flags: each kind read only for the agents whose rows of that kind changed."""
     agents = list(Agent.objects.filter(cohort=cohort))
     for agent in agents:
         agent.cohort = cohort
-    ids = [a.pk for a in agents]
-    cells = task_cells(agents, {cohort.pk: tasks}, now=now)
-    notes = {n.agent_id: n for n in DailyNote.objects.filter(agent_id__in=ids, day=day)}
-    flags = open_flag_counts(ids, user=user, sees_confidential=sees_confidential)
+    facts = agent_facts(
+        agents,
+        {
+            "statuses": STATUS_FACTS,
+            "failures": FAILURE_FACTS,
+            "note": note_facts(day),
+            "flags": flag_facts(user, sees_confidential),
+        },
+    )
+    cells = task_cells(agents, {cohort.pk: tasks}, now=now, stored=(facts["statuses"], facts["failures"]))
     return [
-        TrackerRow(agent=a, cells=cells[a.pk], note=notes.get(a.pk), open_flags=flags.get(a.pk, 0))
+        TrackerRow(agent=a, cells=cells[a.pk], note=facts["note"][a.pk], open_flags=facts["flags"][a.pk])
         for a in agents
     ]
 

@@ -16,8 +16,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
-from certifications.models import DailyNote, ExamAttempt, RedFlag, Task, TaskStatus, TaskTerms
-from certifications.selectors import Cell, failures_by_agent, open_flag_counts, status_rows, task_cells
+from certifications.models import DailyNote, Task, TaskTerms
+from certifications.selectors import FAILURE_FACTS, STATUS_FACTS, Cell, flag_facts, task_cells
 from cohorts.facts import Facts, agent_facts
 from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
 from cohorts.selectors import ATTENDING
@@ -282,9 +282,6 @@ def _facts(days: dict[int, datetime.date], user, sees_confidential: bool) -> dic
         rows = Recommendation.objects.filter(agent_id__in=ids(missing), status=Recommendation.Status.PENDING)
         return dict(rows.values_list("agent_id").annotate(n=Count("id")))
 
-    def flags(missing):
-        return open_flag_counts(ids(missing), user=user, sees_confidential=sees_confidential)
-
     def ranks(missing):
         top = {}  # the ladder as it stands on each cohort's day (one query per distinct day)
         for day in on_days(missing):
@@ -293,13 +290,13 @@ def _facts(days: dict[int, datetime.date], user, sees_confidential: bool) -> dic
         return top
 
     return {
-        "statuses": Facts(TaskStatus, lambda missing: status_rows(ids(missing)), {}),
-        "failures": Facts(ExamAttempt, lambda missing: failures_by_agent(ids(missing)), {}),
+        "statuses": STATUS_FACTS,
+        "failures": FAILURE_FACTS,
         "record": Facts(AttendanceRecord, records, None, per_day=True),
         "noted": Facts(DailyNote, noted, False, per_day=True),
         "drafts": Facts(Ticket, unsubmitted, []),
         "pending": Facts(Recommendation, pending, 0),
-        "flags": Facts(RedFlag, flags, 0, extra=f"{getattr(user, 'pk', None)}:{sees_confidential}"),
+        "flags": flag_facts(user, sees_confidential),
         "rank": Facts(CorrectiveAction, ranks, 0, per_day=True),
     }
 

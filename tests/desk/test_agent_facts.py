@@ -10,6 +10,7 @@ from django.core.cache import cache
 from attendance.accountability import issue_action
 from attendance.models import CorrectiveLevel, EscalationRule, Recommendation
 from attendance.services import Entry, record_attendance
+from certifications.selectors import active_tasks, tracker_rows
 from certifications.services import raise_red_flag, record_attempt, save_note, set_task_status
 from cohorts.models import Cohort, DaySignOff
 from desk.board import collect
@@ -101,3 +102,26 @@ def test_a_status_saved_reads_the_statuses_of_that_agent_only(cohort1, tl1, task
     # Warm: the cohort, its tasks, its agents, the close of the day; after the save, one more
     # query, for the statuses of the agent saved: the other kinds of facts stay cached.
     assert after == warm + 1 < cold
+
+
+def grid(cohort, tl) -> list:
+    """What the tracker shows of each agent, as plain values."""
+    cohort = Cohort.objects.get(pk=cohort.pk)
+    rows = tracker_rows(
+        cohort, active_tasks(cohort), day=WEDNESDAY, now=NOON, user=tl, sees_confidential=False
+    )
+    return [row.signature for row in rows]
+
+
+@pytest.mark.parametrize("write", ["a task status", "a failed attempt", "the day's note", "a red flag"])
+def test_after_a_write_the_tracker_rows_are_what_they_are_with_nothing_cached(
+    write, cohort1, tl1, tasks, week
+):
+    agent = AgentFactory(cohort=cohort1)
+    AgentFactory(cohort=cohort1)  # a colleague, whose facts are served from the cache
+    before = grid(cohort1, tl1)
+    WRITES[write](agent, tl1, tasks)
+    served = grid(cohort1, tl1)
+    cache.clear()
+    assert served == grid(cohort1, tl1)
+    assert served != before  # the write shows
