@@ -147,6 +147,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # With Redis away a read is a miss and a write is skipped: pages render from the database.
     CACHES["default"]["BACKEND"] = "core.cache.ForgivingRedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update({"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # Django's default of 300 entries holds less than one dashboard's facts (cohorts.facts: a few
+    # per agent in ESP): past it, every write evicts a third, and pages read again what they had.
+    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = env.int("CACHE_MAX_ENTRIES", default=20_000)
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=6 * 60 * 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
