@@ -220,6 +220,7 @@ def roll_call(request, pk: int):
     context.update(
         day=day,
         day_number=cohort.day_number(day),
+        revision=cohort.revision_of(AttendanceRecord),
         rows=rows,
         missing=functools.cache(missing),
         policy=policy,

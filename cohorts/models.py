@@ -93,8 +93,12 @@ class Cohort(models.Model):
     # cohort itself, its days, the configuration), but not for a write about one agent, which
     # renews that agent's revision: an agent page is keyed by both.
     shared_revision = models.UUIDField(default=uuid.uuid4, editable=False)
+    # The revision per kind of row about its agents (a model's label; "*": anything about an agent
+    # or the cohort as a whole), so that a page showing only some kinds (the roll call: attendance)
+    # stays cached while the TL works on others (a tracker cell): Cohort.revision_of.
+    revisions = models.JSONField(default=dict, editable=False)
 
-    history = HistoricalRecords(excluded_fields=["revision", "shared_revision"])
+    history = HistoricalRecords(excluded_fields=["revision", "shared_revision", "revisions"])
     objects = CohortQuerySet.as_manager()
 
     class Meta:
@@ -116,6 +120,14 @@ class Cohort(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("desk:cohort", args=[self.pk])
+
+    def revision_of(self, *models) -> str:
+        """What a page of the cohort that shows, of its agents, only rows of `models` (and the
+        agents, the cohort, its days, the configuration) is keyed by: renewed by a write of one of
+        those rows, or about an agent or the cohort as a whole, not by a write of other rows."""
+        kinds = self.revisions
+        labels = [str(kinds.get(model._meta.label_lower)) for model in models]
+        return ":".join([self.shared_revision.hex, str(kinds.get("*")), *labels])
 
     def clean(self) -> None:
         if self.shift_start and self.shift_end and self.shift_end <= self.shift_start:

@@ -51,37 +51,49 @@ def _renew(keys: set) -> None:
         Cohort.objects.update(revision=uuid.uuid4(), shared_revision=uuid.uuid4())
         return
     whole = sorted(key[1] for key in keys if key[0] == "cohort")
-    pages = sorted(key[1] for key in keys if key[0] == "pages")
+    pages = sorted({key[1] for key in keys if key[0] == "pages"})
     value = uuid.uuid4().hex
     kinds: dict[int, dict[str, str]] = defaultdict(dict)
     for _, pk, kind in (key for key in keys if key[0] == "agent"):
         kinds[pk][kind] = value
+    # The cohorts touched have every kind of this write renewed (what their agents' rows were,
+    # and "*" for a write about a cohort as a whole): one value for them all.
+    cohort_kinds = {key[2]: value for key in keys if key[0] in ("agent", "pages")}
+    if whole:
+        cohort_kinds[ANY_KIND] = value
     agent_ids = sorted(kinds)
-    if agent_ids and connection.vendor == "postgresql":
-        _renew_in_one_statement(agent_ids, [json.dumps(kinds[pk]) for pk in agent_ids], whole, pages)
+    patch = json.dumps(cohort_kinds, sort_keys=True)
+    if connection.vendor == "postgresql":
+        _renew_in_one_statement(agent_ids, [json.dumps(kinds[pk]) for pk in agent_ids], whole, pages, patch)
         return
+    # SQLite: one statement per set of kinds renewed (one set, mostly), merged by its json_patch.
     cohorts = Q(pk__in=whole + pages)
     if agent_ids:
-        # SQLite: one statement per set of kinds renewed (one set, mostly), merged by its json_patch.
         alike = defaultdict(list)
         for pk in agent_ids:
             alike[json.dumps(kinds[pk], sort_keys=True)].append(pk)
-        for patch, ids in alike.items():
-            merged = Func(F("revisions"), Value(patch), function="json_patch", output_field=JSONField())
-            Agent.objects.filter(pk__in=ids).update(revision=uuid.uuid4(), revisions=merged)
+        for agents_patch, ids in alike.items():
+            Agent.objects.filter(pk__in=ids).update(revision=uuid.uuid4(), revisions=_merged(agents_patch))
         cohorts |= Q(pk__in=Agent.objects.filter(pk__in=agent_ids).values("cohort_id"))
     renewed = Value(uuid.uuid4(), output_field=UUIDField())
     shared = Case(When(pk__in=whole, then=renewed), default=F("shared_revision"))
-    Cohort.objects.filter(cohorts).update(revision=uuid.uuid4(), shared_revision=shared)
+    Cohort.objects.filter(cohorts).update(
+        revision=uuid.uuid4(), shared_revision=shared, revisions=_merged(patch)
+    )
+
+
+def _merged(patch: str) -> Func:
+    """SQLite: the row's revisions by kind with those of `patch` (a JSON object) renewed."""
+    return Func(F("revisions"), Value(patch), function="json_patch", output_field=JSONField())
 
 
 def _renew_in_one_statement(
-    agent_ids: list[int], kinds: list[str], whole: list[int], pages: list[int]
+    agent_ids: list[int], kinds: list[str], whole: list[int], pages: list[int], cohort_kinds: str
 ) -> None:
     """The agents' revisions (of each kind in `kinds`, JSON objects in the order of `agent_ids`),
-    their cohorts' revisions and those of the cohorts touched, and the shared revisions of the
-    cohorts touched as a whole, in one statement (a write is one renewal, as it was before agents
-    had revisions: every write pays for it)."""
+    their cohorts' revisions (of each kind in `cohort_kinds`) and those of the cohorts touched,
+    and the shared revisions of the cohorts touched as a whole, in one statement (a write is one
+    renewal, as it was before agents had revisions: every write pays for it)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """WITH touched AS (
@@ -91,9 +103,11 @@ def _renew_in_one_statement(
                     RETURNING "cohort_id"
                 )
                 UPDATE "cohorts_cohort" SET "revision" = %s::uuid,
-                    "shared_revision" = CASE WHEN "id" = ANY(%s) THEN %s::uuid ELSE "shared_revision" END
+                    "shared_revision" = CASE WHEN "id" = ANY(%s) THEN %s::uuid ELSE "shared_revision" END,
+                    "revisions" = "revisions" || %s::jsonb
                 WHERE "id" IN (SELECT "cohort_id" FROM touched) OR "id" = ANY(%s)""",
-            [str(uuid.uuid4()), agent_ids, kinds, str(uuid.uuid4()), whole, str(uuid.uuid4()), whole + pages],
+            [str(uuid.uuid4()), agent_ids, kinds]
+            + [str(uuid.uuid4()), whole, str(uuid.uuid4()), cohort_kinds, whole + pages],
         )
 
 
@@ -102,10 +116,11 @@ def touch_cohorts(cohort_ids) -> None:
     collect("revision", {("cohort", pk) for pk in cohort_ids if pk is not None}, _renew, order=RENEW_LAST)
 
 
-def touch_cohort_pages(cohort_ids) -> None:
+def touch_cohort_pages(cohort_ids, kind: str = ANY_KIND) -> None:
     """Touch these cohorts' own pages (a row of theirs about one agent, who may have moved on to
-    another cohort since), not every agent page of theirs."""
-    collect("revision", {("pages", pk) for pk in cohort_ids if pk is not None}, _renew, order=RENEW_LAST)
+    another cohort since, of the model labelled `kind`), not every agent page of theirs."""
+    keys = {("pages", pk, kind) for pk in cohort_ids if pk is not None}
+    collect("revision", keys, _renew, order=RENEW_LAST)
 
 
 def touch_agents(agent_ids, kind: str = ANY_KIND) -> None:
@@ -147,7 +162,7 @@ def _toucher(scope: str):
             return
         if scope == "agent" and instance.agent_id is not None:
             touch_agents([instance.agent_id], sender._meta.label_lower)
-            touch_cohort_pages([getattr(instance, "cohort_id", None)])  # the row's, if it has one
+            touch_cohort_pages([getattr(instance, "cohort_id", None)], sender._meta.label_lower)  # the row's
         elif scope in ("agent", "cohort") and getattr(instance, "cohort_id", None) is not None:
             touch_cohorts([instance.cohort_id])
         else:

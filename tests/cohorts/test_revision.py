@@ -295,3 +295,23 @@ def test_one_write_of_several_kinds_renews_each_once(tl1, cohort1, tasks, week):
     renewed_kinds = kinds_renewed(agent, before)
     assert {"certifications.examattempt", "certifications.taskstatus"} <= renewed_kinds
     assert len({agent.revisions[kind] for kind in renewed_kinds}) == 1  # one value: one renewal
+
+
+@pytest.mark.parametrize(
+    ("write", "kinds"),
+    [
+        (write_status, {"certifications.taskstatus"}),
+        (write_attendance, {"attendance.attendancerecord"}),
+        (write_agent, {"*"}),
+        (write_sign_off, {"*"}),
+        (write_mark_all_present, {"*"}),
+    ],
+)
+def test_a_write_renews_its_cohorts_revision_of_the_kind_it_wrote(write, kinds, tl1, cohort1, tasks, week):
+    """Cohort.revisions: what a page that shows only some kinds (the roll call) is keyed by."""
+    agent = AgentFactory(cohort=cohort1)
+    cohort = Cohort.objects.get(pk=cohort1.pk)
+    before = dict(cohort.revisions)
+    write(agent, tl1, tasks)
+    cohort.refresh_from_db()
+    assert {kind for kind, value in cohort.revisions.items() if before.get(kind) != value} == kinds

@@ -283,3 +283,26 @@ def test_a_status_saved_renders_again_only_the_parts_that_show_statuses(
     # The statuses' parts: the road to production (tasks, statuses, verified proofs, open red
     # flags, drafts, the handoff) and the tasks (statuses, failed attempts).
     assert after_status - cached <= 8 < rendered - cached
+
+
+def test_the_roll_call_stays_cached_while_the_tracker_changes_and_shows_attendance_at_once(
+    client_for, count_queries, tl1, cohort1, tasks, week
+):
+    """Keyed by the cohort's revision of attendance (Cohort.revision_of): the TL saving tracker
+    cells and notes does not make the roll call render again; a record, an agent or the day
+    closed does."""
+    agent = AgentFactory(cohort=cohort1)
+    client = client_for(tl1)
+    url = roll_call(cohort1)
+    client.get(url)
+    cached = count_queries(lambda: client.get(url))
+    write_status(agent, tl1, tasks)
+    write_note(agent, tl1, tasks)
+    write_flag(agent, tl1, tasks)
+    assert count_queries(lambda: client.get(url)) == cached
+    write_attendance(agent, tl1, tasks)
+    assert "Late" in client.get(url).content.decode()
+    write_agent_phone(agent)
+    assert count_queries(lambda: client.get(url)) > cached
+    DaySignOff.objects.create(cohort=cohort1, day=WEDNESDAY, signed_by=tl1)
+    assert "closed this day" in client.get(url).content.decode()
