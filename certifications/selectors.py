@@ -353,9 +353,14 @@ def has_uncleared_duplicate(proof: Proof) -> bool:
     return Proof.objects.filter(sha256=proof.sha256).exclude(agent_id=proof.agent_id).exists()
 
 
-def agent_cells(agent: Agent, *, now: datetime.datetime) -> list[Cell]:
-    """The agent's tracker row: a cell per active task (two queries at most)."""
-    return task_cells([agent], {agent.cohort_id: active_tasks(agent.cohort)}, now=now)[agent.pk]
+def agent_cells(
+    agent: Agent, *, now: datetime.datetime, stored: tuple[dict, dict] | None = None
+) -> list[Cell]:
+    """The agent's tracker row: a cell per active task (two queries at most; none with its
+    statuses and failures `stored`, as task_cells takes them)."""
+    return task_cells([agent], {agent.cohort_id: active_tasks(agent.cohort)}, now=now, stored=stored)[
+        agent.pk
+    ]
 
 
 def agent_attempts(agent: Agent) -> list[ExamAttempt]:

@@ -10,6 +10,7 @@ CAPs, tickets, troubleshooting and history are served as they were.
 """
 
 import datetime
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,6 +23,8 @@ from attendance.selectors import agent_accountability
 from certifications.forms import ExamAttemptForm, ProofUploadForm, RedFlagForm
 from certifications.models import DailyNote, ExamAttempt, Handoff, Proof, RedFlag, TaskStatus
 from certifications.selectors import (
+    FAILURE_FACTS,
+    STATUS_FACTS,
     agent_attempts,
     agent_cells,
     agent_notes,
@@ -29,6 +32,8 @@ from certifications.selectors import (
     agent_red_flags,
     note_day_of,
 )
+from cohorts.facts import agent_facts
+from cohorts.models import Agent
 from cohorts.revision import ANY_KIND
 from core.fragments import digest
 from core.history import history_entries
@@ -39,11 +44,27 @@ from tickets.models import Ticket
 from tickets.selectors import agent_tickets, troubleshooting
 
 
+@dataclass
+class Page:
+    """The request a part is rendered for, and the agent's tracker facts (read once, when a part
+    that shows them misses, through cohorts.facts like the grid's and the board's)."""
+
+    request: object
+    agent: Agent
+    caps: object
+    now: datetime.datetime
+
+    @functools.cached_property
+    def stored(self) -> tuple[dict, dict]:
+        facts = agent_facts([self.agent], {"statuses": STATUS_FACTS, "failures": FAILURE_FACTS})
+        return facts["statuses"], facts["failures"]
+
+
 @dataclass(frozen=True)
 class Part:
     name: str  # of its {% partialdef %} in desk/agent_detail.html
     shows: tuple  # the models of the rows about the agent that it shows
-    context: Callable  # (request, agent, caps, now) -> what it renders, read only when it misses
+    context: Callable[[Page], dict]  # what it renders, read only when it misses
 
     def key(self, agent, facts: tuple) -> str:
         revisions = agent.revisions
@@ -51,35 +72,43 @@ class Part:
         return f"{self.name}:{digest(agent.pk, kinds, facts)}"
 
 
-def _road(request, agent, caps, now):
+def _road(page: Page) -> dict:
+    agent, caps = page.agent, page.caps
+    statuses = {task_id: row[0] for task_id, row in page.stored[0].get(agent.pk, {}).items()}
     return {
-        "blockers": readiness_blockers(agent, user=request.user, sees_confidential=caps.confidential),
+        "blockers": readiness_blockers(
+            agent, user=page.request.user, sees_confidential=caps.confidential, statuses=statuses
+        ),
         "handoff": Handoff.objects.filter(agent=agent).select_related("to_tl", "moved_by").first(),
         "move_form": MoveToProductionForm(),
     }
 
 
-def _tasks(request, agent, caps, now):
+def _tasks(page: Page) -> dict:
+    agent = page.agent
     return {
-        "cells": agent_cells(agent, now=now),
+        "cells": agent_cells(agent, now=page.now, stored=page.stored),
         "cells_url": UrlPattern("certifications:cell_save", ID, ID2).prefix(agent.pk),
         "statuses": TaskStatus.Status.choices,
     }
 
 
-def _attempts(request, agent, caps, now):
+def _attempts(page: Page) -> dict:
     return {
-        "attempts": agent_attempts(agent),
-        "attempt_form": ExamAttemptForm(initial={"taken_on": now.astimezone(agent.cohort.tzinfo).date()}),
+        "attempts": agent_attempts(page.agent),
+        "attempt_form": ExamAttemptForm(
+            initial={"taken_on": page.now.astimezone(page.agent.cohort.tzinfo).date()}
+        ),
     }
 
 
-def _proofs(request, agent, caps, now):
-    return {"proofs": agent_proofs(agent, user=request.user), "proof_form": ProofUploadForm()}
+def _proofs(page: Page) -> dict:
+    return {"proofs": agent_proofs(page.agent, user=page.request.user), "proof_form": ProofUploadForm()}
 
 
-def _notes(request, agent, caps, now):
-    notes, note_day = agent_notes(agent), note_day_of(agent, now)
+def _notes(page: Page) -> dict:
+    agent = page.agent
+    notes, note_day = agent_notes(agent), note_day_of(agent, page.now)
     note_url = UrlPattern("certifications:note_save", ID, DAY)(agent.pk, note_day) if note_day else ""
     return {
         "notes": notes,
@@ -92,12 +121,15 @@ def _notes(request, agent, caps, now):
     }
 
 
-def _flags(request, agent, caps, now):
-    return {"red_flags": agent_red_flags(agent, user=request.user, caps=caps), "red_flag_form": RedFlagForm()}
+def _flags(page: Page) -> dict:
+    return {
+        "red_flags": agent_red_flags(page.agent, user=page.request.user, caps=page.caps),
+        "red_flag_form": RedFlagForm(),
+    }
 
 
 PARTS = (
-    Part("agent-header", (), lambda *args: {}),
+    Part("agent-header", (), lambda page: {}),
     Part("agent-road", (TaskStatus, Proof, RedFlag, Ticket, Handoff), _road),
     Part("agent-tasks", (TaskStatus, ExamAttempt), _tasks),
     Part("agent-attempts", (ExamAttempt,), _attempts),
@@ -107,11 +139,11 @@ PARTS = (
     Part(
         "agent-caps",
         (Recommendation, CorrectiveAction, AgentIssue),
-        lambda r, agent, *a: agent_accountability(agent),
+        lambda page: agent_accountability(page.agent),
     ),
-    Part("agent-tickets", (Ticket,), lambda r, agent, *a: {"tickets": agent_tickets(agent)}),
-    Part("agent-troubleshooting", (), lambda *args: troubleshooting()),
-    Part("agent-history", (), lambda r, agent, *a: {"history": history_entries(agent.history.all())}),
+    Part("agent-tickets", (Ticket,), lambda page: {"tickets": agent_tickets(page.agent)}),
+    Part("agent-troubleshooting", (), lambda page: troubleshooting()),
+    Part("agent-history", (), lambda page: {"history": history_entries(page.agent.history.all())}),
 )
 
 
@@ -124,11 +156,10 @@ def agent_page_parts(request, agent, caps, now: datetime.datetime) -> dict[str, 
     keys = {part: part.key(agent, facts) for part in PARTS}
     found = cache.get_many(list(keys.values()))
     made = {}
+    page = Page(request, agent, caps, now)
     for part, key in keys.items():
         if key not in found:
-            context = {"agent": agent, "cohort": cohort, "caps": caps} | part.context(
-                request, agent, caps, now
-            )
+            context = {"agent": agent, "cohort": cohort, "caps": caps} | part.context(page)
             made[key] = render_to_string(f"desk/agent_detail.html#{part.name}", context, request)
     if made:
         cache.set_many(made, settings.PAGE_CACHE_SECONDS)

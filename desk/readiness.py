@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from certifications.models import Proof, RedFlag, Task, TaskStatus
-from certifications.selectors import STATUS_LABELS
+from certifications.selectors import STATUS_LABELS, active_tasks
 from certifications.services import TrackerError, record_handoff
 from cohorts.access import Role, roles_of
 from cohorts.models import Agent
@@ -20,14 +20,18 @@ Status = TaskStatus.Status
 WAITING_FOR_PM = "waiting for the PM"
 
 
-def readiness_blockers(agent: Agent, *, user=None, sees_confidential: bool = True) -> list[str]:
+def readiness_blockers(
+    agent: Agent, *, user=None, sees_confidential: bool = True, statuses: dict[int, str] | None = None
+) -> list[str]:
     """What keeps the agent from production, in plain words; empty when the agent is ready.
+    `statuses`: the agent's status by task, when the caller has read them.
 
     A confidential red flag is named only to those who may see it; to others the agent waits
     for the PM without a reason that would tell them one exists.
     """
-    tasks = list(Task.objects.filter(active=True, required=True))
-    statuses = dict(TaskStatus.objects.filter(agent=agent).values_list("task_id", "status"))
+    tasks = [task for task in active_tasks(agent.cohort) if task.required]
+    if statuses is None:
+        statuses = dict(TaskStatus.objects.filter(agent=agent).values_list("task_id", "status"))
     verified_proof = set(
         Proof.objects.filter(agent=agent, review=Proof.Review.VERIFIED).values_list("task_id", flat=True)
     )

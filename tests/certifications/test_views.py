@@ -520,7 +520,8 @@ def test_the_agent_page_queries_do_not_grow_with_records(client_for, tl1, agent1
     add(1)
     add(2)
     many = count_queries(lambda: client.get(agent1.get_absolute_url()))
-    assert few == many
+    # At most as many: the later writes leave the statuses as they were (read from the cache).
+    assert many <= few
 
 
 class TestNoteConflicts:
