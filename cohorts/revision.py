@@ -24,6 +24,9 @@ An agent's revision is also kept per kind of row (Agent.revisions: the model's l
 "certifications.taskstatus", or "*" for a write that may change anything of the agent, such as
 a save of the agent itself), so that the agent page renders again only the parts that show what
 changed: a tracker cell saved leaves the parts with the notes, the red flags or the CAPs served.
+A cohort keeps the same per kind of row about its agents (Cohort.revisions, "*" for a write
+about the cohort as a whole too), so that a page showing only some kinds (the roll call) stays
+served while the TL writes others (Cohort.revision_of).
 """
 
 import json
@@ -43,7 +46,7 @@ from core.events import collect
 APPS = ("cohorts", "certifications", "attendance", "tickets")
 RENEW_LAST = 1000  # after every other reaction of the unit, which may write too
 EVERY_COHORT = ("all", None)
-ANY_KIND = "*"  # of an agent's rows: every part of the agent page renders again
+ANY_KIND = "*"  # any kind of row: every part keyed by some kind renders again
 
 
 def _renew(keys: set) -> None:
