@@ -3,9 +3,12 @@ import datetime
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from attendance.accountability import issue_action
+from attendance.models import CorrectiveLevel
 from cohorts.access import Role
 from tests.factories import AgentFactory, CohortFactory, UserFactory
 
@@ -17,6 +20,25 @@ WEDNESDAY = datetime.date(2026, 11, 25)
 
 def utc(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=datetime.UTC)
+
+
+def shows_as_afresh(read, write) -> None:
+    """After `write`, `read` (of a page or of what it shows) gives with the cache as the write
+    left it exactly what it gives with nothing cached, and not what it gave before."""
+    before = read()
+    write()
+    served = read()
+    cache.clear()
+    assert served == read()
+    assert served != before  # the write shows
+
+
+def issue_coaching(agent, by):
+    """The first step of the ladder, for the agent, on Wednesday."""
+    return issue_action(
+        agent=agent, level=CorrectiveLevel.objects.get(rank=1), date=WEDNESDAY, reasons="Late twice",
+        expectations="On time", consequences="A written CAP", by=by,
+    )  # fmt: skip
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from attendance.accountability import issue_action, report_issue
-from attendance.models import CorrectiveLevel
+from attendance.accountability import report_issue
 from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote
 from certifications.services import (
@@ -26,7 +25,7 @@ from certifications.services import (
 )
 from cohorts.models import DaySignOff
 from tests.certifications.conftest import PNG
-from tests.conftest import MONDAY, WEDNESDAY
+from tests.conftest import MONDAY, WEDNESDAY, issue_coaching, shows_as_afresh
 from tests.factories import AgentFactory
 from tickets.models import Ticket, TicketType
 
@@ -221,15 +220,7 @@ AGENT_WRITES = {
     "a ticket": lambda agent, colleague, tl, tasks: Ticket.objects.create(
         ticket_type=TicketType.objects.first(), cohort=agent.cohort, agent=agent, day=WEDNESDAY, created_by=tl
     ),
-    "coaching": lambda agent, colleague, tl, tasks: issue_action(
-        agent=agent,
-        level=CorrectiveLevel.objects.get(rank=1),
-        date=WEDNESDAY,
-        reasons="Late twice",
-        expectations="On time",
-        consequences="A written CAP",
-        by=tl,
-    ),  # fmt: skip
+    "coaching": lambda agent, colleague, tl, tasks: issue_coaching(agent, tl),
     "an issue for the PM": lambda agent, colleague, tl, tasks: report_issue(
         agent=agent, details="Headset", by=tl
     ),
@@ -258,13 +249,8 @@ def test_the_agent_page_after_a_write_is_the_page_rendered_afresh(
     upload_proof(agent=agent, task=tasks["ahip"], upload=SimpleUploadedFile("a.png", PNG), by=tl1)
     client = client_for(tl1)
     url = reverse("desk:agent", args=[agent.pk])
-    before = client.get(url).content.decode()
-    AGENT_WRITES[write](agent, colleague, tl1, tasks)
-    served = without_tokens(client.get(url).content.decode())
-    cache.clear()
-    afresh = without_tokens(client.get(url).content.decode())
-    assert served == afresh
-    assert served != without_tokens(before)  # the write shows
+    page = lambda: without_tokens(client.get(url).content.decode())  # noqa: E731
+    shows_as_afresh(page, lambda: AGENT_WRITES[write](agent, colleague, tl1, tasks))
 
 
 def test_a_status_saved_renders_again_only_the_parts_that_show_statuses(

@@ -7,14 +7,13 @@ import datetime
 import pytest
 from django.core.cache import cache
 
-from attendance.accountability import issue_action
 from attendance.models import CorrectiveLevel, EscalationRule, Recommendation
 from attendance.services import Entry, record_attendance
 from certifications.selectors import active_tasks, tracker_rows
 from certifications.services import raise_red_flag, record_attempt, save_note, set_task_status
 from cohorts.models import Cohort, DaySignOff
 from desk.board import collect
-from tests.conftest import MONDAY, WEDNESDAY, utc
+from tests.conftest import MONDAY, WEDNESDAY, issue_coaching, shows_as_afresh, utc
 from tests.factories import AgentFactory
 from tickets.models import Ticket, TicketType
 
@@ -44,15 +43,7 @@ WRITES = {
         level=CorrectiveLevel.objects.first(),
         fingerprint="f",
     ),
-    "coaching": lambda agent, tl, tasks: issue_action(
-        agent=agent,
-        level=CorrectiveLevel.objects.get(rank=1),
-        date=WEDNESDAY,
-        reasons="Late",
-        expectations="On time",
-        consequences="A written CAP",
-        by=tl,
-    ),  # fmt: skip
+    "coaching": lambda agent, tl, tasks: issue_coaching(agent, tl),
     "the day closed": lambda agent, tl, tasks: DaySignOff.objects.create(
         cohort=agent.cohort, day=WEDNESDAY, signed_by=tl
     ),
@@ -84,12 +75,7 @@ def report(cohort, tl) -> tuple:
 def test_after_a_write_collect_reports_what_it_reports_with_nothing_cached(write, cohort1, tl1, tasks, week):
     agent = AgentFactory(cohort=cohort1)
     AgentFactory(cohort=cohort1)  # a colleague, whose facts are served from the cache
-    before = report(cohort1, tl1)
-    WRITES[write](agent, tl1, tasks)
-    served = report(cohort1, tl1)
-    cache.clear()
-    assert served == report(cohort1, tl1)
-    assert served != before  # the write shows
+    shows_as_afresh(lambda: report(cohort1, tl1), lambda: WRITES[write](agent, tl1, tasks))
 
 
 def test_a_status_saved_reads_the_statuses_of_that_agent_only(cohort1, tl1, tasks, week, count_queries):
@@ -119,9 +105,4 @@ def test_after_a_write_the_tracker_rows_are_what_they_are_with_nothing_cached(
 ):
     agent = AgentFactory(cohort=cohort1)
     AgentFactory(cohort=cohort1)  # a colleague, whose facts are served from the cache
-    before = grid(cohort1, tl1)
-    WRITES[write](agent, tl1, tasks)
-    served = grid(cohort1, tl1)
-    cache.clear()
-    assert served == grid(cohort1, tl1)
-    assert served != before  # the write shows
+    shows_as_afresh(lambda: grid(cohort1, tl1), lambda: WRITES[write](agent, tl1, tasks))
