@@ -416,8 +416,6 @@ def agent_record(agent: Agent, *, user, caps, now: datetime.datetime) -> dict:
         "proofs": agent_proofs(agent, user=user),
         "notes": agent_notes(agent),
         "red_flags": agent_red_flags(agent, user=user, caps=caps),
-        "note_day": note_day_of(agent, now),
-        "statuses": Status.choices,
     }
 
 

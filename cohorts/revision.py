@@ -119,7 +119,7 @@ def touch_cohorts(cohort_ids) -> None:
     collect("revision", {("cohort", pk) for pk in cohort_ids if pk is not None}, _renew, order=RENEW_LAST)
 
 
-def touch_cohort_pages(cohort_ids, kind: str = ANY_KIND) -> None:
+def touch_cohort_pages(cohort_ids, kind: str) -> None:
     """Touch these cohorts' own pages (a row of theirs about one agent, who may have moved on to
     another cohort since, of the model labelled `kind`), not every agent page of theirs."""
     keys = {("pages", pk, kind) for pk in cohort_ids if pk is not None}
