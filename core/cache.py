@@ -1,15 +1,18 @@
 """The page cache is an optimisation, never a dependency: with Redis away, every read is a miss
 (the page renders from the database) and every write is skipped, logged once a minute at most.
-Settings select it for a redis:// CACHE_URL."""
+Settings select NearRedisCache for a redis:// CACHE_URL."""
 
 import logging
 import time
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 QUIET_SECONDS = 60
+_MISSING = object()
 
 
 class ForgivingRedisCache(RedisCache):
@@ -35,20 +38,20 @@ class ForgivingRedisCache(RedisCache):
             self._away("get_many", exc)
             return {}
 
-    def set(self, key, value, timeout=None, version=None):
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             super().set(key, value, timeout, version)
         except RedisError as exc:
             self._away("set", exc)
 
-    def set_many(self, data, timeout=None, version=None):
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             return super().set_many(data, timeout, version)
         except RedisError as exc:
             self._away("set_many", exc)
             return list(data)
 
-    def add(self, key, value, timeout=None, version=None):
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:
             return super().add(key, value, timeout, version)
         except RedisError as exc:
@@ -61,3 +64,72 @@ class ForgivingRedisCache(RedisCache):
         except RedisError as exc:
             self._away("delete", exc)
             return False
+
+
+class NearRedisCache(ForgivingRedisCache):
+    """Redis shared by every process, with each process's own memory in front of it.
+
+    Every entry the app caches is named by what it holds (the revisions or the digest of the
+    facts it shows, core.fragments): a key never comes to mean another value, so a copy kept in
+    a process's memory is never out of date. A read asks the memory first and Redis only for
+    what the memory misses (one round trip for a get_many); what Redis has is kept in memory
+    too. So a page a process has served costs no round trip, and right after a write a process
+    renders only what nobody has rendered yet, not what the other processes did meanwhile.
+
+    The memory keeps OPTIONS["NEAR_MAX_ENTRIES"] entries, the least recently used going first."""
+
+    def __init__(self, server, params):
+        options = dict(params.get("OPTIONS", {}))
+        near_entries = options.pop("NEAR_MAX_ENTRIES", 20_000)
+        super().__init__(server, {**params, "OPTIONS": options})
+        self.near = LocMemCache(
+            f"near-{server}",
+            {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": near_entries}},
+        )
+
+    def get(self, key, default=None, version=None):
+        found = self.near.get(key, _MISSING, version)
+        if found is not _MISSING:
+            return found
+        found = super().get(key, _MISSING, version)
+        if found is _MISSING:
+            return default
+        self.near.set(key, found, version=version)
+        return found
+
+    def get_many(self, keys, version=None):
+        keys = list(keys)
+        found = self.near.get_many(keys, version)
+        missing = [key for key in keys if key not in found]
+        if missing:
+            shared = super().get_many(missing, version)
+            if shared:
+                self.near.set_many(shared, version=version)
+            found |= shared
+        return found
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self.near.set(key, value, timeout, version)
+        super().set(key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        self.near.set_many(data, timeout, version)
+        return super().set_many(data, timeout, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        added = super().add(key, value, timeout, version)
+        if added:
+            self.near.set(key, value, timeout, version)
+        return added
+
+    def delete(self, key, version=None):
+        self.near.delete(key, version)
+        return super().delete(key, version)
+
+    def incr(self, key, delta=1, version=None):
+        self.near.delete(key, version)
+        return super().incr(key, delta, version)
+
+    def clear(self):
+        self.near.clear()
+        return super().clear()

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 # Nothing listens on port 9 of the loopback: every connection is refused at once.
 AWAY = {
     "default": {
-        "BACKEND": "core.cache.ForgivingRedisCache",
+        "BACKEND": "core.cache.NearRedisCache",
         "LOCATION": "redis://127.0.0.1:9/1",
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }

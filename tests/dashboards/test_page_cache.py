@@ -144,9 +144,7 @@ def test_a_shared_redis_cache_serves_the_parts_and_a_write_shows(
     settings, client_for, count_queries, tl1, cohort1, tasks, week
 ):
     location = REDIS_URL.rsplit("/", 1)[0] + "/13"  # a database of its own, emptied here
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": location}
-    }
+    settings.CACHES = {"default": {"BACKEND": "core.cache.NearRedisCache", "LOCATION": location}}
     cache.clear()
     try:
         agent = AgentFactory(cohort=cohort1)

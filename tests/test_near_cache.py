@@ -1,0 +1,127 @@
+"""With CACHE_URL set (production: Redis), each process keeps what it reads and writes in its own
+memory in front of Redis (core.cache.NearRedisCache): a page it has served costs no round trip,
+and what another process rendered is read from Redis once, not rendered again."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+from django.urls import reverse
+
+from core.cache import ForgivingRedisCache, NearRedisCache
+from tests.factories import AgentFactory
+
+REDIS_URL = os.environ.get("CELERY_BROKER_URL", "")
+pytestmark = pytest.mark.skipif(
+    not REDIS_URL.startswith("redis://"), reason="needs Redis (CELERY_BROKER_URL)"
+)
+LOCATION = REDIS_URL.rsplit("/", 1)[0] + "/9"  # a database of its own, emptied here
+
+
+def process(name: str, location: str = LOCATION) -> NearRedisCache:
+    """The cache as one process of the web tier holds it: its own memory (named here, as each
+    process's memory is its own), the shared Redis."""
+    one = NearRedisCache(location, {"OPTIONS": {"NEAR_MAX_ENTRIES": 100}, "KEY_PREFIX": "near-test"})
+    one.near = LocMemCache(f"near-test-{name}", {"OPTIONS": {"MAX_ENTRIES": 100}})
+    one.near.clear()
+    return one
+
+
+@pytest.fixture
+def shared():
+    server = redis.Redis.from_url(LOCATION)
+    server.flushdb()
+    yield server
+    server.flushdb()
+
+
+def test_what_one_process_wrote_another_reads_from_redis_and_then_keeps(shared):
+    first, second = process("first"), process("second")
+    first.set_many({"a": "row a", "b": "row b"}, 60)
+    assert second.get_many(["a", "b", "c"]) == {"a": "row a", "b": "row b"}
+    shared.flushdb()  # Redis loses everything: the second process still has what it read
+    assert second.get_many(["a", "b"]) == {"a": "row a", "b": "row b"}
+    assert second.get("a") == "row a"
+
+
+def test_a_read_asks_redis_only_for_what_memory_misses(shared):
+    mine, other = process("mine"), process("other")
+    mine.set("kept", "in memory", 60)
+    shared.flushdb()
+    other.set("elsewhere", "in redis", 60)
+    assert mine.get_many(["kept", "elsewhere", "nowhere"]) == {"kept": "in memory", "elsewhere": "in redis"}
+    assert mine.get("nowhere", "default") == "default"
+
+
+def test_redis_away_still_serves_what_the_process_holds():
+    away = process("away", "redis://127.0.0.1:9/1")  # nothing listens on port 9
+    away.set("row", "html", 60)  # Redis refuses: skipped, no error
+    assert away.get("row") == "html"
+    assert away.get_many(["row", "other"]) == {"row": "html"}
+    assert away.get("other") is None
+
+
+def test_the_memory_keeps_at_most_its_entries(shared):
+    small = NearRedisCache(LOCATION, {"OPTIONS": {"NEAR_MAX_ENTRIES": 10}, "KEY_PREFIX": "near-test"})
+    small.near.clear()
+    small.set_many({f"k{i}": i for i in range(30)}, 60)
+    assert len(small.near._cache) <= 10
+    assert small.get_many([f"k{i}" for i in range(30)]) == {f"k{i}": i for i in range(30)}  # from Redis
+
+
+@pytest.mark.django_db
+def test_a_page_a_process_served_costs_no_round_trip_to_redis(
+    settings, shared, client_for, count_queries, tl1, cohort1, tasks, week
+):
+    """The tracker served once is served again from the process's memory with Redis emptied
+    in between (as good as away): no query for the grid either."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "core.cache.NearRedisCache",
+            "LOCATION": LOCATION,
+            "OPTIONS": {"NEAR_MAX_ENTRIES": 1000},
+        }
+    }
+    cache.clear()
+    AgentFactory.create_batch(3, cohort=cohort1)
+    client = client_for(tl1)
+    url = reverse("certifications:tracker", args=[cohort1.pk])
+    rendered = count_queries(lambda: client.get(url))
+    served = count_queries(lambda: client.get(url))
+    assert served < rendered
+    shared.flushdb()
+    assert count_queries(lambda: client.get(url)) == served
+    cache.near.clear()  # a process that has not served it: reads it from Redis, renders nothing
+    client.get(url)
+    cache.near.clear()
+    shared.flushdb()
+    assert count_queries(lambda: client.get(url)) == rendered  # nothing anywhere: rendered again
+    cache.clear()
+
+
+def test_settings_put_memory_in_front_of_a_redis_cache_url():
+    """What esp/settings.py selects for a redis:// CACHE_URL."""
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='esp.settings'; django.setup();"
+        "from django.conf import settings as s; c = s.CACHES['default'];"
+        "print(c['BACKEND'], c['OPTIONS']['NEAR_MAX_ENTRIES'])"
+    )
+    env = {**os.environ, "CACHE_URL": LOCATION, "CACHE_MAX_ENTRIES": "1234"}
+    env["DJANGO_SETTINGS_MODULE"] = "esp.settings"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["core.cache.NearRedisCache", "1234"]
+
+
+@pytest.mark.parametrize("backend", [ForgivingRedisCache, NearRedisCache])
+def test_an_entry_set_without_a_timeout_expires_after_the_default(shared, backend):
+    """Django's default timeout (300 s here), not never: a timeout left out used to be None."""
+    one = backend(LOCATION, {"KEY_PREFIX": "near-test"})
+    one.set("row", "html")
+    one.set_many({"other": "html"})
+    one.add("added", "html")
+    for key in ("row", "other", "added"):
+        assert 0 < shared.ttl(f"near-test:1:{key}") <= 300
