@@ -79,8 +79,8 @@ from attendance.services import (
 )
 from attendance.tables import AttendanceMatrixTable, DayColumn, WfmAttendanceTable
 from cohorts.access import Action, Role, agent_filter, capabilities, cohort_filter, has_role, is_admin
-from cohorts.models import Agent, Cohort, DaySignOff
-from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for
+from cohorts.models import Agent, Cohort
+from cohorts.selectors import ATTENDING, agent_for, cohort_agent_for, cohort_for, sign_off_of
 from cohorts.services import DayClosed
 from core import tables
 from core.converters import parse_day, parse_whole
@@ -214,9 +214,6 @@ def roll_call(request, pk: int):
         misses, from the rows it shows."""
         return sum(1 for row in rows() if row.missing)
 
-    def sign_off() -> DaySignOff | None:
-        return DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first()
-
     context.update(
         day=day,
         day_number=cohort.day_number(day),
@@ -224,7 +221,7 @@ def roll_call(request, pk: int):
         rows=rows,
         missing=functools.cache(missing),
         policy=policy,
-        sign_off=functools.cache(sign_off),
+        sign_off=functools.cache(functools.partial(sign_off_of, cohort, day)),
         timeout=settings.PAGE_CACHE_SECONDS,
     )
     return render(request, "attendance/roll_call.html", context)

@@ -47,7 +47,7 @@ from certifications.services import (
 )
 from cohorts.access import Action
 from cohorts.models import Agent
-from cohorts.selectors import ATTENDING, agent_for, cohort_for
+from cohorts.selectors import ATTENDING, agent_for, cohort_for, sign_off_of
 from core.converters import parse_day
 from core.exports import BadExport, bad_export, export_format, neutralised
 from core.urls import DAY, ID, ID2, UrlPattern
@@ -128,7 +128,7 @@ def tracker(request, pk: int):
             "sort": sort,
             "q": query,
             "statuses": TaskStatus.Status.choices,
-            "sign_off": _sign_off(cohort, today),
+            "sign_off": sign_off_of(cohort, today),
             "timeout": settings.PAGE_CACHE_SECONDS,
         },
     )
@@ -179,13 +179,9 @@ def notes(request, pk: int):
             "note_days": [d for d in cohort.esp_days if d <= today],
             "next_day": None if following == datetime.date.max else following,
             "day_number": cohort.day_number(note_day) if note_day else None,
-            "sign_off": _sign_off(cohort, note_day) if note_day else None,
+            "sign_off": sign_off_of(cohort, note_day) if note_day else None,
         },
     )
-
-
-def _sign_off(cohort, day):
-    return cohort.sign_offs.filter(day=day).select_related("signed_by").first()
 
 
 def _filtered(rows: list, query: str, show: str, sort: str) -> list:

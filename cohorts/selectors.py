@@ -1,11 +1,16 @@
 """Reads of cohorts and agents that every app's views share: the access check, the rows the
 pages show, and the user's capabilities there, together."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.shortcuts import get_object_or_404
 
 from cohorts.access import Action, Capabilities, Role, agent_filter, capabilities, cohort_filter
-from cohorts.models import Agent, Cohort
+from cohorts.models import Agent, Cohort, DaySignOff
+from core.fragments import digest
 
 # Agents who still take part in the ESP week; the others are shown but held to nothing.
 ATTENDING = (Agent.Status.IN_ESP, Agent.Status.READY)
@@ -54,6 +59,18 @@ def agents_of(cohort: Cohort) -> list[Agent]:
     for agent in agents:
         agent.cohort = cohort
     return agents
+
+
+def sign_off_of(cohort: Cohort, day: datetime.date) -> DaySignOff | None:
+    """The close of the cohort's `day` (with who closed it), or None: cached under the cohort's
+    revision of what concerns it as a whole, which a close, a reopening or a change of the
+    people (configuration) renews, and a write about one agent leaves."""
+    key = "sign-off:" + digest(cohort.pk, cohort.revision_of(), day)
+    found = cache.get(key)
+    if found is None:
+        found = (DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),)
+        cache.set(key, found, settings.PAGE_CACHE_SECONDS)
+    return found[0]
 
 
 def users_in_role(role: Role):

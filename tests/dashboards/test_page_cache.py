@@ -291,3 +291,30 @@ def test_the_roll_call_stays_cached_while_the_tracker_changes_and_shows_attendan
     assert count_queries(lambda: client.get(url)) > cached
     DaySignOff.objects.create(cohort=cohort1, day=WEDNESDAY, signed_by=tl1)
     assert "closed this day" in client.get(url).content.decode()
+
+
+def test_the_close_of_the_day_is_read_from_the_cache_and_shows_at_once(
+    client_for, tl1, cohort1, tasks, week
+):
+    """The tracker, the notes page and the roll call show the day's close (with its reason box)
+    from the cache while the TL writes about agents, and a close or a reopening at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent = AgentFactory(cohort=cohort1)
+    client = client_for(tl1)
+    pages = [grid(cohort1), reverse("certifications:notes", args=[cohort1.pk]), roll_call(cohort1)]
+    for url in pages:
+        assert "closed this day at" not in client.get(url).content.decode()
+    sign_off = DaySignOff.objects.create(cohort=cohort1, day=WEDNESDAY, signed_by=tl1)
+    for url in pages:
+        assert re.search(r"closed (today|this day) at", client.get(url).content.decode()), url
+    write_flag(agent, tl1, tasks)  # a write about one agent
+    for url in pages[:2]:
+        with CaptureQueriesContext(connection) as read:
+            page = client.get(url).content.decode()
+        assert re.search(r"closed (today|this day) at", page), url
+        assert not [q for q in read.captured_queries if "daysignoff" in q["sql"]], url
+    sign_off.delete()
+    for url in pages:
+        assert not re.search(r"closed (today|this day) at", client.get(url).content.decode()), url
