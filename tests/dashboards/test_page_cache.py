@@ -293,9 +293,7 @@ def test_the_roll_call_stays_cached_while_the_tracker_changes_and_shows_attendan
     assert "closed this day" in client.get(url).content.decode()
 
 
-def test_the_close_of_the_day_is_read_from_the_cache_and_shows_at_once(
-    client_for, tl1, cohort1, tasks, week
-):
+def test_the_close_of_the_day_is_read_from_the_cache_and_shows_at_once(client_for, tl1, cohort1, tasks, week):
     """The tracker, the notes page and the roll call show the day's close (with its reason box)
     from the cache while the TL writes about agents, and a close or a reopening at once."""
     from django.db import connection
