@@ -7,7 +7,7 @@ import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -15,8 +15,29 @@ QUIET_SECONDS = 60
 _MISSING = object()
 
 
+class KeptClient(RedisCacheClient):
+    """Django's client makes a new redis.Redis, with its table of a few hundred reply callbacks,
+    for every operation (a page's few reads and writes of the cache cost about a millisecond
+    that way); this one keeps one per connection pool (a redis.Redis is safe to share)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._kept = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._kept.get(id(pool))
+        if client is None:
+            client = self._kept[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ForgivingRedisCache(RedisCache):
     _last_warning = 0.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = KeptClient
 
     def _away(self, operation: str, exc: Exception) -> None:
         now = time.monotonic()

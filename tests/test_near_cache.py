@@ -125,3 +125,14 @@ def test_an_entry_set_without_a_timeout_expires_after_the_default(shared, backen
     one.add("added", "html")
     for key in ("row", "other", "added"):
         assert 0 < shared.ttl(f"near-test:1:{key}") <= 300
+
+
+def test_one_redis_client_serves_every_operation(shared):
+    """Not a new redis.Redis (and its table of reply callbacks) for each read and write."""
+    one = process("client")
+    one.set("row", "html", 60)
+    made = one._cache.get_client(write=True)
+    assert one._cache.get_client(write=True) is made
+    assert one._cache.get_client() is made  # one server: reads use the same pool
+    one.near.clear()
+    assert one.get("row") == "html"
