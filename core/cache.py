@@ -5,7 +5,7 @@ Settings select NearRedisCache for a redis:// CACHE_URL."""
 import logging
 import time
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
@@ -13,6 +13,61 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 QUIET_SECONDS = 60
 _MISSING = object()
+
+
+_held: dict[str, list[int]] = {}  # bytes held by each named memory (shared by its instances)
+
+
+class BoundedMemory(LocMemCache):
+    """Django's memory cache (the least recently used entry forgotten first), bounded by the bytes
+    its entries take (pickled, OPTIONS["MAX_BYTES"]) as well as by their number: the parts of
+    pages cached whole (a dashboard of 50 cohorts is 300 KB, rendered again after each write)
+    would otherwise fill a process's memory long before their count reaches the limit."""
+
+    def __init__(self, name, params):
+        super().__init__(name, params)
+        self._max_bytes = int(params.get("OPTIONS", {}).get("MAX_BYTES", 64 * 2**20))
+        self._held = _held.setdefault(name, [0])
+
+    @property
+    def held_bytes(self) -> int:
+        return self._held[0]
+
+    def _set(self, key, value, timeout=DEFAULT_TIMEOUT):
+        self._delete(key)
+        super()._set(key, value, timeout)
+        self._held[0] += len(value)
+        while self._held[0] > self._max_bytes and len(self._cache) > 1:
+            self._forget_oldest()
+
+    def _forget_oldest(self):
+        key, value = self._cache.popitem()  # the least recently used (Django keeps it last)
+        del self._expire_info[key]
+        self._held[0] -= len(value)
+
+    def _cull(self):
+        if self._cull_frequency == 0:
+            self._cache.clear()
+            self._expire_info.clear()
+            self._held[0] = 0
+            return
+        for _ in range(len(self._cache) // self._cull_frequency):
+            self._forget_oldest()
+
+    def _delete(self, key):
+        value = self._cache.get(key)
+        if not super()._delete(key):
+            return False
+        self._held[0] -= len(value)
+        return True
+
+    def clear(self):
+        with self._lock:
+            self._cache.clear()
+            self._expire_info.clear()
+            self._held[0] = 0
+
+    incr = BaseCache.incr  # through get and set, which count the bytes
 
 
 class KeptClient(RedisCacheClient):
@@ -97,16 +152,15 @@ class NearRedisCache(ForgivingRedisCache):
     too. So a page a process has served costs no round trip, and right after a write a process
     renders only what nobody has rendered yet, not what the other processes did meanwhile.
 
-    The memory keeps OPTIONS["NEAR_MAX_ENTRIES"] entries, the least recently used going first."""
+    The memory (BoundedMemory) keeps at most OPTIONS["NEAR_MAX_ENTRIES"] entries and
+    OPTIONS["NEAR_MAX_BYTES"] bytes, the least recently used going first."""
 
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
-        near_entries = options.pop("NEAR_MAX_ENTRIES", 20_000)
+        near = {"MAX_ENTRIES": options.pop("NEAR_MAX_ENTRIES", 20_000)}
+        near["MAX_BYTES"] = options.pop("NEAR_MAX_BYTES", 64 * 2**20)
         super().__init__(server, {**params, "OPTIONS": options})
-        self.near = LocMemCache(
-            f"near-{server}",
-            {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": {"MAX_ENTRIES": near_entries}},
-        )
+        self.near = BoundedMemory(f"near-{server}", {"TIMEOUT": params.get("TIMEOUT", 300), "OPTIONS": near})
 
     def get(self, key, default=None, version=None):
         found = self.near.get(key, _MISSING, version)

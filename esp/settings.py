@@ -146,16 +146,27 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Django's default of 300 entries in a process's memory holds less than one dashboard's facts
 # (cohorts.facts: a few per agent in ESP): past it, every write evicts a third, and pages read
 # again what they had.
+# Pages cached whole are large (a dashboard of 50 cohorts is 300 KB): the memory is bounded by
+# bytes too (core.cache.BoundedMemory).
 CACHE_MAX_ENTRIES = env.int("CACHE_MAX_ENTRIES", default=20_000)
+CACHE_MAX_BYTES = env.int("CACHE_MAX_MB", default=64) * 2**20
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     # Each process's memory in front of Redis (core/cache.py); with Redis away a read is a miss
     # and a write is skipped: pages render from the database.
     CACHES["default"]["BACKEND"] = "core.cache.NearRedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
-        {"socket_connect_timeout": 0.5, "socket_timeout": 0.5, "NEAR_MAX_ENTRIES": CACHE_MAX_ENTRIES}
+        {
+            "socket_connect_timeout": 0.5,
+            "socket_timeout": 0.5,
+            "NEAR_MAX_ENTRIES": CACHE_MAX_ENTRIES,
+            "NEAR_MAX_BYTES": CACHE_MAX_BYTES,
+        }
     )
 elif CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
-    CACHES["default"].setdefault("OPTIONS", {})["MAX_ENTRIES"] = CACHE_MAX_ENTRIES
+    CACHES["default"]["BACKEND"] = "core.cache.BoundedMemory"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"MAX_ENTRIES": CACHE_MAX_ENTRIES, "MAX_BYTES": CACHE_MAX_BYTES}
+    )
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=6 * 60 * 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

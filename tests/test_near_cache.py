@@ -65,11 +65,15 @@ def test_redis_away_still_serves_what_the_process_holds():
     assert away.get("other") is None
 
 
-def test_the_memory_keeps_at_most_its_entries(shared):
-    small = NearRedisCache(LOCATION, {"OPTIONS": {"NEAR_MAX_ENTRIES": 10}, "KEY_PREFIX": "near-test"})
+def test_the_memory_keeps_at_most_its_entries_and_bytes(shared):
+    small = NearRedisCache(
+        LOCATION, {"OPTIONS": {"NEAR_MAX_ENTRIES": 10, "NEAR_MAX_BYTES": 4096}, "KEY_PREFIX": "near-test"}
+    )
     small.near.clear()
     small.set_many({f"k{i}": i for i in range(30)}, 60)
     assert len(small.near._cache) <= 10
+    small.set_many({f"page{i}": "x" * 1024 for i in range(10)}, 60)
+    assert small.near.held_bytes <= 4096
     assert small.get_many([f"k{i}" for i in range(30)]) == {f"k{i}": i for i in range(30)}  # from Redis
 
 
@@ -108,12 +112,12 @@ def test_settings_put_memory_in_front_of_a_redis_cache_url():
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='esp.settings'; django.setup();"
         "from django.conf import settings as s; c = s.CACHES['default'];"
-        "print(c['BACKEND'], c['OPTIONS']['NEAR_MAX_ENTRIES'])"
+        "print(c['BACKEND'], c['OPTIONS']['NEAR_MAX_ENTRIES'], c['OPTIONS']['NEAR_MAX_BYTES'])"
     )
-    env = {**os.environ, "CACHE_URL": LOCATION, "CACHE_MAX_ENTRIES": "1234"}
+    env = {**os.environ, "CACHE_URL": LOCATION, "CACHE_MAX_ENTRIES": "1234", "CACHE_MAX_MB": "3"}
     env["DJANGO_SETTINGS_MODULE"] = "esp.settings"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["core.cache.NearRedisCache", "1234"]
+    assert out.stdout.split() == ["core.cache.NearRedisCache", "1234", str(3 * 2**20)]
 
 
 @pytest.mark.parametrize("backend", [ForgivingRedisCache, NearRedisCache])
