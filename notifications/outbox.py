@@ -4,7 +4,7 @@ committed event always has its message; notifications.delivery sends it after th
 
 import contextvars
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -85,27 +85,28 @@ def notify(
     with timezone.override(zone or timezone.get_current_timezone()):
         subject, text, html = render(template, context)
     reason = _unsent_because.get()
+    defaults = {
+        "kind": kind,
+        "agent": agent,
+        "recipients": recipients,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "attachment_name": attachment[0] if attachment else "",
+        "attachment": attachment[1] if attachment else "",
+        "proof": proof,
+        # Kept unsent (demo data): recorded as if sent, saying why it was not.
+        **({"sent_at": timezone.now(), "last_error": f"Not sent: {reason}"} if reason else {}),
+    }
+    # get_or_create makes the notice in a savepoint of its own and, when a concurrent
+    # transaction made it first, finds that one (created False); a notice with files is made
+    # with them in one more savepoint, so that neither is kept without the other.
     try:
-        with transaction.atomic():
-            notice, created = Notice.objects.get_or_create(
-                key=key,
-                defaults={
-                    "kind": kind,
-                    "agent": agent,
-                    "recipients": recipients,
-                    "subject": subject,
-                    "body_text": text,
-                    "body_html": html,
-                    "attachment_name": attachment[0] if attachment else "",
-                    "attachment": attachment[1] if attachment else "",
-                    "proof": proof,
-                    # Kept unsent (demo data): recorded as if sent, saying why it was not.
-                    **({"sent_at": timezone.now(), "last_error": f"Not sent: {reason}"} if reason else {}),
-                },
-            )
+        with transaction.atomic() if files else nullcontext():
+            notice, created = Notice.objects.get_or_create(key=key, defaults=defaults)
             if created and files:
                 notice.files.set(files)
-    except IntegrityError:  # a concurrent transaction made it first
+    except IntegrityError:  # another constraint than the key's
         return None
     if not created:
         return None

@@ -152,6 +152,31 @@ def test_an_exam_attempt(client_for, tl1, tasks, sizes, count_queries):
     assert counts[0] == counts[1] <= 20, counts
 
 
+def test_the_exam_attempt_that_reaches_the_limit_and_tells_the_pm_still_fits(
+    client_for, tl1, tasks, sizes, count_queries
+):
+    """The heaviest attempt: the Failed Cert Exams form drafted and the PM's notice made too."""
+    from certifications.services import record_attempt
+    from notifications.models import Notice
+
+    client = client_for(tl1)
+    exam = tasks["aetna"]
+    counts = []
+    for n in (5, 50):
+        agent = sizes(n)
+        for _ in range(exam.attempt_limit - 1):
+            record_attempt(agent=agent, task=exam, taken_on=TUESDAY, score=50, passed=False, by=tl1)
+        url = reverse("certifications:attempt_add", args=[agent.pk])
+        data = {"task": exam.pk, "taken_on": TUESDAY.isoformat(), "score": "58", "passed": "0"}
+        counts.append(count_queries(lambda: client.post(url, data)))  # noqa: B023
+        assert Notice.objects.filter(agent=agent, kind=Notice.Kind.ATTEMPT_LIMIT).count() == 1
+        Notice.objects.all().delete()
+        agent.tickets.all().delete()
+        agent.exam_attempts.all().delete()
+        agent.task_statuses.all().delete()
+    assert counts[0] == counts[1] <= 20, counts
+
+
 def test_a_verify_that_makes_the_agent_ready_still_fits(client_for, tl1, tasks, sizes, count_queries):
     """The last verification, once per agent: readiness turns true, the agent's status and its
     history are written and the PM's notice is made, in the same transaction: a few more."""
