@@ -9,10 +9,9 @@ import sys
 import pytest
 import redis
 from django.core.cache import cache
-from django.core.cache.backends.locmem import LocMemCache
 from django.urls import reverse
 
-from core.cache import ForgivingRedisCache, NearRedisCache
+from core.cache import BoundedMemory, ForgivingRedisCache, NearRedisCache
 from tests.factories import AgentFactory
 
 REDIS_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -26,7 +25,7 @@ def process(name: str, location: str = LOCATION) -> NearRedisCache:
     """The cache as one process of the web tier holds it: its own memory (named here, as each
     process's memory is its own), the shared Redis."""
     one = NearRedisCache(location, {"OPTIONS": {"NEAR_MAX_ENTRIES": 100}, "KEY_PREFIX": "near-test"})
-    one.near = LocMemCache(f"near-test-{name}", {"OPTIONS": {"MAX_ENTRIES": 100}})
+    one.near = BoundedMemory(f"near-test-{name}", {"OPTIONS": {"MAX_ENTRIES": 100}})
     one.near.clear()
     return one
 
