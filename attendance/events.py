@@ -13,6 +13,9 @@ class AttendanceChanged(Event):
 
     agent_ids: frozenset
     source: str  # "roll call", "login report", "reclassification", ...
+    # Whether what the escalation rules read of the records (AttendanceRecord.rule_facts) may
+    # have changed: a time corrected within the same class, say, changes nothing they read.
+    rule_facts_changed: bool = True
 
 
 @dataclass(frozen=True)

@@ -253,6 +253,12 @@ class AttendanceRecord(models.Model):
         self.updated_by = by
         self.wfm_pending = bool(self.occurrences) or self.reported_version is not None
 
+    def rule_facts(self) -> tuple:
+        """What the escalation rules read of the record (accountability.evaluate): its day,
+        whether it is excused, absent, and its occurrences. A write that leaves them as they
+        were gives the rules nothing new to look at."""
+        return (self.day, self.excused, self.absent, tuple(self.occurrences))
+
     @property
     def occurrences(self) -> list[str]:
         if self.absent:

@@ -18,7 +18,8 @@ def _refresh(agent_ids) -> None:
 
 @receives(AttendanceChanged)
 def attendance_changed(event: AttendanceChanged) -> None:
-    _refresh(event.agent_ids)
+    if event.rule_facts_changed:
+        _refresh(event.agent_ids)
 
 
 @receives(TaskStatusChanged)

@@ -45,6 +45,12 @@ class StaleRecord(Exception):
 def check_day(cohort: Cohort, day: datetime.date, today: datetime.date | None = None) -> AttendancePolicy:
     """The policy in force on `day`; DayNotAllowed for a day outside the cohort's ESP days, after
     its today, or before any policy."""
+    check_esp_day(cohort, day, today)
+    return policy_on(day)
+
+
+def check_esp_day(cohort: Cohort, day: datetime.date, today: datetime.date | None = None) -> None:
+    """DayNotAllowed for a day outside the cohort's ESP days or after its today."""
     today = today or cohort.local_today()
     if cohort.day_number(day) is None:
         first, last = cohort.esp_days[0], cohort.end_date
@@ -57,6 +63,10 @@ def check_day(cohort: Cohort, day: datetime.date, today: datetime.date | None = 
             f"{day:%a %-d %b %Y} is in the future: attendance can be taken up to today "
             f"({today:%a %-d %b} in {cohort.time_zone})."
         )
+
+
+def policy_on(day: datetime.date) -> AttendancePolicy:
+    """The policy in force on `day`; DayNotAllowed before any policy."""
     try:
         return AttendancePolicy.in_force(day)
     except AttendancePolicy.DoesNotExist:
@@ -106,22 +116,26 @@ def record_attendance(
 ) -> AttendanceRecord:
     """Save one agent's day; StaleRecord if it changed since `expected_version` was read.
 
-    A record keeps the policy version that first classified it: an edit never moves it to a
-    newer policy (that is what `reclassify` is for).
+    A record keeps the policy version that first classified it (read with it): an edit never
+    moves it to a newer policy (that is what `reclassify` is for).
     """
     cohort = agent.cohort
-    policy = check_day(cohort, day)
+    check_esp_day(cohort, day)
     try:
         with unit():
-            record = AttendanceRecord.objects.select_for_update().filter(agent=agent, day=day).first()
+            record = (
+                AttendanceRecord.objects.select_for_update(of=("self",))
+                .select_related("policy")
+                .filter(agent=agent, day=day)
+                .first()
+            )
             if record is None:
-                record = new_record(agent, day, policy)
-            elif record.policy_id == policy.pk:
-                record.policy = policy  # the one just read: no second query to classify by it
+                record = new_record(agent, day, policy_on(day))
             record.agent = agent
             loaded_version = record.version if record.pk else 0
             if loaded_version != (expected_version or 0):
                 raise StaleRecord(record)
+            before = record.rule_facts()  # a new record's: no occurrence, as with no record
             check_closed_day(cohort=cohort, day=day, reason=reason, what=f"Attendance of {agent}", by=by)
             record.absent = entry.absent
             record.arrived_at = (
@@ -136,7 +150,12 @@ def record_attendance(
             record._change_reason = "Roll call"
             record.touch(by)
             record.save()
-            emit(AttendanceChanged(agent_ids=frozenset([agent.pk]), source="roll call"))
+            changed = record.rule_facts() != before
+            emit(
+                AttendanceChanged(
+                    agent_ids=frozenset([agent.pk]), source="roll call", rule_facts_changed=changed
+                )
+            )
     except IntegrityError:
         # Another editor created the record between our read and our insert.
         raise StaleRecord(AttendanceRecord.objects.get(agent=agent, day=day)) from None

@@ -3,9 +3,10 @@ import datetime
 import pytest
 from django.urls import reverse
 
+import attendance.tasks
 from attendance.models import AttendanceRecord, Occurrence
 from attendance.services import Entry, record_attendance
-from tests.conftest import MONDAY, WEDNESDAY
+from tests.conftest import MONDAY, TUESDAY, WEDNESDAY
 from tests.factories import AgentFactory
 
 pytestmark = pytest.mark.django_db
@@ -250,6 +251,27 @@ def test_without_a_policy_in_force_the_roll_call_says_so(client_for, tl1, cohort
     assert "No attendance policy is in force" in response.context["error"]
 
 
+def test_without_a_policy_in_force_a_new_day_is_not_saved_and_a_recorded_one_keeps_its_own(
+    client_for, tl1, agent1, week
+):
+    from attendance.models import AttendancePolicy
+
+    client = client_for(tl1)
+    client.post(save_url(agent1.cohort, agent1, MONDAY), row(agent1, arrival="09:30"), **HTMX)
+    kept = AttendanceRecord.objects.get()
+    AttendancePolicy.objects.exclude(pk=kept.policy_id).delete()
+    # None is in force on Monday any more: the day recorded keeps the version that classified it.
+    AttendancePolicy.objects.filter(pk=kept.policy_id).update(effective_from=WEDNESDAY)
+    response = client.post(save_url(agent1.cohort, agent1, MONDAY), row(agent1, 1, arrival="09:40"), **HTMX)
+    assert response.status_code == 200
+    kept.refresh_from_db()
+    assert (kept.version, kept.arrival_occurrence) == (2, Occurrence.LATE)
+    response = client.post(save_url(agent1.cohort, agent1, TUESDAY), row(agent1, arrival="09:00"), **HTMX)
+    assert response.status_code == 400
+    assert "No attendance policy is in force" in response.content.decode()
+    assert AttendanceRecord.objects.count() == 1
+
+
 def test_times_show_in_the_cohorts_zone(client_for, tl2, agent2, week):
     # West is America/Los_Angeles: the 08:00 shift start is 16:00 UTC.
     agent2.cohort.shift_start = datetime.time(8, 0)
@@ -260,3 +282,36 @@ def test_times_show_in_the_cohorts_zone(client_for, tl2, agent2, week):
     assert "08:00–17:30" in html and "16:00" not in html
     history = client.get(reverse("attendance:agent", args=[agent2.pk])).content.decode()
     assert "08:00–17:30" in history
+
+
+def test_the_rules_look_again_only_when_what_they_read_of_the_day_changed(
+    tl1, cohort1, week, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A roll-call save has the escalation rules look again only when the day's class changed
+    (an occurrence, an absence, an excuse): a time corrected within its class, or an on-time
+    arrival where there was no record, gives them nothing new."""
+    agent = AgentFactory(cohort=cohort1)
+    looked = []
+    rules = attendance.tasks.refresh_recommendations
+    monkeypatch.setattr(
+        attendance.tasks, "refresh_recommendations", lambda ids: looked.append(ids) or rules(ids)
+    )
+
+    def save(version, **entry):
+        looked.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            record = record_attendance(
+                agent=agent, day=WEDNESDAY, entry=Entry(**entry), expected_version=version, by=tl1
+            )
+        return record, looked
+
+    record, rules_for = save(None, arrival=datetime.time(9, 2))  # within the tardy threshold
+    assert (record.occurrences, rules_for) == ([], [])
+    record, rules_for = save(record.version, arrival=datetime.time(9, 20))
+    assert (record.occurrences, rules_for) == ([Occurrence.LATE], [[agent.pk]])
+    record, rules_for = save(record.version, arrival=datetime.time(9, 25))  # still late
+    assert (record.occurrences, rules_for) == ([Occurrence.LATE], [])
+    record, rules_for = save(record.version, arrival=datetime.time(9, 25), excused=True, excused_reason="Bus")
+    assert rules_for == [[agent.pk]]
+    record, rules_for = save(record.version, absent=True)
+    assert (record.occurrences, rules_for) == ([Occurrence.ABSENT], [[agent.pk]])
