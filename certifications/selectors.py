@@ -7,6 +7,7 @@ checks, the rules and the exports all read it, so they cannot disagree.
 """
 
 import datetime
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -217,18 +218,14 @@ def open_flag_counts(agent_ids, *, user, sees_confidential: bool) -> Counter:
 
 @dataclass
 class TrackerRow:
+    """An agent's row of the tracker. `filled` is false while the row holds its agent only
+    (TrackerRows reads the rest when the row is to be shown)."""
+
     agent: Agent
     cells: list[Cell] = field(default_factory=list)
     note: DailyNote | None = None
     open_flags: int = 0
-
-    @property
-    def name(self) -> str:
-        return self.agent.full_name
-
-    @property
-    def employee_id(self) -> str:
-        return self.agent.employee_id
+    filled: bool = True
 
     @property
     def done(self) -> int:
@@ -255,22 +252,6 @@ class TrackerRow:
     @property
     def attending(self) -> bool:
         return self.agent.status in ATTENDING
-
-    @property
-    def signature(self) -> str:
-        """A digest of everything the row shows: the key its rendered HTML is cached under, so
-        that after a write only the rows whose facts changed are rendered again."""
-        a, note = self.agent, self.note
-        facts = (
-            (a.pk, a.first_name, a.last_name, a.employee_id, a.status, self.open_flags),
-            (note.pk, note.version, note.updated_at, note.text) if note else None,
-            [
-                (c.task.pk, c.task.name, c.task.due_day, c.task.attempt_limit, c.task.is_exam)
-                + (c.status, c.state, c.version, c.blocked_reason, c.failed, c.carried)
-                for c in self.cells
-            ],
-        )
-        return digest(*facts)
 
 
 def _ids(agents) -> list[int]:
@@ -313,10 +294,13 @@ def tracker_rows(
     now: datetime.datetime,
     user,
     sees_confidential: bool,
+    agents: list[Agent] | None = None,
 ) -> list[TrackerRow]:
-    """Every agent of the cohort with a cell per task (`tasks`: active_tasks(cohort)), the day's note
-    and open flags: each kind read only for the agents whose rows of that kind changed."""
-    agents = list(Agent.objects.filter(cohort=cohort))
+    """Every agent of the cohort (or only `agents`, of the cohort, in its order) with a cell per
+    task (`tasks`: active_tasks(cohort)), the day's note and open flags: each kind read only for
+    the agents whose rows of that kind changed."""
+    if agents is None:
+        agents = list(Agent.objects.filter(cohort=cohort))
     for agent in agents:
         agent.cohort = cohort
     facts = agent_facts(
@@ -333,6 +317,28 @@ def tracker_rows(
         TrackerRow(agent=a, cells=cells[a.pk], note=facts["note"][a.pk], open_flags=facts["flags"][a.pk])
         for a in agents
     ]
+
+
+class TrackerRows(list):
+    """A cohort's tracker rows (tracker_rows), each holding at first its agent only: the rest of
+    the rows given to `complete` is read in one go, when they are to be shown or filtered. A page
+    that caches each row under its agent's revision (cache_each asks the sequence to complete the
+    rows it did not find) reads, right after a write, the facts of the agent written about only,
+    not the cohort's."""
+
+    def __init__(self, cohort: Cohort, tasks: list[Task], agents: list[Agent], **read):
+        super().__init__(TrackerRow(agent=agent, filled=False) for agent in agents)
+        self.read = functools.partial(tracker_rows, cohort, tasks, **read)
+
+    def complete(self, rows: list[TrackerRow] | None = None) -> "TrackerRows":
+        """Fill `rows` (of these; all of them by default) that hold their agent only."""
+        todo = [row for row in (self if rows is None else rows) if not row.filled]
+        if todo:
+            read = {row.agent.pk: row for row in self.read(agents=[row.agent for row in todo])}
+            for row in todo:
+                full = read[row.agent.pk]
+                row.cells, row.note, row.open_flags, row.filled = full.cells, full.note, full.open_flags, True
+        return self
 
 
 def duplicates_of(proofs) -> dict[int, list[Proof]]:

@@ -29,7 +29,7 @@ from certifications.forms import (
     TaskStatusForm,
 )
 from certifications.models import DailyNote, Proof, RedFlag, TaskStatus
-from certifications.selectors import active_tasks, cell_for, tracker_rows
+from certifications.selectors import TrackerRows, active_tasks, cell_for
 from certifications.services import (
     ClosedDayReason,
     RepeatedRedFlag,
@@ -50,6 +50,7 @@ from cohorts.models import Agent
 from cohorts.selectors import ATTENDING, agent_for, cohort_for, sign_off_of
 from core.converters import parse_day
 from core.exports import BadExport, bad_export, export_format, neutralised
+from core.fragments import render_stamp
 from core.urls import DAY, ID, ID2, UrlPattern
 
 SHOW_CHOICES = {
@@ -79,14 +80,22 @@ def tracker(request, pk: int):
     show = request.GET.get("show", "all") if request.GET.get("show") in SHOW_CHOICES else "all"
     sort = request.GET.get("sort", "name") if request.GET.get("sort") in SORT_CHOICES else "name"
     query = request.GET.get("q", "").strip()[:100]
+    try:
+        export = export_format(request)
+    except BadExport:
+        return bad_export()
 
     @functools.cache
     def grid() -> dict:
-        """What the cached part of the page shows: built only when the cache misses."""
+        """What the cached part of the page shows: built only when the cache misses. The rows
+        hold their agents; the page reads the facts of those it renders (TrackerRows), the
+        filters and the export those of every row."""
         tasks = active_tasks(cohort)
-        rows = tracker_rows(
+        agents = [a for a in Agent.objects.filter(cohort=cohort) if _matches(a, query)]
+        rows = TrackerRows(
             cohort,
             tasks,
+            agents,
             day=note_day or today,
             now=now,
             user=request.user,
@@ -101,12 +110,8 @@ def tracker(request, pk: int):
             row.url = agent_url(row.agent.pk)
             row.cells_url = cells.prefix(row.agent.pk)
             row.note_url = notes(row.agent.pk, note_day) if note_day else ""
-        return {"tasks": tasks, "rows": _filtered(rows, query, show, sort)}
+        return {"tasks": tasks, "rows": _filtered(rows.complete() if export else rows, show, sort)}
 
-    try:
-        export = export_format(request)
-    except BadExport:
-        return bad_export()
     if export:
         data = grid()
         return _export(cohort, data["tasks"], data["rows"], note_day, export)
@@ -130,6 +135,7 @@ def tracker(request, pk: int):
             "statuses": TaskStatus.Status.choices,
             "sign_off": sign_off_of(cohort, today),
             "timeout": settings.PAGE_CACHE_SECONDS,
+            "stamp": render_stamp(),
         },
     )
 
@@ -184,11 +190,18 @@ def notes(request, pk: int):
     )
 
 
-def _filtered(rows: list, query: str, show: str, sort: str) -> list:
-    """The rows the filter form asks for (agent or ID search, show, sort), in its order."""
+def _matches(agent: Agent, query: str) -> bool:
+    """The filter form's agent or ID search."""
     query = query.lower()
-    if query:
-        rows = [r for r in rows if query in r.name.lower() or query in r.employee_id.lower()]
+    return not query or query in agent.full_name.lower() or query in agent.employee_id.lower()
+
+
+def _filtered(rows: TrackerRows, show: str, sort: str) -> list:
+    """The rows the filter form's show and sort ask for, in its order: all of them, as they
+    are, for everyone by name; else read in full, to filter and sort on what they show."""
+    if show == "all" and sort == "name":
+        return rows
+    rows = rows.complete()
     if show == "overdue":
         rows = [r for r in rows if r.overdue]
     elif show == "due_today":

@@ -41,3 +41,25 @@ def test_no_items_render_the_empty_part():
 def test_a_missing_vary_word_is_a_syntax_error():
     with pytest.raises(TemplateSyntaxError):
         Template('{% load fragments %}{% cache_each 60 "row" item in items item.key %}{% endcache_each %}')
+
+
+class Completing(list):
+    """Items that hold their key only until `complete` fills in their text."""
+
+    def __init__(self, keys):
+        super().__init__({"key": key, "text": ""} for key in keys)
+        self.completed = []
+
+    def complete(self, items):
+        self.completed.append([item["key"] for item in items])
+        for item in items:
+            item["text"] = item["key"].upper()
+
+
+def test_a_sequence_completes_only_the_items_that_missed_at_once():
+    assert PAGE.render(Context({"items": Completing(["a", "b"])})) == "[A][B]"
+    items = Completing(["a", "b", "c", "d"])
+    assert PAGE.render(Context({"items": items})) == "[A][B][C][D]"
+    assert items.completed == [["c", "d"]]
+    items = Completing(["a", "d"])
+    assert PAGE.render(Context({"items": items})) == "[A][D]" and items.completed == []

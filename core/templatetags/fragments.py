@@ -6,6 +6,10 @@ every row's key first, reads them all with one get_many, renders only the rows t
 writes those with one set_many. Keys are the ones `{% cache %}` would use for the same name and
 vary-on values, so a row cached either way is found either way.
 
+A sequence with a `complete(items)` method is given the items that missed, all at once, before
+they render: a page can key its rows by what they are about (an agent and its revision) and read
+the facts of only the rows it has to render.
+
     {% cache_each timeout "tracker-row" row in g.rows vary row.signature caps.key %}
       ...the row...
     {% empty %}
@@ -33,7 +37,8 @@ class CacheEachNode(template.Node):
         self.vary_on, self.nodelist, self.empty = vary_on, nodelist, empty
 
     def render(self, context) -> str:
-        items = list(self.sequence.resolve(context, ignore_failures=True) or [])
+        sequence = self.sequence.resolve(context, ignore_failures=True) or []
+        items = list(sequence)
         if not items:
             return self.empty.render(context) if self.empty else ""
         keys = []
@@ -43,6 +48,9 @@ class CacheEachNode(template.Node):
             keys.append(make_template_fragment_key(self.name, vary))
         cache = _fragment_cache()
         found = cache.get_many(keys)
+        missing = [item for item, key in zip(items, keys, strict=True) if key not in found]
+        if missing and hasattr(sequence, "complete"):
+            sequence.complete(missing)
         made = {}
         parts = []
         for item, key in zip(items, keys, strict=True):

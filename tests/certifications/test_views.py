@@ -67,7 +67,7 @@ class TestGrid:
         for code in ("ahip", "equipment"):
             set_task_status(agent=done, task=tasks[code], status=Status.COMPLETE, expected_version=0, by=tl1)
         client = client_for(tl1)
-        names = lambda r: [row.name.split()[0] for row in r.context["grid"]()["rows"]]  # noqa: E731
+        names = lambda r: [row.agent.full_name.split()[0] for row in r.context["grid"]()["rows"]]  # noqa: E731
         assert names(client.get(tracker_url(cohort1), {"q": "fre"})) == ["Fresh"]
         assert names(client.get(tracker_url(cohort1), {"sort": "-progress"}))[0] == "Done"
         assert names(client.get(tracker_url(cohort1), {"sort": "progress"}))[0] == "Fresh"

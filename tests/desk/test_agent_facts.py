@@ -96,7 +96,11 @@ def grid(cohort, tl) -> list:
     rows = tracker_rows(
         cohort, active_tasks(cohort), day=WEDNESDAY, now=NOON, user=tl, sees_confidential=False
     )
-    return [row.signature for row in rows]
+    return [
+        (row.agent.pk, row.cells, (row.note.pk, row.note.version, row.note.text) if row.note else None)
+        + (row.open_flags,)
+        for row in rows
+    ]
 
 
 @pytest.mark.parametrize("write", ["a task status", "a failed attempt", "the day's note", "a red flag"])

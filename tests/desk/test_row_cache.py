@@ -1,11 +1,14 @@
-"""Rows of the tracker and the roll call are cached under a digest of what they show: after a
-write only the rows whose facts changed render again, and no row is ever served stale."""
+"""Rows of the tracker are cached under their agent's revision, rows of the roll call and lines of
+the board under a digest of what they show: after a write only the rows whose facts changed are
+read and render again, and no row is ever served stale."""
+
+import datetime
 
 import pytest
 from django.urls import reverse
 
+import certifications.selectors
 from attendance.services import Entry, record_attendance
-from certifications.selectors import active_tasks, tracker_rows
 from certifications.services import save_note, set_task_status
 from cohorts.services import save_agent
 from core.fragments import digest
@@ -15,26 +18,68 @@ from tests.factories import AgentFactory
 pytestmark = pytest.mark.django_db
 
 
-def signatures(cohort, user, now):
-    rows = tracker_rows(
-        cohort, active_tasks(cohort), day=WEDNESDAY, now=now, user=user, sees_confidential=False
-    )
-    return {row.agent.pk: row.signature for row in rows}
+@pytest.fixture
+def rows_read(monkeypatch):
+    """The agents (ids) of each read of tracker rows' facts, in turn."""
+    reads = []
+    real = certifications.selectors.tracker_rows
+
+    def spy(*args, agents=None, **kwargs):
+        rows = real(*args, agents=agents, **kwargs)
+        reads.append(sorted(row.agent.pk for row in rows))
+        return rows
+
+    monkeypatch.setattr(certifications.selectors, "tracker_rows", spy)
+    return reads
 
 
-def test_a_row_digest_changes_with_its_own_facts_only(cohort1, tl1, tasks, week):
+def test_after_a_write_the_tracker_reads_and_renders_the_agent_written_about_only(
+    client_for, cohort1, tl1, tasks, week, rows_read
+):
     a, b = AgentFactory.create_batch(2, cohort=cohort1)
-    noon = utc(WEDNESDAY, 17)
-    before = signatures(cohort1, tl1, noon)
-    assert before == signatures(cohort1, tl1, noon)  # the same facts, the same key
+    client = client_for(tl1)
+    tracker = reverse("certifications:tracker", args=[cohort1.pk])
+    client.get(tracker)
+    assert rows_read == [sorted([a.pk, b.pk])]  # every row, once: nothing was cached
     set_task_status(agent=a, task=tasks["rts"], status="in_progress", expected_version=0, by=tl1)
-    after_status = signatures(cohort1, tl1, noon)
-    assert after_status[a.pk] != before[a.pk] and after_status[b.pk] == before[b.pk]
     save_note(agent=b, day=WEDNESDAY, text="Shadowed two calls", by=tl1)
-    after_note = signatures(cohort1, tl1, noon)
-    assert after_note[b.pk] != after_status[b.pk] and after_note[a.pk] == after_status[a.pk]
-    # A task turning overdue at the end of the day is a fact of the row too.
-    assert signatures(cohort1, tl1, utc(WEDNESDAY, 23, 59)) != after_note
+    set_task_status(agent=a, task=tasks["tbt"], status="in_progress", expected_version=0, by=tl1)
+    rows_read.clear()
+    page = client.get(tracker).content.decode()
+    assert rows_read == [sorted([a.pk, b.pk])] and "Shadowed two calls" in page
+    set_task_status(
+        agent=b, task=tasks["rts"], status="blocked", reason="No headset", expected_version=0, by=tl1
+    )
+    rows_read.clear()
+    assert "No headset" in client.get(tracker).content.decode()
+    assert rows_read == [[b.pk]]  # a's row is served as it was rendered
+    rows_read.clear()
+    client.get(tracker)
+    assert rows_read == []  # nothing changed: the page is served whole
+    # The filters show what the rows show: they read every row.
+    assert "No headset" in client.get(tracker, {"show": "blocked"}).content.decode()
+    assert rows_read == [sorted([a.pk, b.pk])]
+
+
+def test_a_tracker_row_renders_again_at_the_end_of_the_day_and_after_a_change_of_the_tasks(
+    client_for, cohort1, tl1, tasks, week, rows_read
+):
+    (a,) = AgentFactory.create_batch(1, cohort=cohort1)
+    client = client_for(tl1)
+    tracker = reverse("certifications:tracker", args=[cohort1.pk])
+    page = client.get(tracker).content.decode()
+    row = lambda html: html.split(f'id="row-{a.pk}"')[1].split("</tr>")[0]  # noqa: E731
+    aetna = lambda html: html.split(f'id="cell-{a.pk}-{tasks["aetna"].pk}"')[1].split("</td>")[0]  # noqa: E731
+    assert "due today" in aetna(page) and "overdue" not in aetna(page)  # due on Wednesday, its noon
+    week.shift(datetime.timedelta(hours=5, minutes=31))  # 17:31 in New York, past its end of day
+    rows_read.clear()
+    page = client.get(tracker).content.decode()
+    assert rows_read == [[a.pk]] and "due today" not in aetna(page) and "overdue" in aetna(page)
+    task = tasks["rts"]
+    task.name = "Ready to sell"
+    task.save()
+    rows_read.clear()
+    assert "Ready to sell" in row(client.get(tracker).content.decode()) and rows_read == [[a.pk]]
 
 
 def test_the_digest_covers_the_code_that_renders(monkeypatch):
