@@ -105,6 +105,17 @@ class Cell:
         return TaskState(self.state).label
 
     @property
+    def key(self) -> str:
+        """A digest of what the cell shows (its task's terms, status, state, version, reason,
+        failed attempts, carry-over) and of the code that renders it: the tracker caches the
+        cell's HTML under it, so that a write about one task renders that cell alone again."""
+        task = self.task
+        return digest(
+            (task.pk, task.name, task.due_day, task.attempt_limit, task.is_exam),
+            (self.status, self.state, self.version, self.blocked_reason, self.failed, self.carried),
+        )
+
+    @property
     def attempts_left(self) -> int | None:
         return self.task.attempts_left(self.failed)
 

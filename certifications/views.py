@@ -107,6 +107,7 @@ def tracker(request, pk: int):
         )
         agent_url = UrlPattern("desk:agent")
         for row in rows:
+            row.key = f"{row.agent.pk}:{row.agent.revision}"
             row.url = agent_url(row.agent.pk)
             row.cells_url = cells.prefix(row.agent.pk)
             row.note_url = notes(row.agent.pk, note_day) if note_day else ""
@@ -115,6 +116,7 @@ def tracker(request, pk: int):
     if export:
         data = grid()
         return _export(cohort, data["tasks"], data["rows"], note_day, export)
+    phase = cohort.phase(now)
     return render(
         request,
         "certifications/tracker.html",
@@ -123,7 +125,7 @@ def tracker(request, pk: int):
             "caps": caps,
             "grid": grid,
             "today": today,
-            "phase": cohort.phase(now),
+            "phase": phase,
             "note_day": note_day,
             "note_days": [d for d in cohort.esp_days if d <= today],
             "day_number": cohort.day_number(today),
@@ -135,7 +137,10 @@ def tracker(request, pk: int):
             "statuses": TaskStatus.Status.choices,
             "sign_off": sign_off_of(cohort, today),
             "timeout": settings.PAGE_CACHE_SECONDS,
-            "stamp": render_stamp(),
+            # What every row's cached part depends on besides its agent's revision (row.key).
+            "rows_key": (
+                f"{cohort.shared_revision}:{render_stamp()}:{request.user.pk}:{caps.key}:{note_day}:{phase}:{show}"
+            ),
         },
     )
 

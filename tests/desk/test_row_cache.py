@@ -9,6 +9,7 @@ from django.urls import reverse
 
 import certifications.selectors
 from attendance.services import Entry, record_attendance
+from certifications.selectors import active_tasks
 from certifications.services import save_note, set_task_status
 from cohorts.services import save_agent
 from core.fragments import digest
@@ -123,3 +124,36 @@ def test_a_board_line_digest_changes_with_its_own_facts_only(cohort1, tl1, tasks
     assert after[a.pk] != before[a.pk] and after[b.pk] == before[b.pk]
     record_attendance(agent=b, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl1)
     assert lines()[b.pk] != after[b.pk]
+
+
+def test_a_cell_is_cached_under_what_it_shows(tasks):
+    from dataclasses import replace
+
+    from certifications.selectors import Carried, Cell
+
+    cell = Cell(task=tasks["ahip"], status="in_progress", state="due_today", version=3)
+    shows_otherwise = [
+        replace(cell, status="blocked"),
+        replace(cell, state="overdue"),
+        replace(cell, version=4),
+        replace(cell, blocked_reason="No headset"),
+        replace(cell, failed=1),
+        replace(cell, carried=Carried(WEDNESDAY, "Absent")),
+        replace(cell, task=tasks["aetna"]),
+    ]
+    assert len({cell.key} | {other.key for other in shows_otherwise}) == 1 + len(shows_otherwise)
+    assert replace(cell, updated_at=utc(WEDNESDAY, 15)).key == cell.key  # not shown
+    before = cell.key
+    tasks["ahip"].name = "AHIP 2027"
+    assert cell.key != before
+
+
+def test_a_renamed_agent_is_named_in_every_cell_of_the_row(client_for, cohort1, tl1, tasks, week):
+    agent = AgentFactory(cohort=cohort1, first_name="Old", last_name="Name")
+    client = client_for(tl1)
+    tracker = reverse("certifications:tracker", args=[cohort1.pk])
+    assert client.get(tracker).content.decode().count("Old Name</label><select") == len(active_tasks(cohort1))
+    agent.first_name = "New"
+    save_agent(agent=agent, by=tl1)
+    page = client.get(tracker).content.decode()
+    assert "Old Name" not in page and page.count("New Name</label><select") == len(active_tasks(cohort1))
