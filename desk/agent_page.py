@@ -90,6 +90,7 @@ def _tasks(page: Page) -> dict:
         "cells": agent_cells(agent, now=page.now, stored=page.stored),
         "cells_url": UrlPattern("certifications:cell_save", ID, ID2).prefix(agent.pk),
         "statuses": TaskStatus.Status.choices,
+        "timeout": settings.PAGE_CACHE_SECONDS,
     }
 
 

@@ -157,3 +157,18 @@ def test_a_renamed_agent_is_named_in_every_cell_of_the_row(client_for, cohort1, 
     save_agent(agent=agent, by=tl1)
     page = client.get(tracker).content.decode()
     assert "Old Name" not in page and page.count("New Name</label><select") == len(active_tasks(cohort1))
+
+
+def test_the_agent_page_shows_each_viewer_the_task_rows_their_rights_allow(
+    client_for, cohort1, tl1, mgr1, tasks, week
+):
+    agent = AgentFactory(cohort=cohort1)
+    page = reverse("desk:agent", args=[agent.pk])
+    select = f'id="c{agent.pk}-{tasks["rts"].pk}-status"'
+    assert select in client_for(tl1).get(page).content.decode()  # the TL sets statuses here
+    set_task_status(
+        agent=agent, task=tasks["rts"], status="blocked", reason="No headset", expected_version=0, by=tl1
+    )
+    shown = client_for(mgr1).get(page).content.decode()
+    assert select not in shown and "No headset" in shown  # the ESP manager reads them
+    assert select in client_for(tl1).get(page).content.decode()
