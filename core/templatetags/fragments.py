@@ -10,7 +10,7 @@ A sequence with a `complete(items)` method is given the items that missed, all a
 they render: a page can key its rows by what they are about (an agent and its revision) and read
 the facts of only the rows it has to render.
 
-    {% cache_each timeout "tracker-row" row in g.rows vary row.signature caps.key %}
+    {% cache_each timeout "tracker-row" row in g.rows vary row.key rows_key %}
       ...the row...
     {% empty %}
       ...when there is no row...
