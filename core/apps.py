@@ -3,8 +3,17 @@ from django.apps import AppConfig
 
 
 class CoreConfig(AppConfig):
+    default = True  # "core" in INSTALLED_APPS: this module holds another app's config too
     name = "core"
     verbose_name = "Shared plumbing"
+
+    def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
+
+        from core.cache import hold_writes, send_held_writes
+
+        request_started.connect(hold_writes, dispatch_uid="core.cache.hold_writes")
+        request_finished.connect(send_held_writes, dispatch_uid="core.cache.send_held_writes")
 
 
 class LoginThrottlingConfig(AxesAppConfig):

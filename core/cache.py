@@ -2,8 +2,10 @@
 (the page renders from the database) and every write is skipped, logged once a minute at most.
 Settings select NearRedisCache for a redis:// CACHE_URL."""
 
+import contextvars
 import logging
 import time
+from collections import defaultdict
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
@@ -142,6 +144,40 @@ class ForgivingRedisCache(RedisCache):
             return False
 
 
+# What a request writes to Redis waits until its response has been sent (request_finished: a
+# WSGI server closes the response after its last byte), then goes in one round trip: a page that
+# renders parts again after a write, and caches each, costs its reader no round trip per part.
+# The process's own memory has them at once. Outside a request (jobs, commands) writes go at once.
+_waiting: contextvars.ContextVar[list | None] = contextvars.ContextVar("esp_cache_held", default=None)
+
+
+def hold_writes(**kwargs) -> None:
+    """request_started: what this request writes to Redis waits for send_held_writes."""
+    _waiting.set([])
+
+
+def send_held_writes(**kwargs) -> None:
+    """request_finished: send what the request wrote, one set_many per cache and timeout."""
+    held = _waiting.get()
+    _waiting.set(None)
+    batches: dict[tuple, dict] = defaultdict(dict)
+    for cache, key, value, timeout, version in held or ():
+        batches[cache, timeout, version][key] = value
+    for (cache, timeout, version), data in batches.items():
+        try:
+            ForgivingRedisCache.set_many(cache, data, timeout, version)
+        except Exception:  # the answer has been sent: a part not shared is only rendered again
+            logger.exception("Could not write %d cached parts to Redis", len(data))
+
+
+def _hold(cache, data: dict, timeout, version) -> bool:
+    held = _waiting.get()
+    if held is None:
+        return False
+    held.extend((cache, key, value, timeout, version) for key, value in data.items())
+    return True
+
+
 class NearRedisCache(ForgivingRedisCache):
     """Redis shared by every process, with each process's own memory in front of it.
 
@@ -153,7 +189,8 @@ class NearRedisCache(ForgivingRedisCache):
     renders only what nobody has rendered yet, not what the other processes did meanwhile.
 
     The memory (BoundedMemory) keeps at most OPTIONS["NEAR_MAX_ENTRIES"] entries and
-    OPTIONS["NEAR_MAX_BYTES"] bytes, the least recently used going first."""
+    OPTIONS["NEAR_MAX_BYTES"] bytes, the least recently used going first. Within a request, what
+    is written goes to Redis once the response has been sent (hold_writes, send_held_writes)."""
 
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))
@@ -185,10 +222,13 @@ class NearRedisCache(ForgivingRedisCache):
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         self.near.set(key, value, timeout, version)
-        super().set(key, value, timeout, version)
+        if not _hold(self, {key: value}, timeout, version):
+            super().set(key, value, timeout, version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         self.near.set_many(data, timeout, version)
+        if _hold(self, data, timeout, version):
+            return []
         return super().set_many(data, timeout, version)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):

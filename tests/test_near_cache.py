@@ -11,7 +11,7 @@ import redis
 from django.core.cache import cache
 from django.urls import reverse
 
-from core.cache import BoundedMemory, ForgivingRedisCache, NearRedisCache
+from core.cache import BoundedMemory, ForgivingRedisCache, NearRedisCache, hold_writes, send_held_writes
 from tests.factories import AgentFactory
 
 REDIS_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -139,3 +139,55 @@ def test_one_redis_client_serves_every_operation(shared):
     assert one._cache.get_client() is made  # one server: reads use the same pool
     one.near.clear()
     assert one.get("row") == "html"
+
+
+def test_within_a_request_writes_reach_redis_once_the_response_is_sent(shared):
+    """Between request_started and request_finished (a WSGI server closes the response after its
+    last byte) what is written is in the process's memory at once and in Redis only at the end,
+    in one round trip per timeout; outside a request it goes to Redis at once."""
+    mine, other = process("writer"), process("reader")
+    hold_writes()
+    mine.set("part", "html", 60)
+    mine.set_many({"row a": "a", "row b": "b"}, 60)
+    mine.set_many({"later": "x"}, 120)
+    assert mine.get_many(["part", "row a"]) == {"part": "html", "row a": "a"}  # its own memory
+    assert other.get_many(["part", "row a", "row b", "later"]) == {}  # not in Redis yet
+    sent = []
+    real = ForgivingRedisCache.set_many
+    ForgivingRedisCache.set_many = lambda *args, **kwargs: sent.append(args[1]) or real(*args, **kwargs)
+    try:
+        send_held_writes()
+    finally:
+        ForgivingRedisCache.set_many = real
+    assert sent == [{"part": "html", "row a": "a", "row b": "b"}, {"later": "x"}]
+    everything = {"part": "html", "row a": "a", "row b": "b", "later": "x"}
+    assert other.get_many(["part", "row a", "row b", "later"]) == everything
+    assert 60 < shared.ttl("near-test:1:later") <= 120
+    mine.set("outside", "at once", 60)
+    assert other.get("outside") == "at once"
+
+
+def test_held_writes_that_redis_refuses_are_skipped_and_kept_in_memory():
+    away = process("away-request", "redis://127.0.0.1:9/1")  # nothing listens on port 9
+    hold_writes()
+    away.set_many({"row": "html"}, 60)
+    send_held_writes()  # Redis refuses: skipped, logged, no error
+    assert away.get("row") == "html"
+
+
+@pytest.mark.django_db
+def test_a_page_sends_what_it_cached_to_redis_in_one_round_trip_after_its_answer(
+    settings, shared, client_for, tl1, cohort1, tasks, week, monkeypatch
+):
+    settings.CACHES = {"default": {"BACKEND": "core.cache.NearRedisCache", "LOCATION": LOCATION}}
+    cache.clear()
+    AgentFactory.create_batch(3, cohort=cohort1)
+    sent = []
+    real = ForgivingRedisCache.set_many
+    monkeypatch.setattr(ForgivingRedisCache, "set_many", lambda *a, **k: sent.append(a[1]) or real(*a, **k))
+    monkeypatch.setattr(ForgivingRedisCache, "set", lambda *a, **k: pytest.fail("a write of its own"))
+    client_for(tl1).get(reverse("certifications:tracker", args=[cohort1.pk]))
+    assert len(sent) == 1 and len(sent[0]) > 3  # the page, its rows, their cells, the facts...
+    cache.near.clear()
+    assert cache.get_many(list(sent[0])) == sent[0]  # in Redis, for the other processes
+    cache.clear()
