@@ -72,7 +72,7 @@ SORT_CHOICES = {"name": "Name", "progress": "Least done first", "-progress": "Mo
 @require_GET
 def tracker(request, pk: int):
     """The tracking sheet of a cohort: agents by tasks, with today's note; CSV/XLSX export."""
-    cohort, caps = cohort_for(request.user, pk, Action.RECORDS)
+    cohort, caps = cohort_for(request.user, pk, Action.RECORDS, people=False)
     timezone.activate(cohort.tzinfo)
     now = timezone.now()
     today = now.astimezone(cohort.tzinfo).date()

@@ -78,8 +78,9 @@ def _active(user) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
-def cohort_filter(user, action: str = Action.VIEW) -> Q:
-    """A filter on Cohort selecting the cohorts `user` may perform `action` on."""
+def cohort_filter(user, action: str = Action.VIEW, via: str = "") -> Q:
+    """A filter on Cohort selecting the cohorts `user` may perform `action` on; with `via` (a
+    lookup to the cohort, "cohort__"), on a model that belongs to a cohort: rows of those cohorts."""
     if not _active(user):
         return NOTHING
     if action in _everywhere(user):
@@ -87,9 +88,9 @@ def cohort_filter(user, action: str = Action.VIEW) -> Q:
     roles = roles_of(user)
     q = NOTHING
     if Role.TL in roles and action in LED_COHORT:
-        q |= Q(tl=user)
+        q |= Q(**{f"{via}tl": user})
     if Role.PM in roles and action in MANAGED_COHORT:
-        q |= Q(pm=user)
+        q |= Q(**{f"{via}pm": user})
     return q
 
 

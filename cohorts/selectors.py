@@ -16,10 +16,12 @@ from core.fragments import digest
 ATTENDING = (Agent.Status.IN_ESP, Agent.Status.READY)
 
 
-def cohort_for(user, pk: int, action: str = Action.VIEW) -> tuple[Cohort, Capabilities]:
-    """The cohort `pk`, with its TL and PM, if `user` may perform `action` on it, else 404; and
-    what the user may do there."""
-    queryset = Cohort.objects.select_related("tl", "pm").filter(cohort_filter(user, action))
+def cohort_for(user, pk: int, action: str = Action.VIEW, people: bool = True) -> tuple[Cohort, Capabilities]:
+    """The cohort `pk`, with its TL and PM (unless a page that names neither says `people=False`),
+    if `user` may perform `action` on it, else 404; and what the user may do there."""
+    queryset = Cohort.objects.select_related(*(("tl", "pm") if people else ())).filter(
+        cohort_filter(user, action)
+    )
     cohort = get_object_or_404(queryset, pk=pk)
     return cohort, capabilities(user, cohort)
 
@@ -39,7 +41,7 @@ def cohort_agent_for(user, cohort_pk: int, agent_pk: int, action: str) -> tuple[
     """An agent of the cohort `cohort_pk` if `user` may perform `action` on the cohort (one query
     for both), else 404."""
     queryset = Agent.objects.select_related("cohort").filter(
-        cohort__in=Cohort.objects.filter(cohort_filter(user, action)), cohort_id=cohort_pk
+        cohort_filter(user, action, via="cohort__"), cohort_id=cohort_pk
     )
     agent = get_object_or_404(queryset, pk=agent_pk)
     return agent, capabilities(user, agent.cohort, agent)
