@@ -40,11 +40,11 @@ def shared():
 
 def test_what_one_process_wrote_another_reads_from_redis_and_then_keeps(shared):
     first, second = process("first"), process("second")
-    first.set_many({"a": "row a", "b": "row b"}, 60)
-    assert second.get_many(["a", "b", "c"]) == {"a": "row a", "b": "row b"}
+    first.set_many({"a": "row-a", "b": "row-b"}, 60)
+    assert second.get_many(["a", "b", "c"]) == {"a": "row-a", "b": "row-b"}
     shared.flushdb()  # Redis loses everything: the second process still has what it read
-    assert second.get_many(["a", "b"]) == {"a": "row a", "b": "row b"}
-    assert second.get("a") == "row a"
+    assert second.get_many(["a", "b"]) == {"a": "row-a", "b": "row-b"}
+    assert second.get("a") == "row-a"
 
 
 def test_a_read_asks_redis_only_for_what_memory_misses(shared):
@@ -148,10 +148,10 @@ def test_within_a_request_writes_reach_redis_once_the_response_is_sent(shared):
     mine, other = process("writer"), process("reader")
     hold_writes()
     mine.set("part", "html", 60)
-    mine.set_many({"row a": "a", "row b": "b"}, 60)
+    mine.set_many({"row-a": "a", "row-b": "b"}, 60)
     mine.set_many({"later": "x"}, 120)
-    assert mine.get_many(["part", "row a"]) == {"part": "html", "row a": "a"}  # its own memory
-    assert other.get_many(["part", "row a", "row b", "later"]) == {}  # not in Redis yet
+    assert mine.get_many(["part", "row-a"]) == {"part": "html", "row-a": "a"}  # its own memory
+    assert other.get_many(["part", "row-a", "row-b", "later"]) == {}  # not in Redis yet
     sent = []
     real = ForgivingRedisCache.set_many
     ForgivingRedisCache.set_many = lambda *args, **kwargs: sent.append(args[1]) or real(*args, **kwargs)
@@ -159,9 +159,9 @@ def test_within_a_request_writes_reach_redis_once_the_response_is_sent(shared):
         send_held_writes()
     finally:
         ForgivingRedisCache.set_many = real
-    assert sent == [{"part": "html", "row a": "a", "row b": "b"}, {"later": "x"}]
-    everything = {"part": "html", "row a": "a", "row b": "b", "later": "x"}
-    assert other.get_many(["part", "row a", "row b", "later"]) == everything
+    assert sent == [{"part": "html", "row-a": "a", "row-b": "b"}, {"later": "x"}]
+    everything = {"part": "html", "row-a": "a", "row-b": "b", "later": "x"}
+    assert other.get_many(["part", "row-a", "row-b", "later"]) == everything
     assert 60 < shared.ttl("near-test:1:later") <= 120
     mine.set("outside", "at once", 60)
     assert other.get("outside") == "at once"
