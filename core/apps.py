@@ -1,5 +1,8 @@
 from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
+from django.core.signals import request_finished, request_started
+
+from core.cache import hold_writes, send_held_writes
 
 
 class CoreConfig(AppConfig):
@@ -8,10 +11,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Shared plumbing"
 
     def ready(self) -> None:
-        from django.core.signals import request_finished, request_started
-
-        from core.cache import hold_writes, send_held_writes
-
         request_started.connect(hold_writes, dispatch_uid="core.cache.hold_writes")
         request_finished.connect(send_held_writes, dispatch_uid="core.cache.send_held_writes")
 

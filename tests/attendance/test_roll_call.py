@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 import attendance.tasks
-from attendance.models import AttendanceRecord, Occurrence
+from attendance.models import AttendancePolicy, AttendanceRecord, Occurrence
 from attendance.services import Entry, record_attendance
 from tests.conftest import MONDAY, TUESDAY, WEDNESDAY
 from tests.factories import AgentFactory
@@ -254,8 +254,6 @@ def test_without_a_policy_in_force_the_roll_call_says_so(client_for, tl1, cohort
 def test_without_a_policy_in_force_a_new_day_is_not_saved_and_a_recorded_one_keeps_its_own(
     client_for, tl1, agent1, week
 ):
-    from attendance.models import AttendancePolicy
-
     client = client_for(tl1)
     client.post(save_url(agent1.cohort, agent1, MONDAY), row(agent1, arrival="09:30"), **HTMX)
     kept = AttendanceRecord.objects.get()

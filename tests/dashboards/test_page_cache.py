@@ -9,7 +9,9 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attendance.accountability import report_issue
@@ -296,8 +298,6 @@ def test_the_roll_call_stays_cached_while_the_tracker_changes_and_shows_attendan
 def test_the_close_of_the_day_is_read_from_the_cache_and_shows_at_once(client_for, tl1, cohort1, tasks, week):
     """The tracker, the notes page and the roll call show the day's close (with its reason box)
     from the cache while the TL writes about agents, and a close or a reopening at once."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     agent = AgentFactory(cohort=cohort1)
     client = client_for(tl1)

@@ -7,9 +7,11 @@ worker in production), so they cost a save nothing; that they run is tested in t
 import pytest
 from celery import Task
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from certifications.services import set_task_status
+from certifications.services import record_attempt, set_task_status
+from notifications.models import Notice
 from tests.conftest import TUESDAY, WEDNESDAY
 from tests.factories import AgentFactory
 
@@ -40,8 +42,6 @@ def queued(monkeypatch):
 def count_queries():
     """Statements sent to the database by a callable, without BEGIN and COMMIT (which only
     SQLite's driver reports)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     def count(func) -> int:
         with CaptureQueriesContext(connection) as ctx:
@@ -156,8 +156,6 @@ def test_the_exam_attempt_that_reaches_the_limit_and_tells_the_pm_still_fits(
     client_for, tl1, tasks, sizes, count_queries
 ):
     """The heaviest attempt: the Failed Cert Exams form drafted and the PM's notice made too."""
-    from certifications.services import record_attempt
-    from notifications.models import Notice
 
     client = client_for(tl1)
     exam = tasks["aetna"]

@@ -3,13 +3,14 @@ the board under a digest of what they show: after a write only the rows whose fa
 read and render again, and no row is ever served stale."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from django.urls import reverse
 
 import certifications.selectors
 from attendance.services import Entry, record_attendance
-from certifications.selectors import active_tasks
+from certifications.selectors import Carried, Cell, active_tasks
 from certifications.services import save_note, set_task_status
 from cohorts.services import save_agent
 from core.fragments import digest
@@ -127,10 +128,6 @@ def test_a_board_line_digest_changes_with_its_own_facts_only(cohort1, tl1, tasks
 
 
 def test_a_cell_is_cached_under_what_it_shows(tasks):
-    from dataclasses import replace
-
-    from certifications.selectors import Carried, Cell
-
     cell = Cell(task=tasks["ahip"], status="in_progress", state="due_today", version=3)
     shows_otherwise = [
         replace(cell, status="blocked"),
