@@ -5,10 +5,12 @@ and what another process rendered is read from Redis once, not rendered again.""
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 import redis
 from django.core.cache import cache
+from django.core.cache.backends.base import CacheKeyWarning
 from django.urls import reverse
 
 from core.cache import BoundedMemory, ForgivingRedisCache, NearRedisCache, hold_writes, send_held_writes
@@ -74,6 +76,30 @@ def test_the_memory_keeps_at_most_its_entries_and_bytes(shared):
     small.set_many({f"page{i}": "x" * 1024 for i in range(10)}, 60)
     assert small.near.held_bytes <= 4096
     assert small.get_many([f"k{i}" for i in range(30)]) == {f"k{i}": i for i in range(30)}  # from Redis
+
+
+def test_a_memory_read_of_many_keys_skips_the_expired_and_keeps_the_read_ones_longest(monkeypatch):
+    memory = BoundedMemory("near-test-many", {"OPTIONS": {"MAX_ENTRIES": 3, "CULL_FREQUENCY": 3}})
+    memory.clear()
+    clock = [1000.0]
+    monkeypatch.setattr("time.time", lambda: clock[0])
+    memory.set("short", "gone soon", 5)
+    memory.set_many({"a": 1, "b": 2}, 60)
+    clock[0] += 10
+    assert memory.get_many(["short", "a", "nowhere"]) == {"a": 1}
+    assert "short" not in [key.split(":")[-1] for key in memory._cache]  # forgotten, its bytes too
+    memory.set_many({"c": 3, "d": 4}, 60)  # past three entries: the least recently used goes
+    assert memory.get_many(["a", "b", "c", "d"]) == {"a": 1, "c": 3, "d": 4}
+
+
+def test_near_memory_leaves_key_checks_to_the_redis_write(shared):
+    one = NearRedisCache(LOCATION, {"OPTIONS": {"NEAR_MAX_ENTRIES": 100}, "KEY_PREFIX": "near-test"})
+    one.near.clear()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        one.set("a key with spaces", "row", 60)
+        assert one.get_many(["a key with spaces"]) == {"a key with spaces": "row"}
+    assert [w.category for w in seen] == [CacheKeyWarning]  # once, by the write to Redis
 
 
 @pytest.mark.django_db
