@@ -91,7 +91,7 @@ def tracker(request, pk: int):
         hold their agents; the page reads the facts of those it renders (TrackerRows), the
         filters and the export those of every row."""
         tasks = active_tasks(cohort)
-        agents = [a for a in Agent.objects.filter(cohort=cohort) if _matches(a, query)]
+        agents = [a for a in Agent.objects.filter(cohort=cohort).for_rows() if _matches(a, query)]
         rows = TrackerRows(
             cohort,
             tasks,
