@@ -24,7 +24,7 @@ from attendance.models import (
 from cohorts.models import Agent, Cohort
 from cohorts.revision import touch_cohorts
 from cohorts.selectors import ATTENDING
-from cohorts.services import check_closed_day
+from cohorts.services import check_closed_day, day_closed
 from core.converters import parse_clock
 from core.events import emit, unit
 from core.uploads import NotATable, as_sentence, numbered_rows
@@ -127,16 +127,25 @@ def record_attendance(
                 AttendanceRecord.objects.select_for_update(of=("self",))
                 .select_related("policy")
                 .filter(agent=agent, day=day)
+                .annotate(day_closed=day_closed(cohort, day))
                 .first()
             )
             if record is None:
                 record = new_record(agent, day, policy_on(day))
+                record.day_closed = None  # asked by check_closed_day
             record.agent = agent
             loaded_version = record.version if record.pk else 0
             if loaded_version != (expected_version or 0):
                 raise StaleRecord(record)
             before = record.rule_facts()  # a new record's: no occurrence, as with no record
-            check_closed_day(cohort=cohort, day=day, reason=reason, what=f"Attendance of {agent}", by=by)
+            check_closed_day(
+                cohort=cohort,
+                day=day,
+                reason=reason,
+                what=f"Attendance of {agent}",
+                by=by,
+                closed=record.day_closed,
+            )
             record.absent = entry.absent
             record.arrived_at = (
                 None if entry.absent or not entry.arrival else cohort.local_datetime(day, entry.arrival)

@@ -34,7 +34,7 @@ from certifications.models import (
 )
 from certifications.selectors import has_uncleared_duplicate
 from cohorts.models import Agent, Cohort
-from cohorts.services import DayClosed, check_closed_day
+from cohorts.services import DayClosed, check_closed_day, day_closed
 from core.events import emit, unit
 from core.uploads import BadUpload, check_proof_file
 
@@ -57,9 +57,11 @@ class ClosedDayReason(TrackerError):
     """A change to a day the TL closed, sent without its reason: asked for beside the change."""
 
 
-def _closed_day_check(agent: Agent, day: datetime.date, reason: str, what: str, by) -> bool:
+def _closed_day_check(
+    agent: Agent, day: datetime.date, reason: str, what: str, by, closed: bool | None = None
+) -> bool:
     try:
-        return check_closed_day(cohort=agent.cohort, day=day, reason=reason, what=what, by=by)
+        return check_closed_day(cohort=agent.cohort, day=day, reason=reason, what=what, by=by, closed=closed)
     except DayClosed as exc:
         raise ClosedDayReason(str(exc)) from exc
 
@@ -81,20 +83,25 @@ def set_task_status(
     if status == Status.BLOCKED and not reason.strip():
         raise TrackerError("Say what blocks the task.")
     task = TaskTerms.objects.tasks_held([agent.cohort], [task])[agent.cohort_id][0]  # the cohort's due day
+    today = agent.cohort.local_today()
     try:
         with unit():
-            locking = TaskStatus.objects.select_for_update(of=("self",)).filter(agent=agent, task=task)
+            locking = (
+                TaskStatus.objects.select_for_update(of=("self",))
+                .filter(agent=agent, task=task)
+                .annotate(day_closed=day_closed(agent.cohort_id, today))
+            )
             if task.is_exam:  # the cell shows its failed attempts: read them with the row
                 locking = locking.annotate(failed_attempts=ExamAttempt.objects.failures_of_cell())
             cell = locking.first()
             if cell is None:  # no attempt yet either: an attempt gives its cell a status
                 cell = TaskStatus(agent=agent, task=task, version=0)
-                cell.failed_attempts = 0
+                cell.failed_attempts, cell.day_closed = 0, None
             cell.agent, cell.task = agent, task  # loaded: the revision renews the cohort by its id
             if cell.version != (expected_version or 0):
                 raise StaleStatus(cell)
             old = cell.status
-            if _closed_day_check(agent, agent.cohort.local_today(), closed_reason, f"{task} of {agent}", by):
+            if _closed_day_check(agent, today, closed_reason, f"{task} of {agent}", by, cell.day_closed):
                 cell._change_reason = f"After the day was closed: {closed_reason.strip()}"
             cell.status = status
             cell.blocked_reason = reason.strip() if status == Status.BLOCKED else ""
@@ -236,8 +243,13 @@ def save_note(
         raise TrackerError(f"{day} has not begun in {cohort.time_zone}; write the note on the day.")
     text = text.strip()
     with unit():
-        after_close = _closed_day_check(agent, day, reason, f"Note of {agent}", by)
-        note = DailyNote.objects.select_for_update().filter(agent=agent, day=day).first()
+        note = (
+            DailyNote.objects.select_for_update(of=("self",))
+            .filter(agent=agent, day=day)
+            .annotate(day_closed=day_closed(agent.cohort_id, day))
+            .first()
+        )
+        after_close = _closed_day_check(agent, day, reason, f"Note of {agent}", by, note and note.day_closed)
         if expected_version is not None and expected_version != (note.version if note else 0):
             raise StaleNote(note)
         if note is None:

@@ -371,6 +371,12 @@ class Schedule(models.Model):
         return [line.strip() for line in self.wfm_emails.replace(",", "\n").splitlines() if line.strip()]
 
 
+class DaySignOffQuerySet(models.QuerySet):
+    def of(self, cohort, day) -> "DaySignOffQuerySet":
+        """The close of the cohort's day (a cohort or its id; either may be an OuterRef)."""
+        return self.filter(cohort=cohort, day=day)
+
+
 class DaySignOff(models.Model):
     """The TL closed a cohort's ESP day: everything was in when they logged off."""
 
@@ -378,6 +384,8 @@ class DaySignOff(models.Model):
     day = models.DateField()
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField(default=timezone.now)
+
+    objects = DaySignOffQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cohort", "day"], name="one_sign_off_per_cohort_day")]

@@ -70,7 +70,7 @@ def sign_off_of(cohort: Cohort, day: datetime.date) -> DaySignOff | None:
     key = "sign-off:" + digest(cohort.pk, cohort.revision_of(), day)
     found = cache.get(key)
     if found is None:
-        found = (DaySignOff.objects.filter(cohort=cohort, day=day).select_related("signed_by").first(),)
+        found = (DaySignOff.objects.of(cohort, day).select_related("signed_by").first(),)
         cache.set(key, found, settings.PAGE_CACHE_SECONDS)
     return found[0]
 

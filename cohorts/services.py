@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Exists
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -247,13 +248,23 @@ class DayClosed(ValueError):
     """A change to a closed day without a reason."""
 
 
-def check_closed_day(*, cohort: Cohort, day: datetime.date, reason: str, what: str, by) -> bool:
+def day_closed(cohort: Cohort, day: datetime.date) -> Exists:
+    """Whether the TL has closed the cohort's `day`, as an expression: a write selects it with
+    the row it locks (one query for both) and gives it to check_closed_day."""
+    return Exists(DaySignOff.objects.of(cohort, day))
+
+
+def check_closed_day(
+    *, cohort: Cohort, day: datetime.date, reason: str, what: str, by, closed: bool | None = None
+) -> bool:
     """After the TL closed the day, a change needs a reason, and the change is logged: True when
-    it was (the caller then keeps the reason in the record's history too)."""
-    closed = DaySignOff.objects.filter(cohort=cohort, day=day)
-    if not closed.exists():  # the common case, and the cheapest query to ask it
+    it was (the caller then keeps the reason in the record's history too). `closed`: day_closed
+    as the caller's own query read it, if it did; else it is asked here."""
+    if closed is None:
+        closed = DaySignOff.objects.of(cohort, day).exists()
+    if not closed:  # the common case
         return False
-    sign_off = closed.select_related("signed_by").get()
+    sign_off = DaySignOff.objects.of(cohort, day).select_related("signed_by").get()
     if not reason.strip():
         who = sign_off.signed_by.get_full_name() or sign_off.signed_by.username
         at = timezone.localtime(sign_off.signed_at, cohort.tzinfo)
