@@ -19,9 +19,9 @@ ATTENDING = (Agent.Status.IN_ESP, Agent.Status.READY)
 def cohort_for(user, pk: int, action: str = Action.VIEW, people: bool = True) -> tuple[Cohort, Capabilities]:
     """The cohort `pk`, with its TL and PM (unless a page that names neither says `people=False`),
     if `user` may perform `action` on it, else 404; and what the user may do there."""
-    queryset = Cohort.objects.select_related(*(("tl", "pm") if people else ())).filter(
-        cohort_filter(user, action)
-    )
+    queryset = Cohort.objects.filter(cohort_filter(user, action))
+    if people:  # (select_related() with no names would follow every relation)
+        queryset = queryset.select_related("tl", "pm")
     cohort = get_object_or_404(queryset, pk=pk)
     return cohort, capabilities(user, cohort)
 

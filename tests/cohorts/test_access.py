@@ -1,7 +1,10 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from cohorts.access import Action, roles_of
 from cohorts.models import Agent, Cohort
+from cohorts.selectors import cohort_for
 from tests.factories import AgentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +82,14 @@ def test_roles_are_read_once_per_user_object(tl1, django_assert_num_queries):
     with django_assert_num_queries(1):
         assert roles_of(tl1) == {"TL"}
         assert roles_of(tl1) == {"TL"}
+
+
+def test_a_cohort_read_for_a_page_that_names_no_one_joins_no_user(tl1, cohort1, django_assert_num_queries):
+    with CaptureQueriesContext(connection) as read:
+        cohort, caps = cohort_for(tl1, cohort1.pk, Action.RECORDS, people=False)
+    assert caps.edit and cohort == cohort1
+    cohorts = [q["sql"] for q in read.captured_queries if 'FROM "cohorts_cohort"' in q["sql"]]
+    assert len(cohorts) == 1 and '"auth_user"' not in cohorts[0]
+    with django_assert_num_queries(1):
+        cohort, _ = cohort_for(tl1, cohort1.pk, Action.RECORDS)
+        assert (cohort.tl, cohort.pm) == (cohort1.tl, cohort1.pm)  # read with the cohort
