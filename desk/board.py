@@ -385,11 +385,14 @@ def collect(
 KEY_FIELDS = ("revision", "time_zone", "end_of_day", "shift_end")
 
 
-def active_cohorts(queryset, *, for_key: bool = False) -> list[Cohort]:
-    """Cohorts in their ESP week, by start date: with their TL and PM, or (`for_key`) only what
-    a cached page's key needs, for a page that reads them in full only when its cache misses."""
+def active_cohorts(queryset, *, for_key: bool = False, people: bool = True) -> list[Cohort]:
+    """Cohorts in their ESP week, by start date: with their TL and PM (unless a page that names
+    neither says `people=False`), or (`for_key`) only what a cached page's key needs, for a page
+    that reads them in full only when its cache misses."""
     active = queryset.filter(status=Cohort.Status.ACTIVE).order_by("start_date", "name")
-    return list(active.only(*KEY_FIELDS) if for_key else active.select_related("tl", "pm"))
+    if for_key:
+        return list(active.only(*KEY_FIELDS))
+    return list(active.select_related("tl", "pm") if people else active)
 
 
 @dataclass(frozen=True)

@@ -133,7 +133,7 @@ def board(request):
     """The TL's whole day: each cohort they lead in its ESP week, today in its own zone; and the
     cohorts they lead that start soon."""
     led = Cohort.objects.visible_to(request.user, Action.EDIT).filter(tl=request.user)
-    cohorts = active_cohorts(led)
+    cohorts = active_cohorts(led, people=False)  # the board names neither
     upcoming = list(led.filter(status=Cohort.Status.PLANNED).order_by("start_date")[:5])
     cards = _board_cards(request.user, cohorts)
     context = {
@@ -151,7 +151,7 @@ def board_card(request, pk: int):
     """One cohort's card of the board, for htmx to swap in when a save elsewhere (another tab, or
     the page the TL comes back from) may have changed its counts; 404 unless the user leads it."""
     led = Cohort.objects.visible_to(request.user, Action.EDIT).filter(tl=request.user, pk=pk)
-    cohorts = active_cohorts(led)
+    cohorts = active_cohorts(led, people=False)  # the board names neither
     if not cohorts:
         raise Http404("Not a cohort of yours in its ESP week.")
     context = {"card": _board_cards(request.user, cohorts)[0], "timeout": settings.PAGE_CACHE_SECONDS}

@@ -1,6 +1,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from attendance.services import Entry, record_attendance
@@ -49,6 +51,16 @@ class TestBoard:
         assert html.count(": Late</li>") == 2  # 09:20 against a 09:00 shift
         # AHIP, Aetna and TBT for both agents, linked to the rows that keep the day from closing
         assert f'not done: <a href="/tracker/cohorts/{cohort1.pk}/?show=close">6</a>' in html
+
+    def test_its_cohorts_are_read_without_their_people(self, client_for, tl1, cohort1, tasks, week):
+        """The board names neither the TL nor the PM: its cohorts come without them."""
+        fill(cohort1, 2, tl1, tasks)
+        client = client_for(tl1)
+        for url in (reverse("desk:board"), reverse("desk:board_card", args=[cohort1.pk])):
+            with CaptureQueriesContext(connection) as read:
+                assert client.get(url).status_code == 200
+            cohorts = [q["sql"] for q in read.captured_queries if 'FROM "cohorts_cohort"' in q["sql"]]
+            assert cohorts and not [sql for sql in cohorts if '"auth_user"' in sql]
 
     def test_a_weekend_asks_for_no_roll_call_notes_or_close(self, client_for, tl1, cohort1, tasks, week):
         """Saturday is no ESP day: the board, like the cohort page and the cohort bar, asks for
