@@ -38,16 +38,25 @@ STATUS_LABELS = dict(Status.choices)
 
 def active_tasks(cohort: Cohort | None = None) -> list[Task]:
     """The task list in column order: the sheet's columns; for a cohort, with the due days and
-    attempt limits its version of the task terms holds it to, cached under the cohort's shared
-    revision (which a change of the tasks, of the terms or of the cohort renews)."""
+    attempt limits its version of the task terms holds it to (cohorts_tasks)."""
     if cohort is None:
         return list(Task.objects.filter(active=True))
-    key = "tasks:" + digest(cohort.pk, cohort.shared_revision)
-    tasks = cache.get(key)
-    if tasks is None:
-        tasks = TaskTerms.objects.tasks_held([cohort], list(Task.objects.filter(active=True)))[cohort.pk]
-        cache.set(key, tasks, settings.PAGE_CACHE_SECONDS)
-    return tasks
+    return cohorts_tasks([cohort])[cohort.pk]
+
+
+def cohorts_tasks(cohorts: list[Cohort]) -> dict[int, list[Task]]:
+    """Each cohort's active tasks in column order, held to its version of the task terms: cached
+    per cohort under its shared revision (which a change of the tasks, of the terms or of the
+    cohort renews); one query for all the cohorts the cache misses."""
+    keys = {c.pk: "tasks:" + digest(c.pk, c.shared_revision) for c in cohorts}
+    found = cache.get_many(list(keys.values()))
+    held = {c.pk: found[keys[c.pk]] for c in cohorts if keys[c.pk] in found}
+    missing = [c for c in cohorts if c.pk not in held]
+    if missing:
+        made = TaskTerms.objects.tasks_held(missing, list(Task.objects.filter(active=True)))
+        cache.set_many({keys[pk]: tasks for pk, tasks in made.items()}, settings.PAGE_CACHE_SECONDS)
+        held |= made
+    return held
 
 
 @dataclass(frozen=True, slots=True)

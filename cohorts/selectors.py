@@ -64,15 +64,26 @@ def agents_of(cohort: Cohort) -> list[Agent]:
 
 
 def sign_off_of(cohort: Cohort, day: datetime.date) -> DaySignOff | None:
-    """The close of the cohort's `day` (with who closed it), or None: cached under the cohort's
+    """The close of the cohort's `day` (with who closed it), or None (sign_offs_of)."""
+    return sign_offs_of([cohort], {cohort.pk: day})[cohort.pk]
+
+
+def sign_offs_of(cohorts: list[Cohort], days: dict[int, datetime.date]) -> dict[int, DaySignOff | None]:
+    """The close of each cohort's day (`days`, by cohort id), or None: cached under the cohort's
     revision of what concerns it as a whole, which a close, a reopening or a change of the
-    people (configuration) renews, and a write about one agent leaves."""
-    key = "sign-off:" + digest(cohort.pk, cohort.revision_of(), day)
-    found = cache.get(key)
-    if found is None:
-        found = (DaySignOff.objects.of(cohort, day).select_related("signed_by").first(),)
-        cache.set(key, found, settings.PAGE_CACHE_SECONDS)
-    return found[0]
+    people (configuration) renews, and a write about one agent leaves. One query for all the
+    cohorts the cache misses."""
+    keys = {c.pk: "sign-off:" + digest(c.pk, c.revision_of(), days[c.pk]) for c in cohorts}
+    found = cache.get_many(list(keys.values()))
+    closes = {c.pk: found[keys[c.pk]][0] for c in cohorts if keys[c.pk] in found}
+    missing = [c for c in cohorts if c.pk not in closes]
+    if missing:
+        wanted = {(c.pk, days[c.pk]) for c in missing}
+        read = DaySignOff.objects.filter(cohort__in=missing, day__in={day for _, day in wanted})
+        made = {s.cohort_id: s for s in read.select_related("signed_by") if (s.cohort_id, s.day) in wanted}
+        cache.set_many({keys[c.pk]: (made.get(c.pk),) for c in missing}, settings.PAGE_CACHE_SECONDS)
+        closes |= {c.pk: made.get(c.pk) for c in missing}
+    return closes
 
 
 def users_in_role(role: Role):

@@ -6,6 +6,8 @@ certifications.selectors.task_cells, the day's blockers from desk.endofday, at-r
 from desk.risk. The pages only show them.
 """
 
+import copy
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -16,11 +18,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, CorrectiveAction, Recommendation
-from certifications.models import DailyNote, Task, TaskTerms
-from certifications.selectors import FAILURE_FACTS, STATUS_FACTS, Cell, flag_facts, task_cells
+from certifications.models import DailyNote, Task
+from certifications.selectors import FAILURE_FACTS, STATUS_FACTS, Cell, cohorts_tasks, flag_facts, task_cells
 from cohorts.facts import Facts, agent_facts
 from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
-from cohorts.selectors import ATTENDING
+from cohorts.selectors import ATTENDING, sign_offs_of
 from core.fragments import digest
 from core.urls import UrlPattern
 from desk.risk import risks_of
@@ -316,7 +318,7 @@ def collect(
     days = days or {c.pk: now.astimezone(c.tzinfo).date() for c in cohorts}
     by_pk = {c.pk: c for c in cohorts}
     # Each cohort's tasks as its version of the task terms holds them (due days, attempt limits).
-    tasks = TaskTerms.objects.tasks_held(cohorts, list(Task.objects.filter(active=True, required=True)))
+    tasks = {pk: [t for t in held if t.required] for pk, held in cohorts_tasks(cohorts).items()}
     agents = list(Agent.objects.filter(cohort__in=cohorts).exclude(status=Agent.Status.WITHDRAWN))
     for agent in agents:
         agent.cohort = by_pk[agent.cohort_id]
@@ -326,50 +328,138 @@ def collect(
         for c in cohorts
         if days[c.pk] < now.astimezone(c.tzinfo).date()
     }
-    day_set = set(days.values())
-    facts = agent_facts(agents, _facts(days, user, sees_confidential), days=days)
-    cells = task_cells(agents, tasks, now=now, moments=moments, stored=(facts["statuses"], facts["failures"]))
-    drafts = defaultdict(list)
-    for agent in agents:
-        for ticket in facts["drafts"][agent.pk]:
-            if ticket.cohort_id in by_pk and ticket.day <= days[ticket.cohort_id]:
-                ticket.agent = agent  # already loaded
-                drafts[ticket.cohort_id].append(ticket)
-    sign_offs = {
-        (s.cohort_id, s.day): s
-        for s in DaySignOff.objects.filter(cohort__in=cohorts, day__in=day_set).select_related("signed_by")
-    }
+    sign_offs = sign_offs_of(cohorts, days)
     result = {
         c.pk: CohortDay(
             cohort=c,
             day=days[c.pk],
             now=moments.get(c.pk, now),
             tasks=tasks[c.pk],
-            drafts=drafts[c.pk],
-            sign_off=sign_offs.get((c.pk, days[c.pk])),
+            sign_off=sign_offs[c.pk],
         )
         for c in cohorts
     }
-    day_bounds = {
-        c.pk: (
-            c.local_datetime(days[c.pk], datetime.time(0)),
-            c.local_datetime(days[c.pk] + datetime.timedelta(days=1), datetime.time(0)),
-        )
-        for c in cohorts
-    }
+    lines = _stored_lines(agents, result, user=user, sees_confidential=sees_confidential)
     agent_url = UrlPattern("desk:agent")
     for agent in agents:
         cohort_day = result[agent.cohort_id]
-        start, end = day_bounds[agent.cohort_id]
-        own = cells[agent.pk]
-        record = facts["record"][agent.pk]
+        line, drafts = lines[agent.pk].attach(agent, cohort_day.tasks, agent_url(agent.pk))
+        cohort_day.lines.append(line)
+        for ticket in drafts:  # on the day of the cohort it was drafted in
+            result[ticket.cohort_id].drafts.append(ticket)
+    return [result[c.pk] for c in cohorts]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredLine:
+    """What the cache keeps of an agent's line and tickets not submitted: plain values and the
+    rows they came from, without the agent, its cohort or the tasks (the reader has them, and
+    unpickling them for every agent would cost more than reading the facts again)."""
+
+    cells: tuple[tuple, ...]  # (task id, then Cell's other fields in order)
+    record: AttendanceRecord | None
+    noted: bool
+    updated_today: bool
+    open_flags: int
+    pending_caps: int
+    cap_rank: int
+    risks: tuple[str, ...]
+    drafts: tuple[Ticket, ...]
+
+    @classmethod
+    def of(cls, line: AgentLine, drafts: list[Ticket]) -> "StoredLine":
+        return cls(
+            cells=tuple((c.task.pk, *(getattr(c, f) for f in CELL_FIELDS)) for c in line.cells),
+            record=line.record,
+            noted=line.noted,
+            updated_today=line.updated_today,
+            open_flags=line.open_flags,
+            pending_caps=line.pending_caps,
+            cap_rank=line.cap_rank,
+            risks=tuple(line.risks),
+            drafts=tuple(drafts),
+        )
+
+    def fits(self, tasks: list[Task]) -> bool:
+        return [pk for pk, *_ in self.cells] == [t.pk for t in tasks]
+
+    def attach(self, agent: Agent, tasks: list[Task], url: str) -> tuple[AgentLine, list[Ticket]]:
+        """The line and the tickets, for the agent and its cohort's tasks as the page has them;
+        the rows are copies, so that what the cache keeps never holds the page's objects."""
+        record = copy.copy(self.record) if self.record is not None else None
         if record is not None:
-            record.agent = agent  # already loaded: no query per record when a page names the agent
+            record.agent = agent  # no query per record when a page names the agent
+        drafts = [copy.copy(ticket) for ticket in self.drafts]
+        for ticket in drafts:
+            ticket.agent = agent
+        line = AgentLine(
+            agent=agent,
+            cells=[Cell(task, *values[1:]) for task, values in zip(tasks, self.cells, strict=True)],
+            url=url,
+            record=record,
+            noted=self.noted,
+            updated_today=self.updated_today,
+            open_flags=self.open_flags,
+            pending_caps=self.pending_caps,
+            cap_rank=self.cap_rank,
+            risks=list(self.risks),
+        )
+        return line, drafts
+
+
+CELL_FIELDS = tuple(f.name for f in dataclasses.fields(Cell) if f.name != "task")
+
+
+def _stored_lines(
+    agents: list[Agent], days: dict[int, CohortDay], *, user, sees_confidential: bool
+) -> dict[int, StoredLine]:
+    """Each agent's line on its cohort's day, cached under the agent's revision (every write about
+    the agent renews it), its cohort's shared one (the cohort, its task terms, the configuration),
+    the day and its phase (tasks turn overdue at the end of day), and who may see which red flags:
+    after a write, only the lines of the agents written about are worked out again, from their
+    facts (cohorts.facts), read only for the kinds of rows that changed."""
+    viewer = "all" if sees_confidential else getattr(user, "pk", None)
+    keys = {}
+    for agent in agents:
+        day = days[agent.cohort_id]
+        phase = agent.cohort.phase(day.now)
+        keys[agent.pk] = "board-line:" + digest(
+            agent.pk, agent.revision, agent.cohort.shared_revision, day.day, phase, viewer
+        )
+    found = cache.get_many(list(keys.values()))
+    lines = {
+        a.pk: found[keys[a.pk]]
+        for a in agents
+        if keys[a.pk] in found and found[keys[a.pk]].fits(days[a.cohort_id].tasks)
+    }
+    fresh = [a for a in agents if a.pk not in lines]
+    if fresh:
+        made = _lines_of(fresh, days, user=user, sees_confidential=sees_confidential)
+        cache.set_many({keys[pk]: line for pk, line in made.items()}, settings.PAGE_CACHE_SECONDS)
+        lines |= made
+    return lines
+
+
+def _lines_of(
+    agents: list[Agent], days: dict[int, CohortDay], *, user, sees_confidential: bool
+) -> dict[int, StoredLine]:
+    """The agents' lines from their facts, in a fixed number of queries however many they are."""
+    on_day = {cohort_id: day.day for cohort_id, day in days.items()}
+    facts = agent_facts(agents, _facts(on_day, user, sees_confidential), days=on_day)
+    tasks = {cohort_id: day.tasks for cohort_id, day in days.items()}
+    moments = {cohort_id: day.now for cohort_id, day in days.items()}  # every cohort's: `now` is unused
+    stored = (facts["statuses"], facts["failures"])
+    cells = task_cells(agents, tasks, now=max(moments.values()), moments=moments, stored=stored)
+    lines = {}
+    for agent in agents:
+        cohort_day = days[agent.cohort_id]
+        start = agent.cohort.local_datetime(cohort_day.day, datetime.time(0))
+        end = agent.cohort.local_datetime(cohort_day.day + datetime.timedelta(days=1), datetime.time(0))
+        own = cells[agent.pk]
         line = AgentLine(
             agent=agent,
             cells=own,
-            url=agent_url(agent.pk),
-            record=record,
+            record=facts["record"][agent.pk],
             noted=facts["noted"][agent.pk],
             updated_today=any(c.updated_at and start <= c.updated_at < end for c in own),
             open_flags=facts["flags"][agent.pk],
@@ -377,8 +467,11 @@ def collect(
             cap_rank=facts["rank"][agent.pk],
         )
         line.risks = risks_of(line, cohort_day)
-        cohort_day.lines.append(line)
-    return [result[c.pk] for c in cohorts]
+        drafts = [
+            t for t in facts["drafts"][agent.pk] if t.cohort_id in days and t.day <= days[t.cohort_id].day
+        ]
+        lines[agent.pk] = StoredLine.of(line, drafts)
+    return lines
 
 
 # What a cached page's key needs of a cohort: its revision and its phase (Cohort.phase).
@@ -445,21 +538,29 @@ def bar_counts(cohort: Cohort, *, user, sees_confidential: bool) -> BarCounts:
 
 def closed_day_edits(cohorts: list[Cohort]) -> dict[int, list[ClosedDayEdit]]:
     """The changes made after a close, with their reasons, of each cohort's previous ESP day and
-    of today: what the board shows the next morning. One query."""
-    wanted = set()
+    of today: what the board shows the next morning. Cached under the cohort's revision of what
+    concerns it as a whole (an edit after a close is such a write) and the days; one query for
+    all the cohorts the cache misses."""
+    wanted: dict[int, set[datetime.date]] = {}
     for cohort in cohorts:
         today = cohort.local_today()
-        earlier = [d for d in cohort.esp_days if d < today]
-        wanted |= {(cohort.pk, today), *((cohort.pk, d) for d in earlier[-1:])}
-    found: dict[int, list[ClosedDayEdit]] = defaultdict(list)
-    if not wanted:
-        return found
-    edits = (
-        ClosedDayEdit.objects.filter(cohort__in=cohorts, day__in={day for _, day in wanted})
-        .select_related("by")
-        .order_by("day", "at")
-    )
-    for edit in edits:
-        if (edit.cohort_id, edit.day) in wanted:
-            found[edit.cohort_id].append(edit)
-    return found
+        wanted[cohort.pk] = {today, *[d for d in cohort.esp_days if d < today][-1:]}
+    keys = {c.pk: "closed-edits:" + digest(c.pk, c.revision_of(), sorted(wanted[c.pk])) for c in cohorts}
+    found = cache.get_many(list(keys.values()))
+    edits = {c.pk: found[keys[c.pk]] for c in cohorts if keys[c.pk] in found}
+    missing = [c for c in cohorts if c.pk not in edits]
+    if missing:
+        made: dict[int, list[ClosedDayEdit]] = {c.pk: [] for c in missing}
+        read = (
+            ClosedDayEdit.objects.filter(
+                cohort__in=missing, day__in=set().union(*(wanted[c.pk] for c in missing))
+            )
+            .select_related("by")
+            .order_by("day", "at")
+        )
+        for edit in read:
+            if edit.day in wanted[edit.cohort_id]:
+                made[edit.cohort_id].append(edit)
+        cache.set_many({keys[pk]: listed for pk, listed in made.items()}, settings.PAGE_CACHE_SECONDS)
+        edits |= made
+    return edits

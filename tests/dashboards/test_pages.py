@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -82,10 +83,15 @@ class TestBoard:
         self, client_for, tl1, cohort1, tasks, week, count_queries
     ):
         client = client_for(tl1)
+
+        def cold_read():  # nothing cached: what the first read after a deploy costs
+            cache.clear()
+            return client.get(reverse("desk:board"))
+
         fill(cohort1, 5, tl1, tasks)
-        few = count_queries(lambda: client.get(reverse("desk:board")))
+        few = count_queries(cold_read)
         fill(cohort1, 45, tl1, tasks)
-        many = count_queries(lambda: client.get(reverse("desk:board")))
+        many = count_queries(cold_read)
         assert few == many <= 20
 
     def test_close_the_day_only_when_green(self, client_for, tl1, cohort1, tasks, week):
@@ -211,10 +217,15 @@ class TestDashboard:
         self, client_for, pm1, tl1, cohort1, tasks, week, count_queries
     ):
         client = client_for(pm1)
+
+        def cold_read():  # nothing cached: what the first read after a deploy costs
+            cache.clear()
+            return client.get(reverse("desk:dashboard"))
+
         fill(cohort1, 5, tl1, tasks)
-        few = count_queries(lambda: client.get(reverse("desk:dashboard")))
+        few = count_queries(cold_read)
         fill(cohort1, 45, tl1, tasks)
-        many = count_queries(lambda: client.get(reverse("desk:dashboard")))
+        many = count_queries(cold_read)
         assert few == many <= 20
 
     def test_a_cached_read_costs_the_same_for_one_cohort_or_many(

@@ -3,17 +3,22 @@ the board under a digest of what they show: after a write only the rows whose fa
 read and render again, and no row is ever served stale."""
 
 import datetime
+import re
 from dataclasses import replace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 import certifications.selectors
+import desk.board
 from attendance.services import Entry, record_attendance
 from certifications.selectors import Carried, Cell, active_tasks
-from certifications.services import save_note, set_task_status
+from certifications.services import raise_red_flag, save_note, set_task_status
 from cohorts.services import save_agent
 from core.fragments import digest
+from desk.board import collect
 from tests.conftest import WEDNESDAY, utc
 from tests.factories import AgentFactory
 
@@ -111,8 +116,6 @@ def test_pages_show_each_change_at_once(client_for, cohort1, tl1, tasks, week):
 
 
 def test_a_board_line_digest_changes_with_its_own_facts_only(cohort1, tl1, tasks, week):
-    from desk.board import collect
-
     a, b = AgentFactory.create_batch(2, cohort=cohort1)
 
     def lines():
@@ -169,3 +172,66 @@ def test_the_agent_page_shows_each_viewer_the_task_rows_their_rights_allow(
     shown = client_for(mgr1).get(page).content.decode()
     assert select not in shown and "No headset" in shown  # the ESP manager reads them
     assert select in client_for(tl1).get(page).content.decode()
+
+
+@pytest.fixture
+def lines_read(monkeypatch):
+    """The agents (ids) whose board lines are worked out from their facts, each time."""
+    reads = []
+    real = desk.board._lines_of
+
+    def spy(agents, *args, **kwargs):
+        reads.append(sorted(a.pk for a in agents))
+        return real(agents, *args, **kwargs)
+
+    monkeypatch.setattr(desk.board, "_lines_of", spy)
+    return reads
+
+
+def test_after_a_write_the_board_works_out_the_line_of_the_agent_written_about_only(
+    client_for, cohort1, tl1, tasks, week, lines_read
+):
+    a, b = AgentFactory.create_batch(2, cohort=cohort1)
+    client, board = client_for(tl1), reverse("desk:board")
+    assert "0 of 2 recorded." in client.get(board).content.decode()
+    assert lines_read == [sorted([a.pk, b.pk])]  # nothing was cached
+    lines_read.clear()
+    record_attendance(agent=b, day=WEDNESDAY, entry=Entry(absent=True), expected_version=None, by=tl1)
+    page = client.get(board).content.decode()
+    assert lines_read == [[b.pk]]
+    assert "1 of 2 recorded." in page and f"{b.full_name}: Absent" in page
+    lines_read.clear()
+    set_task_status(agent=a, task=tasks["rts"], status="complete", expected_version=0, by=tl1)
+    with CaptureQueriesContext(connection) as read:
+        page = client.get(board).content.decode()
+    assert lines_read == [[a.pk]]
+    # What a write about an agent leaves is not read again: the tasks, the close, the edits after it.
+    tables = ('"certifications_task"', '"cohorts_daysignoff"', '"cohorts_closeddayedit"')
+    assert [q["sql"] for q in read.captured_queries if any(f"FROM {t}" in q["sql"] for t in tables)] == []
+    done = re.search(rf"{a.full_name}</a>(?:(?!</tr>).)*?</td><td>(\d+)/\d+</td>", page, re.S)
+    assert done and done.group(1) == "1"
+
+
+def test_a_board_line_is_worked_out_again_at_the_end_of_the_day(
+    client_for, cohort1, tl1, tasks, week, lines_read
+):
+    (a,) = AgentFactory.create_batch(1, cohort=cohort1)
+    client, board = client_for(tl1), reverse("desk:board")
+    assert "Aetna today" in client.get(board).content.decode()  # due Wednesday: it is noon
+    week.shift(datetime.timedelta(hours=5, minutes=31))  # 17:31 in New York, past its end of day
+    lines_read.clear()
+    page = client.get(board).content.decode()
+    assert lines_read == [[a.pk]] and "Aetna today" not in page
+    assert '<span class="badge text-bg-danger">Aetna</span>' in page
+
+
+def test_each_viewer_has_the_lines_their_rights_allow(cohort1, tl1, mgr1, tasks, week, lines_read):
+    a, _ = AgentFactory.create_batch(2, cohort=cohort1)
+    raise_red_flag(agent=a, category="conduct", details="HR matter", confidential=True, by=mgr1)
+
+    def flags(user, sees_confidential):
+        (day,) = collect([cohort1], user=user, sees_confidential=sees_confidential)
+        return {line.agent.pk: line.open_flags for line in day.lines}[a.pk]
+
+    assert [flags(tl1, False), flags(mgr1, True), flags(tl1, False), flags(mgr1, True)] == [0, 1, 0, 1]
+    assert len(lines_read) == 2  # once per viewer: then from the cache
