@@ -319,7 +319,7 @@ def collect(
     by_pk = {c.pk: c for c in cohorts}
     # Each cohort's tasks as its version of the task terms holds them (due days, attempt limits).
     tasks = {pk: [t for t in held if t.required] for pk, held in cohorts_tasks(cohorts).items()}
-    agents = list(Agent.objects.filter(cohort__in=cohorts).exclude(status=Agent.Status.WITHDRAWN))
+    agents = list(Agent.objects.filter(cohort__in=cohorts).exclude(status=Agent.Status.WITHDRAWN).for_rows())
     for agent in agents:
         agent.cohort = by_pk[agent.cohort_id]
     # A past day is seen as it stood at its end of day (what its end-of-day check reports).
