@@ -13,10 +13,12 @@ from django.urls import reverse
 
 import certifications.selectors
 import desk.board
+import desk.templatetags.cohort_bar
 from attendance.services import Entry, record_attendance
 from certifications.selectors import Carried, Cell, active_tasks
 from certifications.services import raise_red_flag, save_note, set_task_status
-from cohorts.services import save_agent
+from cohorts.models import DaySignOff
+from cohorts.services import save_agent, save_cohort
 from core.fragments import digest
 from desk.board import collect
 from tests.conftest import WEDNESDAY, utc
@@ -235,3 +237,28 @@ def test_each_viewer_has_the_lines_their_rights_allow(cohort1, tl1, mgr1, tasks,
 
     assert [flags(tl1, False), flags(mgr1, True), flags(tl1, False), flags(mgr1, True)] == [0, 1, 0, 1]
     assert len(lines_read) == 2  # once per viewer: then from the cache
+
+
+def test_the_trackers_frame_renders_once_and_again_when_what_it_shows_changes(
+    client_for, cohort1, tl1, tasks, week, monkeypatch
+):
+    """The page around the grid (breadcrumb, cohort bar, filters, the day's close) renders once
+    for a view of the cohort's day, not after every write; a close or a new name shows at once."""
+    (a,) = AgentFactory.create_batch(1, cohort=cohort1)
+    bars = []
+    real = desk.templatetags.cohort_bar.capabilities
+    monkeypatch.setattr(
+        desk.templatetags.cohort_bar, "capabilities", lambda *args: bars.append(1) or real(*args)
+    )
+    client, tracker = client_for(tl1), reverse("certifications:tracker", args=[cohort1.pk])
+    client.get(tracker)
+    set_task_status(agent=a, task=tasks["rts"], status="in_progress", expected_version=0, by=tl1)
+    assert '<option value="in_progress" selected>' in client.get(tracker).content.decode()
+    assert len(bars) == 1  # the frame was served as it was rendered
+    assert client.get(tracker, {"show": "overdue"}).status_code == 200
+    assert len(bars) == 2  # another filter: another frame
+    DaySignOff.objects.create(cohort=cohort1, day=WEDNESDAY, signed_by=tl1)
+    assert "closed today at" in client.get(tracker).content.decode()
+    cohort1.name = "East Sales"
+    save_cohort(cohort=cohort1, by=tl1)
+    assert "Tracker: East Sales" in client.get(tracker).content.decode()
