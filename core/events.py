@@ -170,6 +170,36 @@ def after_commit(func: Callable[[], None]) -> None:
     transaction.on_commit(func, robust=True)
 
 
+# What a request hands to workers (Celery tasks, notices) waits until its answer has been sent:
+# the user is not kept waiting for the broker. Outside a request (jobs, commands) it goes at once.
+_after_answer: contextvars.ContextVar[list | None] = contextvars.ContextVar("esp_after_answer", default=None)
+
+
+def hold_until_answered(**kwargs) -> None:
+    """request_started: what the request hands over waits for run_after_answer."""
+    _after_answer.set([])
+
+
+def run_after_answer(**kwargs) -> None:
+    """request_finished: the answer has been sent; run what the request held, in order."""
+    held = _after_answer.get()
+    _after_answer.set(None)
+    for func in held or ():
+        try:
+            func()
+        except Exception:  # the answer has been sent: the write it follows stands
+            logger.exception("Could not run %r after the answer", func)
+
+
+def after_answer(func: Callable[[], None]) -> None:
+    """Run `func` once the current request's answer has been sent; at once outside a request."""
+    held = _after_answer.get()
+    if held is None:
+        func()
+    else:
+        held.append(func)
+
+
 _tasks_here: contextvars.ContextVar[bool] = contextvars.ContextVar("tasks_here", default=False)
 
 
@@ -195,8 +225,9 @@ def hand_over(task, *args, **options) -> None:
 
 
 def queue_after_commit(task, *args) -> None:
-    """Once the transaction commits, hand `task(*args)` (a Celery task) to a worker; if no broker
-    answers, run it here, logged. Either way the write it follows stands."""
+    """Once the transaction commits (and, in a request, its answer has been sent), hand
+    `task(*args)` (a Celery task) to a worker; if no broker answers, run it here, logged. Either
+    way the write it follows stands."""
 
     def enqueue() -> None:
         try:
@@ -205,4 +236,4 @@ def queue_after_commit(task, *args) -> None:
             logger.warning("Could not queue %s%r; running it now", task.name, args)
             task(*args)
 
-    after_commit(enqueue)
+    after_commit(lambda: after_answer(enqueue))

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from cohorts.access import Role
 from cohorts.models import Agent
-from core.events import after_commit
+from core.events import after_answer, after_commit
 from notifications.models import Notice
 from notifications.tasks import URGENT, queue
 
@@ -112,5 +112,5 @@ def notify(
         return None
     if reason:
         return notice
-    after_commit(lambda: queue(notice.pk, urgent=kind in URGENT))
+    after_commit(lambda: after_answer(lambda: queue(notice.pk, urgent=kind in URGENT)))
     return notice

@@ -9,7 +9,9 @@ from celery import Task
 from django.core import mail
 from django.urls import reverse
 
+from attendance.tasks import refresh_recommendations_later
 from certifications.services import record_attempt
+from core.events import hold_until_answered, run_after_answer
 from notifications.models import Notice
 from notifications.tasks import resend_stuck_notices
 from tests.conftest import TUESDAY
@@ -87,3 +89,25 @@ def test_times_are_shown_in_the_cohorts_zone_with_the_zone_named(client_for, tl1
     assert "closed this day at 12:00 EST" in roll_call
     board = client.get(reverse("desk:board")).content.decode()
     assert "at 12:00 EST." in board and "UTC" not in board
+
+
+def test_a_request_hands_its_tasks_to_workers_once_its_answer_is_sent(
+    agent1, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The TL's browser has its answer before the broker is asked; a job's tasks go at once."""
+    sent = []
+    monkeypatch.setattr(
+        Task, "apply_async", lambda self, args=None, kwargs=None, **options: sent.append((self.name, args))
+    )
+    rules = "attendance.tasks.refresh_recommendations_task"
+    hold_until_answered()  # as request_started does
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            refresh_recommendations_later({agent1.pk})
+        assert sent == []  # committed: the answer is on its way
+    finally:
+        run_after_answer()  # as request_finished does, once the answer has been sent
+    assert sent == [(rules, ([agent1.pk],))]
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_recommendations_later({agent1.pk})
+    assert sent == [(rules, ([agent1.pk],))] * 2  # no request: at the commit
