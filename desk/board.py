@@ -371,13 +371,9 @@ class StoredLine:
         return cls(
             cells=tuple((c.task.pk, *(getattr(c, f) for f in CELL_FIELDS)) for c in line.cells),
             record=line.record,
-            noted=line.noted,
-            updated_today=line.updated_today,
-            open_flags=line.open_flags,
-            pending_caps=line.pending_caps,
-            cap_rank=line.cap_rank,
             risks=tuple(line.risks),
             drafts=tuple(drafts),
+            **{name: getattr(line, name) for name in LINE_FACTS},
         )
 
     def fits(self, tasks: list[Task]) -> bool:
@@ -397,17 +393,15 @@ class StoredLine:
             cells=[Cell(task, *values[1:]) for task, values in zip(tasks, self.cells, strict=True)],
             url=url,
             record=record,
-            noted=self.noted,
-            updated_today=self.updated_today,
-            open_flags=self.open_flags,
-            pending_caps=self.pending_caps,
-            cap_rank=self.cap_rank,
             risks=list(self.risks),
+            **{name: getattr(self, name) for name in LINE_FACTS},
         )
         return line, drafts
 
 
 CELL_FIELDS = tuple(f.name for f in dataclasses.fields(Cell) if f.name != "task")
+# What a line and its stored form hold alike, as they are.
+LINE_FACTS = ("noted", "updated_today", "open_flags", "pending_caps", "cap_rank")
 
 
 def _stored_lines(
