@@ -486,12 +486,13 @@ def done_on(zones: dict, cells: dict[int, list[Cell]]) -> dict[tuple[int, int], 
 
 def handoffs_awaiting(user) -> list:
     """The agents handed to `user` as their production TL that they have not acknowledged yet:
-    on their Today page until they do. One query."""
-    return list(
-        Handoff.objects.filter(to_tl=user, acknowledged_at__isnull=True)
-        .select_related("agent__cohort", "moved_by")
-        .order_by("moved_at")
-    )
+    on their Today page until they do. Whether there are any is asked first, on its own: most
+    days there are none, and the plain question costs less than the read with the agents, their
+    cohorts and who moved them (two queries when there are some, one when none)."""
+    awaiting = Handoff.objects.filter(to_tl=user, acknowledged_at__isnull=True)
+    if not awaiting.exists():
+        return []
+    return list(awaiting.select_related("agent__cohort", "moved_by").order_by("moved_at"))
 
 
 # --- Task terms: what a version would change ---------------------------------------------------

@@ -3,6 +3,8 @@ import datetime
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from certifications.models import Proof, RedFlag, TaskState, TaskStatus
@@ -240,7 +242,11 @@ class TestReadiness:
         assert "Strong on Aetna" in sent.body and f"/tracker/agents/{agent1.pk}/handoff/" in sent.body
         board = client_for(tl2).get(reverse("desk:board")).content.decode()
         assert "Handed to you (1)" in board and agent1.full_name in board
-        assert "Handed to you" not in client_for(tl1).get(reverse("desk:board")).content.decode()
+        with CaptureQueriesContext(connection) as read:
+            assert "Handed to you" not in client_for(tl1).get(reverse("desk:board")).content.decode()
+        # None for tl1: asked with a plain EXISTS, never read with their agents and people.
+        asked = [q["sql"] for q in read.captured_queries if '"certifications_handoff"' in q["sql"]]
+        assert len(asked) == 1 and asked[0].startswith('SELECT 1 AS "a"'), asked
         acknowledge_handoff(handoff=handoff, by=tl2)
         assert "Handed to you" not in client_for(tl2).get(reverse("desk:board")).content.decode()
 
