@@ -482,6 +482,15 @@ def active_cohorts(queryset, *, for_key: bool = False, people: bool = True) -> l
     return list(active.select_related("tl", "pm") if people else active)
 
 
+def active_and_upcoming(queryset, *, upcoming: int) -> tuple[list[Cohort], list[Cohort]]:
+    """The cohorts in their ESP week (active_cohorts, without their people) and the first
+    `upcoming` of those still planned, by start date: one query for both."""
+    both = queryset.filter(status__in=(Cohort.Status.ACTIVE, Cohort.Status.PLANNED))
+    both = list(both.order_by("start_date", "name"))
+    planned = [c for c in both if c.status == Cohort.Status.PLANNED]
+    return [c for c in both if c.status == Cohort.Status.ACTIVE], planned[:upcoming]
+
+
 @dataclass(frozen=True)
 class BarCounts:
     """What the cohort bar shows open on each page, from the cohort's day (its end-of-day report):

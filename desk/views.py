@@ -58,7 +58,7 @@ from core.fragments import digest
 from core.history import history_entries
 from desk.accounts import invite
 from desk.agent_page import agent_page_parts
-from desk.board import active_cohorts, bar_counts, closed_day_edits, collect
+from desk.board import active_and_upcoming, active_cohorts, bar_counts, closed_day_edits, collect
 from desk.dashboard import (
     cohort_summaries,
     outcome_charts,
@@ -133,8 +133,7 @@ def board(request):
     """The TL's whole day: each cohort they lead in its ESP week, today in its own zone; and the
     cohorts they lead that start soon."""
     led = Cohort.objects.visible_to(request.user, Action.EDIT).filter(tl=request.user)
-    cohorts = active_cohorts(led, people=False)  # the board names neither
-    upcoming = list(led.filter(status=Cohort.Status.PLANNED).order_by("start_date")[:5])
+    cohorts, upcoming = active_and_upcoming(led, upcoming=5)
     cards = _board_cards(request.user, cohorts)
     context = {
         "cards": cards,

@@ -9,7 +9,7 @@ from django.urls import reverse
 from attendance.services import Entry, record_attendance
 from certifications.models import DailyNote
 from certifications.services import raise_red_flag, record_attempt, set_task_status
-from cohorts.models import Agent, ClosedDayEdit, DaySignOff
+from cohorts.models import Agent, ClosedDayEdit, Cohort, DaySignOff
 from tests.conftest import MONDAY, WEDNESDAY
 from tests.factories import AgentFactory, CohortFactory
 
@@ -62,6 +62,24 @@ class TestBoard:
                 assert client.get(url).status_code == 200
             cohorts = [q["sql"] for q in read.captured_queries if 'FROM "cohorts_cohort"' in q["sql"]]
             assert cohorts and not [sql for sql in cohorts if '"auth_user"' in sql]
+
+    def test_it_lists_the_cohorts_starting_soon_read_with_todays_in_one_query(
+        self, client_for, tl1, cohort1, tasks, week
+    ):
+        later = [
+            CohortFactory(tl=tl1, status=Cohort.Status.PLANNED, name=f"Next {n}", start_date=MONDAY + delta)
+            for n, delta in enumerate(datetime.timedelta(weeks=w) for w in (3, 1, 2, 4, 5, 6))
+        ]
+        CohortFactory(status=Cohort.Status.PLANNED, name="Someone else's")
+        with CaptureQueriesContext(connection) as read:
+            html = client_for(tl1).get(reverse("desk:board")).content.decode()
+        soon = html.split("Starting soon")[1]
+        names = [c.name for c in sorted(later, key=lambda c: c.start_date)[:5]]
+        assert [name for name in names if name in soon] == names and "Next 5" not in soon
+        assert soon.index(names[0]) < soon.index(names[1]) and "Someone else" not in soon
+        assert f"{cohort1.name}</a>" in html.split("Starting soon")[0]  # today's, on its card
+        cohorts = [q["sql"] for q in read.captured_queries if q["sql"].startswith('SELECT "cohorts_cohort"')]
+        assert len(cohorts) == 1, cohorts
 
     def test_a_weekend_asks_for_no_roll_call_notes_or_close(self, client_for, tl1, cohort1, tasks, week):
         """Saturday is no ESP day: the board, like the cohort page and the cohort bar, asks for
