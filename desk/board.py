@@ -379,13 +379,19 @@ class StoredLine:
     def fits(self, tasks: list[Task]) -> bool:
         return [pk for pk, *_ in self.cells] == [t.pk for t in tasks]
 
-    def attach(self, agent: Agent, tasks: list[Task], url: str) -> tuple[AgentLine, list[Ticket]]:
-        """The line and the tickets, for the agent and its cohort's tasks as the page has them;
-        the rows are copies, so that what the cache keeps never holds the page's objects."""
+    def copied(self) -> "StoredLine":
+        """The same line with rows of its own, for a page to attach its agent to."""
         record = copy.copy(self.record) if self.record is not None else None
+        return dataclasses.replace(self, record=record, drafts=tuple(copy.copy(t) for t in self.drafts))
+
+    def attach(self, agent: Agent, tasks: list[Task], url: str) -> tuple[AgentLine, list[Ticket]]:
+        """The line and the tickets, for the agent and its cohort's tasks as the page has them.
+        The rows become the page's (their agent set): a line read from the cache was unpickled for
+        this read, one worked out now is a copy of what was cached (_stored_lines)."""
+        record = self.record
         if record is not None:
             record.agent = agent  # no query per record when a page names the agent
-        drafts = [copy.copy(ticket) for ticket in self.drafts]
+        drafts = list(self.drafts)
         for ticket in drafts:
             ticket.agent = agent
         line = AgentLine(
@@ -430,7 +436,8 @@ def _stored_lines(
     if fresh:
         made = _lines_of(fresh, days, user=user, sees_confidential=sees_confidential)
         cache.set_many({keys[pk]: line for pk, line in made.items()}, settings.PAGE_CACHE_SECONDS)
-        lines |= made
+        # What is cached (and sent to Redis once the answer has gone) keeps its rows as they are.
+        lines |= {pk: line.copied() for pk, line in made.items()}
     return lines
 
 
