@@ -34,7 +34,7 @@ from certifications.models import (
 )
 from certifications.selectors import has_uncleared_duplicate
 from cohorts.models import Agent, Cohort
-from cohorts.services import DayClosed, check_closed_day, day_closed
+from cohorts.services import DayClosed, check_closed_day, day_closed, lock_agent
 from core.events import emit, unit
 from core.uploads import BadUpload, check_proof_file
 
@@ -138,7 +138,7 @@ def record_attempt(
         raise TrackerError(f"{task} is not an exam.")
     task = TaskTerms.objects.tasks_held([agent.cohort], [task])[agent.cohort_id][0]  # the cohort's limit
     with unit():
-        Agent.objects.select_for_update().filter(pk=agent.pk).first()  # one attempt at a time per agent
+        lock_agent(agent)  # one attempt at a time per agent
         results = list(ExamAttempt.objects.filter(agent=agent, task=task).values_list("passed", flat=True))
         used = results.count(False)
         if task.limit_reached(used):
@@ -313,7 +313,7 @@ def raise_red_flag(*, agent: Agent, category: str, details: str, confidential: b
     """Raise a red flag and tell the PM and the ESP managers. The same flag raised again within
     RED_FLAG_REPEAT_WINDOW (a retry after an error, a double click) raises RepeatedRedFlag."""
     with unit():
-        Agent.objects.select_for_update().filter(pk=agent.pk).first()  # one raise at a time per agent
+        lock_agent(agent)  # one raise at a time per agent
         since = timezone.now() - settings.RED_FLAG_REPEAT_WINDOW
         first = RedFlag.objects.open().repeating(agent=agent, category=category, details=details, since=since)
         if first is not None:

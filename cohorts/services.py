@@ -248,6 +248,12 @@ class DayClosed(ValueError):
     """A change to a closed day without a reason."""
 
 
+def lock_agent(agent: Agent) -> None:
+    """Hold the agent's row until the commit, so that writes of one kind about the agent (an
+    exam attempt, a red flag) go one at a time: reads its id only."""
+    list(Agent.objects.select_for_update().filter(pk=agent.pk).values_list("pk", flat=True))
+
+
 def day_closed(cohort: Cohort, day: datetime.date) -> Exists:
     """Whether the TL has closed the cohort's `day`, as an expression: a write selects it with
     the row it locks (one query for both) and gives it to check_closed_day."""

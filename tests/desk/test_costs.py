@@ -200,6 +200,22 @@ def test_an_exam_attempt(client_for, tl1, tasks, sizes, count_queries):
     assert counts[0] == counts[1] <= 20, counts
 
 
+def test_an_exam_attempt_holds_its_agent_by_the_id_alone(client_for, tl1, agent1, tasks, week):
+    """One attempt at a time per agent: the agent's row is locked, reading nothing else of it."""
+    url = reverse("certifications:attempt_add", args=[agent1.pk])
+    data = {"task": tasks["aetna"].pk, "taken_on": TUESDAY.isoformat(), "score": "58", "passed": "0"}
+    with CaptureQueriesContext(connection) as ctx:
+        assert client_for(tl1).post(url, data).status_code == 302
+    reads = [q["sql"].split(" FROM ", 1) for q in ctx.captured_queries if q["sql"].startswith("SELECT")]
+    by_id = [
+        what + " FROM " + rest
+        for what, rest in reads
+        if rest.startswith('"cohorts_agent"') and "," not in what
+    ]
+    assert len(by_id) == 1, by_id  # one column: its id
+    assert by_id[0].endswith("FOR UPDATE") or connection.vendor != "postgresql"  # SQLite locks the database
+
+
 def test_the_exam_attempt_that_reaches_the_limit_and_tells_the_pm_still_fits(
     client_for, tl1, tasks, sizes, count_queries
 ):
