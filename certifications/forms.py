@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 
 from certifications.models import RedFlag, Task, TaskStatus, TaskTerms
+from certifications.selectors import active_tasks
 from core.forms import ModelChoiceField
 from core.validators import sane_date
 
@@ -35,7 +36,7 @@ class TaskStatusForm(forms.Form):
 
 class ExamAttemptForm(CrispyForm):
     id_prefix = "attempt"
-    task = ModelChoiceField(queryset=Task.objects.filter(is_exam=True, active=True), label="Exam")
+    task = forms.TypedChoiceField(label="Exam", coerce=int)  # the cohort's exams (__init__)
     taken_on = forms.DateField(
         label="Date taken", validators=[sane_date], widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -55,6 +56,13 @@ class ExamAttemptForm(CrispyForm):
     def __init__(self, *args, cohort=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cohort = cohort
+        # The active exams as the cohort is held to them, from the cohort's task list (cached:
+        # active_tasks), so a recorded attempt reads no task; without a cohort, one plain SELECT.
+        self.exams = {t.pk: t for t in active_tasks(cohort) if t.is_exam}
+        self.fields["task"].choices = [("", "---------"), *((pk, t.name) for pk, t in self.exams.items())]
+
+    def clean_task(self) -> Task:
+        return self.exams[self.cleaned_data["task"]]
 
     def clean_taken_on(self):
         taken_on = self.cleaned_data["taken_on"]

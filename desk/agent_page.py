@@ -98,7 +98,8 @@ def _attempts(page: Page) -> dict:
     return {
         "attempts": agent_attempts(page.agent),
         "attempt_form": ExamAttemptForm(
-            initial={"taken_on": page.now.astimezone(page.agent.cohort.tzinfo).date()}
+            initial={"taken_on": page.now.astimezone(page.agent.cohort.tzinfo).date()},
+            cohort=page.agent.cohort,
         ),
     }
 
