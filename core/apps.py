@@ -2,7 +2,6 @@ from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.core.signals import request_finished, request_started
 
-from core.cache import hold_writes, send_held_writes
 from core.events import hold_until_answered, run_after_answer
 
 
@@ -12,8 +11,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Shared plumbing"
 
     def ready(self) -> None:
-        request_started.connect(hold_writes, dispatch_uid="core.cache.hold_writes")
-        request_finished.connect(send_held_writes, dispatch_uid="core.cache.send_held_writes")
         request_started.connect(hold_until_answered, dispatch_uid="core.events.hold_until_answered")
         request_finished.connect(run_after_answer, dispatch_uid="core.events.run_after_answer")
 

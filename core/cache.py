@@ -3,6 +3,7 @@
 Settings select NearRedisCache for a redis:// CACHE_URL."""
 
 import contextvars
+import functools
 import logging
 import pickle
 import time
@@ -12,6 +13,8 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
+
+from core import events
 
 logger = logging.getLogger(__name__)
 QUIET_SECONDS = 60
@@ -169,38 +172,35 @@ class ForgivingRedisCache(RedisCache):
             return False
 
 
-# What a request writes to Redis waits until its response has been sent (request_finished: a
-# WSGI server closes the response after its last byte), then goes in one round trip: a page that
-# renders parts again after a write, and caches each, costs its reader no round trip per part.
-# The process's own memory has them at once. Outside a request (jobs, commands) writes go at once.
-_waiting: contextvars.ContextVar[list | None] = contextvars.ContextVar("esp_cache_held", default=None)
+# What a request writes to Redis waits until its answer has been sent (core.events.after_answer),
+# then goes in one round trip per cache and timeout: a page that renders parts again after a
+# write, and caches each, costs its reader no round trip per part. The process's own memory has
+# them at once. Outside a request (jobs, commands) writes go at once.
+_writes: contextvars.ContextVar[tuple[object, dict] | None] = contextvars.ContextVar(
+    "esp_cache_held", default=None
+)
 
 
-def hold_writes(**kwargs) -> None:
-    """request_started: what this request writes to Redis waits for send_held_writes."""
-    _waiting.set([])
+def _hold(cache, data: dict, timeout, version) -> bool:
+    answer = events.answering()
+    if answer is None:
+        return False
+    held = _writes.get()
+    if held is None or held[0] is not answer:  # the request's first write: sent after its answer
+        held = (answer, defaultdict(dict))
+        _writes.set(held)
+        events.after_answer(functools.partial(_send_held, held[1]))
+    held[1][cache, timeout, version].update(data)
+    return True
 
 
-def send_held_writes(**kwargs) -> None:
-    """request_finished: send what the request wrote, one set_many per cache and timeout."""
-    held = _waiting.get()
-    _waiting.set(None)
-    batches: dict[tuple, dict] = defaultdict(dict)
-    for cache, key, value, timeout, version in held or ():
-        batches[cache, timeout, version][key] = value
+def _send_held(batches: dict) -> None:
+    """Send what a request wrote, one set_many per cache and timeout."""
     for (cache, timeout, version), data in batches.items():
         try:
             ForgivingRedisCache.set_many(cache, data, timeout, version)
         except Exception:  # the answer has been sent: a part not shared is only rendered again
             logger.exception("Could not write %d cached parts to Redis", len(data))
-
-
-def _hold(cache, data: dict, timeout, version) -> bool:
-    held = _waiting.get()
-    if held is None:
-        return False
-    held.extend((cache, key, value, timeout, version) for key, value in data.items())
-    return True
 
 
 class NearRedisCache(ForgivingRedisCache):
@@ -215,7 +215,7 @@ class NearRedisCache(ForgivingRedisCache):
 
     The memory (BoundedMemory) keeps at most OPTIONS["NEAR_MAX_ENTRIES"] entries and
     OPTIONS["NEAR_MAX_BYTES"] bytes, the least recently used going first. Within a request, what
-    is written goes to Redis once the response has been sent (hold_writes, send_held_writes)."""
+    is written goes to Redis once the answer has been sent (core.events.after_answer)."""
 
     def __init__(self, server, params):
         options = dict(params.get("OPTIONS", {}))

@@ -170,14 +170,22 @@ def after_commit(func: Callable[[], None]) -> None:
     transaction.on_commit(func, robust=True)
 
 
-# What a request hands to workers (Celery tasks, notices) waits until its answer has been sent:
-# the user is not kept waiting for the broker. Outside a request (jobs, commands) it goes at once.
+# What a request hands to workers (Celery tasks, notices) and writes to Redis waits until its
+# answer has been sent (request_finished: a WSGI server closes the response after its last byte):
+# the user is not kept waiting for the broker or the shared cache. Outside a request (jobs,
+# commands) it goes at once.
 _after_answer: contextvars.ContextVar[list | None] = contextvars.ContextVar("esp_after_answer", default=None)
 
 
 def hold_until_answered(**kwargs) -> None:
     """request_started: what the request hands over waits for run_after_answer."""
     _after_answer.set([])
+
+
+def answering() -> object | None:
+    """The request being answered (a token that stays the same until its answer is sent), or
+    None outside a request: for work that gathers what a request holds before it runs once."""
+    return _after_answer.get()
 
 
 def run_after_answer(**kwargs) -> None:

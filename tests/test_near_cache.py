@@ -13,7 +13,8 @@ from django.core.cache import cache
 from django.core.cache.backends.base import CacheKeyWarning
 from django.urls import reverse
 
-from core.cache import BoundedMemory, ForgivingRedisCache, NearRedisCache, hold_writes, send_held_writes
+from core.cache import BoundedMemory, ForgivingRedisCache, NearRedisCache
+from core.events import hold_until_answered, run_after_answer
 from tests.factories import AgentFactory
 
 REDIS_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -172,7 +173,7 @@ def test_within_a_request_writes_reach_redis_once_the_response_is_sent(shared):
     last byte) what is written is in the process's memory at once and in Redis only at the end,
     in one round trip per timeout; outside a request it goes to Redis at once."""
     mine, other = process("writer"), process("reader")
-    hold_writes()
+    hold_until_answered()  # request_started
     mine.set("part", "html", 60)
     mine.set_many({"row-a": "a", "row-b": "b"}, 60)
     mine.set_many({"later": "x"}, 120)
@@ -182,7 +183,7 @@ def test_within_a_request_writes_reach_redis_once_the_response_is_sent(shared):
     real = ForgivingRedisCache.set_many
     ForgivingRedisCache.set_many = lambda *args, **kwargs: sent.append(args[1]) or real(*args, **kwargs)
     try:
-        send_held_writes()
+        run_after_answer()  # request_finished
     finally:
         ForgivingRedisCache.set_many = real
     assert sent == [{"part": "html", "row-a": "a", "row-b": "b"}, {"later": "x"}]
@@ -195,9 +196,9 @@ def test_within_a_request_writes_reach_redis_once_the_response_is_sent(shared):
 
 def test_held_writes_that_redis_refuses_are_skipped_and_kept_in_memory():
     away = process("away-request", "redis://127.0.0.1:9/1")  # nothing listens on port 9
-    hold_writes()
+    hold_until_answered()  # request_started
     away.set_many({"row": "html"}, 60)
-    send_held_writes()  # Redis refuses: skipped, logged, no error
+    run_after_answer()  # Redis refuses: skipped, logged, no error
     assert away.get("row") == "html"
 
 
